@@ -1,0 +1,74 @@
+//! Sending email through SES.
+
+use aws_sdk_ses::types::{Body, Content, Destination, Message};
+
+use super::describe;
+use crate::notifications::Email;
+
+#[derive(Clone)]
+pub struct Mailer {
+    client: aws_sdk_ses::Client,
+    sender: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// Throttling, outages: the queue retries.
+    #[error("SES unavailable: {0}")]
+    Transient(String),
+    /// SES will never accept this message (rejected address, unverified sender).
+    #[error("SES rejected the email: {0}")]
+    Rejected(String),
+}
+
+impl Mailer {
+    pub fn new(client: aws_sdk_ses::Client, sender: impl Into<String>) -> Self {
+        Self {
+            client,
+            sender: sender.into(),
+        }
+    }
+
+    pub async fn send(&self, email: &Email) -> Result<String, MailError> {
+        let content = |text: &str| {
+            Content::builder()
+                .data(text)
+                .charset("UTF-8")
+                .build()
+                .map_err(|e| MailError::Rejected(e.to_string()))
+        };
+        let message = Message::builder()
+            .subject(content(&email.subject)?)
+            .body(
+                Body::builder()
+                    .text(content(&email.text)?)
+                    .html(content(&email.html)?)
+                    .build(),
+            )
+            .build();
+        let result = self
+            .client
+            .send_email()
+            .source(&self.sender)
+            .destination(Destination::builder().to_addresses(&email.to).build())
+            .message(message)
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(output.message_id().to_string()),
+            Err(e) => {
+                let permanent = e.as_service_error().is_some_and(|s| {
+                    s.is_message_rejected()
+                        || s.is_mail_from_domain_not_verified_exception()
+                        || s.is_configuration_set_does_not_exist_exception()
+                        || s.is_account_sending_paused_exception()
+                });
+                if permanent {
+                    Err(MailError::Rejected(describe(&e)))
+                } else {
+                    Err(MailError::Transient(describe(&e)))
+                }
+            }
+        }
+    }
+}

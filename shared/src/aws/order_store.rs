@@ -1,0 +1,401 @@
+//! Orders in DynamoDB: one item per order (lines, shipments and timeline inside, so every change is
+//! one conditional write), a lookup item per tracking code, and two indexes for listing.
+//!
+//! | item | PK | SK |
+//! |---|---|---|
+//! | order | `ORDER#<id>` | `META` (+ `GSI1PK` `STATUS#<status>`, `GSI2PK` `ORDERS`, both sorted by creation) |
+//! | tracking lookup | `TRACK#<carrier>#<code>` | `REF` |
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
+use aws_sdk_dynamodb::Client;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+
+use super::describe;
+use super::item::{from_item, string, to_item, Item};
+use crate::domain::{Order, OrderId, OrderStatus, ShipmentId};
+
+const BY_STATUS: &str = "by_status";
+const BY_CREATED: &str = "by_created";
+/// Optimistic-lock retries before giving up (and letting the queue retry later).
+const MAX_ATTEMPTS: usize = 8;
+
+#[derive(Clone)]
+pub struct OrderStore {
+    client: Client,
+    table: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("DynamoDB: {0}")]
+    Dynamo(String),
+    #[error("stored order {id} is unreadable: {reason}")]
+    Corrupt { id: String, reason: String },
+    #[error("order {0} kept changing under us; try again")]
+    Contention(OrderId),
+    #[error("invalid page cursor")]
+    InvalidCursor,
+}
+
+/// The result of `update`: whether anything was written, and what the change function returned.
+pub struct Updated<T> {
+    pub order: Order,
+    pub written: bool,
+    pub outcome: T,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError<E> {
+    #[error("order {0} not found")]
+    NotFound(OrderId),
+    #[error(transparent)]
+    Rejected(E),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct Page {
+    pub orders: Vec<Order>,
+    pub next_cursor: Option<String>,
+}
+
+/// A tracking code's owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackingRef {
+    pub order_id: OrderId,
+    pub shipment_id: ShipmentId,
+}
+
+impl OrderStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub async fn get(&self, id: &OrderId) -> Result<Option<Order>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("PK", s(order_pk(id)))
+            .key("SK", s("META"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+        output.item.as_ref().map(decode_order).transpose()
+    }
+
+    /// Stores a new order unless one with its id exists; returns the stored one in that case.
+    pub async fn create(&self, order: &Order) -> Result<Option<Order>, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(encode_order(order)?))
+            .condition_expression("attribute_not_exists(PK)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(None),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                match super::idempotency::old_item(e.err()) {
+                    Some(item) => decode_order(item).map(Some),
+                    None => self.get(&order.id).await,
+                }
+            }
+            Err(e) => Err(StoreError::Dynamo(describe(&e))),
+        }
+    }
+
+    /// Read, change, write back conditioned on the version read; on a concurrent change, start over.
+    /// A change function that leaves the order as it was writes nothing. New shipments get their
+    /// tracking lookup item in the same transaction as the order.
+    pub async fn update<T, E>(
+        &self,
+        id: &OrderId,
+        mut change: impl FnMut(&mut Order) -> Result<T, E>,
+    ) -> Result<Updated<T>, UpdateError<E>> {
+        for _ in 0..MAX_ATTEMPTS {
+            let before = self
+                .get(id)
+                .await?
+                .ok_or_else(|| UpdateError::NotFound(id.clone()))?;
+            let mut after = before.clone();
+            let outcome = change(&mut after).map_err(UpdateError::Rejected)?;
+            if after == before {
+                return Ok(Updated {
+                    order: after,
+                    written: false,
+                    outcome,
+                });
+            }
+            after.version = before.version + 1;
+            if self.write_version(&before, &after).await? {
+                return Ok(Updated {
+                    order: after,
+                    written: true,
+                    outcome,
+                });
+            }
+        }
+        Err(StoreError::Contention(id.clone()).into())
+    }
+
+    /// `false` when someone else wrote first.
+    async fn write_version(&self, before: &Order, after: &Order) -> Result<bool, StoreError> {
+        let item = encode_order(after)?;
+        let expected = AttributeValue::N(before.version.to_string());
+        let new_shipments: Vec<_> = after
+            .shipments
+            .iter()
+            .filter(|s| before.shipment(&s.id).is_none())
+            .collect();
+        if new_shipments.is_empty() {
+            let result = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("version = :expected")
+                .expression_attribute_values(":expected", expected)
+                .send()
+                .await;
+            return match result {
+                Ok(_) => Ok(true),
+                Err(SdkError::ServiceError(e))
+                    if e.err().is_conditional_check_failed_exception() =>
+                {
+                    Ok(false)
+                }
+                Err(e) => Err(StoreError::Dynamo(describe(&e))),
+            };
+        }
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("version = :expected")
+            .expression_attribute_values(":expected", expected);
+        let mut items = vec![TransactWriteItem::builder()
+            .put(put.build().map_err(|e| StoreError::Dynamo(e.to_string()))?)
+            .build()];
+        for shipment in new_shipments {
+            let lookup = Put::builder()
+                .table_name(&self.table)
+                .item(
+                    "PK",
+                    s(tracking_pk(&shipment.carrier, &shipment.tracking_code)),
+                )
+                .item("SK", s("REF"))
+                .item("order_id", s(after.id.as_str()))
+                .item("shipment_id", s(shipment.id.as_str()))
+                .condition_expression("attribute_not_exists(PK) OR order_id = :order")
+                .expression_attribute_values(":order", s(after.id.as_str()))
+                .build()
+                .map_err(|e| StoreError::Dynamo(e.to_string()))?;
+            items.push(TransactWriteItem::builder().put(lookup).build());
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.err().is_transaction_canceled_exception() => {
+                let reasons: Vec<_> = match e.err() {
+                    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(t) => t
+                        .cancellation_reasons()
+                        .iter()
+                        .map(|r| r.code().unwrap_or("None").to_string())
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                if reasons.first().map(String::as_str) == Some("ConditionalCheckFailed") {
+                    Ok(false)
+                } else {
+                    Err(StoreError::Dynamo(format!(
+                        "transaction cancelled: {reasons:?}"
+                    )))
+                }
+            }
+            Err(e) => Err(StoreError::Dynamo(describe(&e))),
+        }
+    }
+
+    pub async fn find_by_tracking(
+        &self,
+        carrier: &str,
+        tracking_code: &str,
+    ) -> Result<Option<TrackingRef>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("PK", s(tracking_pk(carrier, tracking_code)))
+            .key("SK", s("REF"))
+            .send()
+            .await
+            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        let order_id = string(&item, "order_id").and_then(|id| OrderId::parse(&id).ok());
+        let shipment_id = string(&item, "shipment_id").map(ShipmentId);
+        match (order_id, shipment_id) {
+            (Some(order_id), Some(shipment_id)) => Ok(Some(TrackingRef {
+                order_id,
+                shipment_id,
+            })),
+            _ => Err(StoreError::Corrupt {
+                id: tracking_pk(carrier, tracking_code),
+                reason: "tracking lookup lacks order or shipment id".into(),
+            }),
+        }
+    }
+
+    /// Newest first, optionally only one status.
+    pub async fn list(
+        &self,
+        status: Option<OrderStatus>,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<Page, StoreError> {
+        let (index, pk_name, pk_value) = match status {
+            Some(status) => (BY_STATUS, "GSI1PK", format!("STATUS#{status}")),
+            None => (BY_CREATED, "GSI2PK", "ORDERS".to_string()),
+        };
+        let start = cursor.map(decode_cursor).transpose()?;
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", pk_name)
+            .expression_attribute_values(":pk", s(pk_value))
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+        let orders = output
+            .items()
+            .iter()
+            .map(decode_order)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page {
+            orders,
+            next_cursor: output.last_evaluated_key.as_ref().map(encode_cursor),
+        })
+    }
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn order_pk(id: &OrderId) -> String {
+    format!("ORDER#{id}")
+}
+
+fn tracking_pk(carrier: &str, code: &str) -> String {
+    format!("TRACK#{}#{code}", carrier.to_ascii_lowercase())
+}
+
+/// Fixed-width UTC time, so index sort keys order lexically as they do in time.
+fn sortable(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+fn encode_order(order: &Order) -> Result<Item, StoreError> {
+    let value = serde_json::to_value(order).map_err(|e| StoreError::Corrupt {
+        id: order.id.to_string(),
+        reason: e.to_string(),
+    })?;
+    let mut item = to_item(value);
+    let created = format!("{}#{}", sortable(order.created_at), order.id);
+    item.insert("PK".into(), s(order_pk(&order.id)));
+    item.insert("SK".into(), s("META"));
+    item.insert("GSI1PK".into(), s(format!("STATUS#{}", order.status)));
+    item.insert("GSI1SK".into(), s(created.clone()));
+    item.insert("GSI2PK".into(), s("ORDERS"));
+    item.insert("GSI2SK".into(), s(created));
+    Ok(item)
+}
+
+fn decode_order(item: &Item) -> Result<Order, StoreError> {
+    serde_json::from_value(from_item(item)).map_err(|e| StoreError::Corrupt {
+        id: string(item, "PK").unwrap_or_default(),
+        reason: e.to_string(),
+    })
+}
+
+const CURSOR_KEYS: [&str; 6] = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"];
+
+fn encode_cursor(key: &Item) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = key
+        .iter()
+        .filter_map(|(k, v)| Some((k.clone(), serde_json::Value::String(v.as_s().ok()?.clone()))))
+        .collect();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(serde_json::Value::Object(map).to_string())
+}
+
+/// Cursors come back from clients: accept only the key attributes we issue, as strings.
+fn decode_cursor(cursor: &str) -> Result<Item, StoreError> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| StoreError::InvalidCursor)?;
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)?;
+    if map.is_empty() || map.len() > CURSOR_KEYS.len() {
+        return Err(StoreError::InvalidCursor);
+    }
+    map.into_iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(text)
+                if CURSOR_KEYS.contains(&k.as_str()) && text.len() < 256 =>
+            {
+                Ok((k, s(text)))
+            }
+            _ => Err(StoreError::InvalidCursor),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_tampering() {
+        let key: Item = [("PK", "ORDER#ord_x"), ("SK", "META"), ("GSI2PK", "ORDERS")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), s(v)))
+            .collect();
+        assert_eq!(decode_cursor(&encode_cursor(&key)).unwrap(), key);
+        let evil = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"secret":"x"}"#);
+        for bad in ["", "!!!", "e30", evil.as_str()] {
+            assert!(decode_cursor(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn sort_keys_are_fixed_width() {
+        use chrono::TimeZone;
+        let a = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let b = a + chrono::Duration::microseconds(1500);
+        assert!(sortable(a) < sortable(b));
+        assert_eq!(sortable(a).len(), sortable(b).len());
+    }
+}

@@ -1,0 +1,46 @@
+//! Handing work to the next function: JSON messages on an SQS queue.
+
+use serde::Serialize;
+
+use super::describe;
+
+#[derive(Clone)]
+pub struct Queue {
+    client: aws_sdk_sqs::Client,
+    url: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("could not enqueue to {queue}: {reason}")]
+pub struct QueueError {
+    pub queue: String,
+    pub reason: String,
+}
+
+impl Queue {
+    pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>) -> Self {
+        Self {
+            client,
+            url: url.into(),
+        }
+    }
+
+    pub async fn send<T: Serialize>(&self, message: &T) -> Result<(), QueueError> {
+        let body = serde_json::to_string(message).map_err(|e| self.error(e.to_string()))?;
+        self.client
+            .send_message()
+            .queue_url(&self.url)
+            .message_body(body)
+            .send()
+            .await
+            .map_err(|e| self.error(describe(&e)))?;
+        Ok(())
+    }
+
+    fn error(&self, reason: String) -> QueueError {
+        QueueError {
+            queue: self.url.rsplit('/').next().unwrap_or_default().to_string(),
+            reason,
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Carriers: their tracking callbacks (pure parsing) and their label-buying APIs (HTTP clients).
+
+pub mod easypost;

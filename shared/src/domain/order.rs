@@ -1,0 +1,567 @@
+//! The order aggregate: every change to an order goes through a method here, which checks the
+//! transition, keeps statuses consistent and writes the timeline.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::shipment::{ShipmentLine, TrackingChange, TrackingUpdate};
+use super::status::IllegalTransition;
+use super::{
+    Address, Currency, FulfillmentStatus, OrderId, OrderStatus, PaymentStatus, Shipment,
+    ShipmentId, TimelineEntry, Totals, TrackingStatus,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Shopify,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Shopify => "shopify",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "shopify" => Some(Channel::Shopify),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub email: String,
+    pub name: String,
+}
+
+impl Customer {
+    /// How an email greets the customer.
+    pub fn first_name(&self) -> &str {
+        self.name.split_whitespace().next().unwrap_or("there")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineItem {
+    pub sku: String,
+    pub title: String,
+    pub quantity: u32,
+    pub unit_price: Decimal,
+    /// Weight of one unit.
+    pub grams: u32,
+    pub requires_shipping: bool,
+}
+
+/// An order as a channel hands it over, normalized and validated, before we own it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrder {
+    pub channel: Channel,
+    pub channel_order_id: String,
+    pub name: String,
+    pub payment_status: PaymentStatus,
+    pub currency: Currency,
+    pub totals: Totals,
+    pub customer: Customer,
+    pub shipping_address: Option<Address>,
+    pub shipping_method: Option<String>,
+    pub lines: Vec<LineItem>,
+    pub test: bool,
+    pub placed_at: DateTime<Utc>,
+}
+
+/// A carrier shipment created for this order whose label may or may not be bought yet. Kept so a
+/// retried label request resumes with the same carrier shipment and never buys a second label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingLabel {
+    pub carrier_shipment_id: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: OrderId,
+    pub channel: Channel,
+    pub channel_order_id: String,
+    pub name: String,
+    pub status: OrderStatus,
+    pub payment_status: PaymentStatus,
+    pub fulfillment_status: FulfillmentStatus,
+    pub currency: Currency,
+    pub totals: Totals,
+    pub customer: Customer,
+    pub shipping_address: Option<Address>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_method: Option<String>,
+    pub lines: Vec<LineItem>,
+    pub shipments: Vec<Shipment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_label: Option<PendingLabel>,
+    pub timeline: Vec<TimelineEntry>,
+    pub test: bool,
+    pub placed_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Optimistic lock: every stored change increments it, conditioned on the old value.
+    pub version: u64,
+}
+
+/// What payment verification concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentCheck {
+    /// Payment is secured; the order is now ready to ship.
+    Verified,
+    /// An earlier attempt verified it already.
+    AlreadyVerified,
+    /// No money yet; the order waits for the channel's payment update.
+    AwaitingPayment,
+}
+
+impl Order {
+    pub fn place(new: NewOrder, now: DateTime<Utc>) -> Self {
+        let id = OrderId::for_channel_order(new.channel.as_str(), &new.channel_order_id);
+        let detail = format!(
+            "Order {} received from {} ({} line(s), {} {})",
+            new.name,
+            new.channel.as_str(),
+            new.lines.len(),
+            new.totals.total,
+            new.currency
+        );
+        Self {
+            id,
+            channel: new.channel,
+            channel_order_id: new.channel_order_id,
+            name: new.name,
+            status: OrderStatus::Open,
+            payment_status: new.payment_status,
+            fulfillment_status: FulfillmentStatus::Unfulfilled,
+            currency: new.currency,
+            totals: new.totals,
+            customer: new.customer,
+            shipping_address: new.shipping_address,
+            shipping_method: new.shipping_method,
+            lines: new.lines,
+            shipments: Vec::new(),
+            pending_label: None,
+            timeline: vec![TimelineEntry {
+                at: now,
+                kind: "order_created".into(),
+                detail,
+            }],
+            test: new.test,
+            placed_at: new.placed_at,
+            created_at: now,
+            updated_at: now,
+            version: 0,
+        }
+    }
+
+    pub fn note(&mut self, kind: &str, detail: impl Into<String>, now: DateTime<Utc>) {
+        self.timeline.push(TimelineEntry {
+            at: now,
+            kind: kind.to_string(),
+            detail: detail.into(),
+        });
+        self.updated_at = now;
+    }
+
+    fn become_status(
+        &mut self,
+        next: OrderStatus,
+        now: DateTime<Utc>,
+    ) -> Result<(), IllegalTransition> {
+        if self.status == next {
+            return Ok(());
+        }
+        if !self.status.can_become(next) {
+            return Err(IllegalTransition {
+                from: self.status,
+                to: next,
+            });
+        }
+        let from = self.status;
+        self.status = next;
+        self.note("status_changed", format!("{from} -> {next}"), now);
+        Ok(())
+    }
+
+    /// Releases an open order to fulfillment once its payment is secured.
+    pub fn verify_payment(
+        &mut self,
+        now: DateTime<Utc>,
+    ) -> Result<PaymentCheck, IllegalTransition> {
+        if self.status != OrderStatus::Open {
+            return if self.status.is_final() {
+                Err(IllegalTransition {
+                    from: self.status,
+                    to: OrderStatus::ReadyToShip,
+                })
+            } else {
+                Ok(PaymentCheck::AlreadyVerified)
+            };
+        }
+        if !self.payment_status.allows_fulfillment() {
+            return Ok(PaymentCheck::AwaitingPayment);
+        }
+        self.note(
+            "payment_verified",
+            format!(
+                "Payment {} confirmed by {}",
+                self.payment_status,
+                self.channel.as_str()
+            ),
+            now,
+        );
+        self.become_status(OrderStatus::ReadyToShip, now)?;
+        Ok(PaymentCheck::Verified)
+    }
+
+    /// Lines that travel in a parcel (digital goods and services do not).
+    pub fn shippable_lines(&self) -> impl Iterator<Item = &LineItem> {
+        self.lines.iter().filter(|l| l.requires_shipping)
+    }
+
+    /// Units still waiting for a label.
+    pub fn unshipped_lines(&self) -> Vec<ShipmentLine> {
+        self.shippable_lines()
+            .filter_map(|line| {
+                let shipped: u32 = self
+                    .active_shipments()
+                    .flat_map(|s| &s.lines)
+                    .filter(|l| l.sku == line.sku)
+                    .map(|l| l.quantity)
+                    .sum();
+                let left = line.quantity.saturating_sub(shipped);
+                (left > 0).then(|| ShipmentLine {
+                    sku: line.sku.clone(),
+                    quantity: left,
+                })
+            })
+            .collect()
+    }
+
+    fn active_shipments(&self) -> impl Iterator<Item = &Shipment> {
+        self.shipments
+            .iter()
+            .filter(|s| s.tracking_status != TrackingStatus::Cancelled)
+    }
+
+    /// Total weight of the given lines, in grams, with a floor for lines the channel sent no weight for.
+    pub fn weight_grams(&self, lines: &[ShipmentLine]) -> u32 {
+        const DEFAULT_UNIT_GRAMS: u32 = 500;
+        lines
+            .iter()
+            .map(|sl| {
+                let unit = self
+                    .lines
+                    .iter()
+                    .find(|l| l.sku == sl.sku)
+                    .map(|l| l.grams)
+                    .filter(|&g| g > 0)
+                    .unwrap_or(DEFAULT_UNIT_GRAMS);
+                unit.saturating_mul(sl.quantity)
+            })
+            .sum()
+    }
+
+    /// Closes an order that has nothing to ship (digital goods only).
+    pub fn fulfill_without_shipping(
+        &mut self,
+        now: DateTime<Utc>,
+    ) -> Result<(), IllegalTransition> {
+        self.fulfillment_status = FulfillmentStatus::Delivered;
+        self.note(
+            "fulfilled",
+            "Nothing to ship: order fulfilled digitally",
+            now,
+        );
+        self.become_status(OrderStatus::Closed, now)
+    }
+
+    pub fn remember_pending_label(&mut self, carrier_shipment_id: &str, now: DateTime<Utc>) {
+        self.pending_label = Some(PendingLabel {
+            carrier_shipment_id: carrier_shipment_id.to_string(),
+            created_at: now,
+        });
+        self.note(
+            "label_requested",
+            format!("Carrier shipment {carrier_shipment_id} created, buying label"),
+            now,
+        );
+    }
+
+    pub fn shipment(&self, id: &ShipmentId) -> Option<&Shipment> {
+        self.shipments.iter().find(|s| &s.id == id)
+    }
+
+    /// Records a parcel whose label was bought. Recording the same parcel twice changes nothing.
+    pub fn record_shipment(
+        &mut self,
+        shipment: Shipment,
+        now: DateTime<Utc>,
+    ) -> Result<bool, IllegalTransition> {
+        if self.shipment(&shipment.id).is_some() {
+            return Ok(false);
+        }
+        if self.status.is_final() {
+            return Err(IllegalTransition {
+                from: self.status,
+                to: OrderStatus::Shipped,
+            });
+        }
+        self.note(
+            "label_purchased",
+            format!(
+                "{} {} label bought ({} {}), tracking {}",
+                shipment.carrier,
+                shipment.service,
+                shipment.rate,
+                self.currency,
+                shipment.tracking_code
+            ),
+            now,
+        );
+        if self
+            .pending_label
+            .as_ref()
+            .is_some_and(|p| p.carrier_shipment_id == shipment.carrier_shipment_id)
+        {
+            self.pending_label = None;
+        }
+        self.shipments.push(shipment);
+        self.roll_up(now)?;
+        Ok(true)
+    }
+
+    /// Applies a carrier update to one of this order's parcels and rolls the order up.
+    pub fn apply_tracking(
+        &mut self,
+        shipment_id: &ShipmentId,
+        update: &TrackingUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<TrackingChange, TrackingError> {
+        let shipment = self
+            .shipments
+            .iter_mut()
+            .find(|s| &s.id == shipment_id)
+            .ok_or_else(|| TrackingError::UnknownShipment(shipment_id.clone()))?;
+        let change = shipment.apply(update);
+        let code = shipment.tracking_code.clone();
+        match change {
+            TrackingChange::Nothing => return Ok(change),
+            TrackingChange::EventsAdded => self.updated_at = now,
+            TrackingChange::StatusChanged { from, to } => {
+                let detail = match &update.detail {
+                    Some(d) => format!("Parcel {code}: {from} -> {to} ({d})"),
+                    None => format!("Parcel {code}: {from} -> {to}"),
+                };
+                self.note("tracking_updated", detail, now);
+                self.roll_up(now)?;
+            }
+        }
+        Ok(change)
+    }
+
+    /// Derives the order and fulfillment status from its parcels.
+    fn roll_up(&mut self, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        let active: Vec<&Shipment> = self.active_shipments().collect();
+        if active.is_empty() {
+            return Ok(());
+        }
+        let all_shipped = self.unshipped_lines().is_empty();
+        let delivered = active
+            .iter()
+            .filter(|s| s.tracking_status == TrackingStatus::Delivered)
+            .count();
+        let (status, fulfillment) = if delivered == active.len() && all_shipped {
+            (OrderStatus::Closed, FulfillmentStatus::Delivered)
+        } else if delivered > 0 {
+            (
+                OrderStatus::PartiallyClosed,
+                FulfillmentStatus::PartiallyDelivered,
+            )
+        } else if all_shipped {
+            (OrderStatus::Shipped, FulfillmentStatus::Fulfilled)
+        } else {
+            (
+                OrderStatus::PartiallyShipped,
+                FulfillmentStatus::PartiallyFulfilled,
+            )
+        };
+        self.become_status(status, now)?;
+        self.fulfillment_status = fulfillment;
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TrackingError {
+    #[error("order has no shipment {0}")]
+    UnknownShipment(ShipmentId),
+    #[error(transparent)]
+    Illegal(#[from] IllegalTransition),
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::domain::TrackingEvent;
+    use chrono::TimeZone;
+    use std::str::FromStr;
+
+    pub(crate) fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 10, 2, 13, 14, 0).unwrap()
+    }
+
+    pub(crate) fn new_order(payment: PaymentStatus) -> NewOrder {
+        NewOrder {
+            channel: Channel::Shopify,
+            channel_order_id: "6120554433221100998".into(),
+            name: "#2093".into(),
+            payment_status: payment,
+            currency: Currency::parse("CAD").unwrap(),
+            totals: Totals {
+                subtotal: Decimal::from_str("56.00").unwrap(),
+                shipping: Decimal::from_str("10.00").unwrap(),
+                tax: Decimal::from_str("8.38").unwrap(),
+                discounts: Decimal::ZERO,
+                total: Decimal::from_str("74.38").unwrap(),
+            },
+            customer: Customer {
+                email: "priya.n@example.com".into(),
+                name: "Priya Natarajan".into(),
+            },
+            shipping_address: None,
+            shipping_method: Some("Standard".into()),
+            lines: vec![
+                LineItem {
+                    sku: "TOWEL".into(),
+                    title: "Linen Tea Towel".into(),
+                    quantity: 2,
+                    unit_price: Decimal::from_str("14.00").unwrap(),
+                    grams: 150,
+                    requires_shipping: true,
+                },
+                LineItem {
+                    sku: "BOWL".into(),
+                    title: "Stoneware Bowl".into(),
+                    quantity: 1,
+                    unit_price: Decimal::from_str("28.00").unwrap(),
+                    grams: 0,
+                    requires_shipping: true,
+                },
+            ],
+            test: false,
+            placed_at: now(),
+        }
+    }
+
+    fn shipment_for(order: &Order) -> Shipment {
+        Shipment {
+            id: ShipmentId::for_carrier_shipment("easypost", "shp_1"),
+            carrier: "USPS".into(),
+            service: "Priority".into(),
+            rate: Decimal::from_str("7.95").unwrap(),
+            carrier_shipment_id: "shp_1".into(),
+            tracking_code: "9400111".into(),
+            tracking_status: TrackingStatus::PreTransit,
+            status_at: Some(now()),
+            estimated_delivery: None,
+            label_key: "labels/x.pdf".into(),
+            lines: order.unshipped_lines(),
+            events: vec![],
+            created_at: now(),
+        }
+    }
+
+    fn tracking(status: TrackingStatus, minutes: i64) -> TrackingUpdate {
+        let at = now() + chrono::Duration::minutes(minutes);
+        TrackingUpdate {
+            status,
+            at,
+            detail: None,
+            estimated_delivery: None,
+            events: vec![TrackingEvent {
+                at,
+                status,
+                message: status.to_string(),
+                location: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_paid_order_walks_from_open_to_closed() {
+        let mut order = Order::place(new_order(PaymentStatus::Paid), now());
+        assert_eq!(order.status, OrderStatus::Open);
+        assert_eq!(order.verify_payment(now()), Ok(PaymentCheck::Verified));
+        assert_eq!(order.status, OrderStatus::ReadyToShip);
+        assert_eq!(
+            order.verify_payment(now()),
+            Ok(PaymentCheck::AlreadyVerified)
+        );
+
+        let shipment = shipment_for(&order);
+        let sid = shipment.id.clone();
+        assert_eq!(order.record_shipment(shipment.clone(), now()), Ok(true));
+        assert_eq!(order.record_shipment(shipment, now()), Ok(false));
+        assert_eq!(order.status, OrderStatus::Shipped);
+        assert_eq!(order.fulfillment_status, FulfillmentStatus::Fulfilled);
+        assert!(order.unshipped_lines().is_empty());
+
+        order
+            .apply_tracking(&sid, &tracking(TrackingStatus::InTransit, 60), now())
+            .unwrap();
+        assert_eq!(order.status, OrderStatus::Shipped);
+        order
+            .apply_tracking(&sid, &tracking(TrackingStatus::Delivered, 120), now())
+            .unwrap();
+        assert_eq!(order.status, OrderStatus::Closed);
+        assert_eq!(order.fulfillment_status, FulfillmentStatus::Delivered);
+        let kinds: Vec<_> = order.timeline.iter().map(|t| t.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "order_created",
+                "payment_verified",
+                "status_changed",
+                "label_purchased",
+                "status_changed",
+                "tracking_updated",
+                "tracking_updated",
+                "status_changed"
+            ]
+        );
+    }
+
+    #[test]
+    fn unpaid_orders_wait() {
+        let mut order = Order::place(new_order(PaymentStatus::Pending), now());
+        assert_eq!(
+            order.verify_payment(now()),
+            Ok(PaymentCheck::AwaitingPayment)
+        );
+        assert_eq!(order.status, OrderStatus::Open);
+        assert_eq!(order.timeline.len(), 1);
+    }
+
+    #[test]
+    fn canceled_orders_cannot_ship() {
+        let mut order = Order::place(new_order(PaymentStatus::Paid), now());
+        order.status = OrderStatus::Canceled;
+        assert!(order.verify_payment(now()).is_err());
+        let shipment = shipment_for(&order);
+        assert!(order.record_shipment(shipment, now()).is_err());
+    }
+
+    #[test]
+    fn missing_weights_fall_back_to_a_default() {
+        let order = Order::place(new_order(PaymentStatus::Paid), now());
+        assert_eq!(order.weight_grams(&order.unshipped_lines()), 2 * 150 + 500);
+    }
+}

@@ -1,0 +1,233 @@
+//! A parcel on its way: what is in it, its label, and what the carrier has said about it.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{ShipmentId, TrackingStatus};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shipment {
+    pub id: ShipmentId,
+    pub carrier: String,
+    pub service: String,
+    pub rate: Decimal,
+    pub carrier_shipment_id: String,
+    pub tracking_code: String,
+    pub tracking_status: TrackingStatus,
+    /// Carrier time of the event that set `tracking_status`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_delivery: Option<DateTime<Utc>>,
+    /// Object key of the label PDF in the label bucket.
+    pub label_key: String,
+    pub lines: Vec<ShipmentLine>,
+    pub events: Vec<TrackingEvent>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipmentLine {
+    pub sku: String,
+    pub quantity: u32,
+}
+
+/// One scan or status message from the carrier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackingEvent {
+    pub at: DateTime<Utc>,
+    pub status: TrackingStatus,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+/// What a carrier callback says about one parcel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackingUpdate {
+    pub status: TrackingStatus,
+    /// When the carrier says the status took effect.
+    pub at: DateTime<Utc>,
+    pub detail: Option<String>,
+    pub estimated_delivery: Option<DateTime<Utc>>,
+    /// The scan history the carrier sent along, oldest first or in any order.
+    pub events: Vec<TrackingEvent>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrackingChange {
+    /// Nothing new: every event was already known and the status is unchanged.
+    Nothing,
+    /// New scan events were kept, the status stayed.
+    EventsAdded,
+    StatusChanged {
+        from: TrackingStatus,
+        to: TrackingStatus,
+    },
+}
+
+impl Shipment {
+    /// Applies a carrier update without ever going backwards: an update older than the status we
+    /// have is kept as history only, and a terminal status is never replaced.
+    pub fn apply(&mut self, update: &TrackingUpdate) -> TrackingChange {
+        let mut added = false;
+        for event in &update.events {
+            if !self.events.contains(event) {
+                self.events.push(event.clone());
+                added = true;
+            }
+        }
+        self.events.sort_by_key(|e| e.at);
+        if update.estimated_delivery.is_some() {
+            self.estimated_delivery = update.estimated_delivery;
+        }
+        let is_newer = self.status_at.is_none_or(|at| update.at > at);
+        if self.tracking_status.is_terminal() || !is_newer || update.status == self.tracking_status
+        {
+            if is_newer && update.status == self.tracking_status {
+                self.status_at = Some(update.at);
+            }
+            return if added {
+                TrackingChange::EventsAdded
+            } else {
+                TrackingChange::Nothing
+            };
+        }
+        let from = self.tracking_status;
+        self.tracking_status = update.status;
+        self.status_at = Some(update.at);
+        TrackingChange::StatusChanged {
+            from,
+            to: update.status,
+        }
+    }
+
+    pub fn units(&self) -> u32 {
+        self.lines.iter().map(|l| l.quantity).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 10, 3, hour, 0, 0).unwrap()
+    }
+
+    fn shipment() -> Shipment {
+        Shipment {
+            id: ShipmentId("shp_test".into()),
+            carrier: "USPS".into(),
+            service: "Priority".into(),
+            rate: Decimal::new(795, 2),
+            carrier_shipment_id: "shp_carrier".into(),
+            tracking_code: "9400".into(),
+            tracking_status: TrackingStatus::PreTransit,
+            status_at: Some(at(1)),
+            estimated_delivery: None,
+            label_key: "labels/x.pdf".into(),
+            lines: vec![],
+            events: vec![],
+            created_at: at(1),
+        }
+    }
+
+    fn update(status: TrackingStatus, hour: u32) -> TrackingUpdate {
+        TrackingUpdate {
+            status,
+            at: at(hour),
+            detail: None,
+            estimated_delivery: None,
+            events: vec![TrackingEvent {
+                at: at(hour),
+                status,
+                message: status.to_string(),
+                location: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn newer_updates_move_the_parcel_forward() {
+        let mut s = shipment();
+        let change = s.apply(&update(TrackingStatus::InTransit, 5));
+        assert_eq!(
+            change,
+            TrackingChange::StatusChanged {
+                from: TrackingStatus::PreTransit,
+                to: TrackingStatus::InTransit
+            }
+        );
+        assert_eq!(s.events.len(), 1);
+    }
+
+    #[test]
+    fn late_older_updates_are_history_only() {
+        let mut s = shipment();
+        s.apply(&update(TrackingStatus::OutForDelivery, 9));
+        assert_eq!(
+            s.apply(&update(TrackingStatus::InTransit, 5)),
+            TrackingChange::EventsAdded
+        );
+        assert_eq!(s.tracking_status, TrackingStatus::OutForDelivery);
+        assert_eq!(s.events[0].at, at(5), "history stays in carrier order");
+    }
+
+    #[test]
+    fn delivered_is_never_overwritten() {
+        let mut s = shipment();
+        s.apply(&update(TrackingStatus::Delivered, 9));
+        s.apply(&update(TrackingStatus::InTransit, 10));
+        assert_eq!(s.tracking_status, TrackingStatus::Delivered);
+    }
+
+    #[test]
+    fn replayed_updates_change_nothing() {
+        let mut s = shipment();
+        let u = update(TrackingStatus::InTransit, 5);
+        s.apply(&u);
+        let before = s.clone();
+        assert_eq!(s.apply(&u), TrackingChange::Nothing);
+        assert_eq!(s, before);
+    }
+
+    #[test]
+    fn any_order_of_the_same_updates_ends_in_the_same_state() {
+        let updates = [
+            update(TrackingStatus::InTransit, 3),
+            update(TrackingStatus::OutForDelivery, 6),
+            update(TrackingStatus::Delivered, 8),
+            update(TrackingStatus::InTransit, 4),
+        ];
+        let mut reference = shipment();
+        updates.iter().for_each(|u| {
+            reference.apply(u);
+        });
+        for perm in permutations(updates.len()) {
+            let mut s = shipment();
+            for i in perm {
+                s.apply(&updates[i]);
+            }
+            assert_eq!(s.tracking_status, reference.tracking_status);
+            assert_eq!(s.events, reference.events);
+        }
+    }
+
+    fn permutations(n: usize) -> Vec<Vec<usize>> {
+        if n == 0 {
+            return vec![vec![]];
+        }
+        let mut out = Vec::new();
+        for p in permutations(n - 1) {
+            for i in 0..=p.len() {
+                let mut q = p.clone();
+                q.insert(i, n - 1);
+                out.push(q);
+            }
+        }
+        out
+    }
+}

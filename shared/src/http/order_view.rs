@@ -1,0 +1,97 @@
+//! The order as the admin API shows it (the contract's field names), with fresh label URLs.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::domain::{
+    Address, Customer, FulfillmentStatus, Order, OrderStatus, PaymentStatus, TimelineEntry, Totals,
+    TrackingEvent, TrackingStatus,
+};
+
+#[derive(Debug, Serialize)]
+pub struct OrderView<'a> {
+    pub id: &'a str,
+    pub channel: &'static str,
+    pub channel_order_id: &'a str,
+    pub name: &'a str,
+    pub status: OrderStatus,
+    pub payment_status: PaymentStatus,
+    pub fulfillment_status: FulfillmentStatus,
+    pub currency: &'a str,
+    pub totals: &'a Totals,
+    pub customer: &'a Customer,
+    pub shipping_address: Option<&'a Address>,
+    pub lines: Vec<LineView<'a>>,
+    pub shipments: Vec<ShipmentView<'a>>,
+    pub timeline: &'a [TimelineEntry],
+    pub test: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LineView<'a> {
+    pub sku: &'a str,
+    pub title: &'a str,
+    pub quantity: u32,
+    pub unit_price: Decimal,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ShipmentView<'a> {
+    pub id: &'a str,
+    pub carrier: &'a str,
+    pub service: &'a str,
+    pub tracking_code: &'a str,
+    pub tracking_status: TrackingStatus,
+    pub estimated_delivery: Option<DateTime<Utc>>,
+    pub label_url: String,
+    pub events: &'a [TrackingEvent],
+}
+
+/// `label_urls[i]` is the URL for `order.shipments[i]`.
+pub fn order_view<'a>(order: &'a Order, label_urls: Vec<String>) -> OrderView<'a> {
+    OrderView {
+        id: order.id.as_str(),
+        channel: order.channel.as_str(),
+        channel_order_id: &order.channel_order_id,
+        name: &order.name,
+        status: order.status,
+        payment_status: order.payment_status,
+        fulfillment_status: order.fulfillment_status,
+        currency: order.currency.as_str(),
+        totals: &order.totals,
+        customer: &order.customer,
+        shipping_address: order.shipping_address.as_ref(),
+        lines: order
+            .lines
+            .iter()
+            .map(|l| LineView {
+                sku: &l.sku,
+                title: &l.title,
+                quantity: l.quantity,
+                unit_price: l.unit_price,
+            })
+            .collect(),
+        shipments: order
+            .shipments
+            .iter()
+            .zip(label_urls)
+            .map(|(s, label_url)| ShipmentView {
+                id: s.id.as_str(),
+                carrier: &s.carrier,
+                service: &s.service,
+                tracking_code: &s.tracking_code,
+                tracking_status: s.tracking_status,
+                estimated_delivery: s.estimated_delivery,
+                label_url,
+                events: &s.events,
+            })
+            .collect(),
+        timeline: &order.timeline,
+        test: order.test,
+        created_at: order.created_at,
+        updated_at: order.updated_at,
+    }
+}

@@ -1,0 +1,72 @@
+//! What the functions send each other over SQS. Every message names the order; consumers re-read
+//! the order and act on its current state, so a redelivered or late message is harmless.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{OrderId, ShipmentId};
+
+/// On the payment and label queues: "look at this order".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderMessage {
+    pub order_id: OrderId,
+}
+
+/// On the notify queue: "tell the customer about this".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub order_id: OrderId,
+    pub event: NotificationEvent,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipment_id: Option<ShipmentId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationEvent {
+    OrderConfirmed,
+    Shipped,
+    Delivered,
+}
+
+impl NotificationEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationEvent::OrderConfirmed => "order_confirmed",
+            NotificationEvent::Shipped => "shipped",
+            NotificationEvent::Delivered => "delivered",
+        }
+    }
+}
+
+impl Notification {
+    pub fn order_confirmed(order_id: OrderId) -> Self {
+        Self {
+            order_id,
+            event: NotificationEvent::OrderConfirmed,
+            shipment_id: None,
+        }
+    }
+
+    pub fn about_shipment(
+        order_id: OrderId,
+        event: NotificationEvent,
+        shipment: ShipmentId,
+    ) -> Self {
+        Self {
+            order_id,
+            event,
+            shipment_id: Some(shipment),
+        }
+    }
+
+    /// One email per order, event and shipment, however often the message arrives.
+    pub fn idempotency_key(&self) -> String {
+        let shipment = self.shipment_id.as_ref().map_or("-", ShipmentId::as_str);
+        format!(
+            "email#{}#{}#{}",
+            self.order_id,
+            self.event.as_str(),
+            shipment
+        )
+    }
+}

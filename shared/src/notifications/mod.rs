@@ -1,0 +1,263 @@
+//! Customer emails: which words go with which order event, rendered as plain text and HTML from the
+//! layout in `shared/templates/email.html`. Everything taken from an order is HTML-escaped.
+
+use crate::domain::money::display_amount;
+use crate::domain::{Order, Shipment};
+use crate::messages::{Notification, NotificationEvent};
+
+const LAYOUT: &str = include_str!("../../templates/email.html");
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Who the emails come from, as customers see it.
+#[derive(Debug, Clone)]
+pub struct Branding {
+    pub merchant_name: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RenderError {
+    #[error("{event} email needs a shipment, and the order has no shipment {shipment:?}")]
+    MissingShipment {
+        event: &'static str,
+        shipment: Option<String>,
+    },
+}
+
+struct Content {
+    subject: String,
+    headline: String,
+    message: String,
+    details: Vec<String>,
+    items: Vec<(String, u32)>,
+}
+
+pub fn render(
+    order: &Order,
+    notification: &Notification,
+    branding: &Branding,
+) -> Result<Email, RenderError> {
+    let content = match notification.event {
+        NotificationEvent::OrderConfirmed => confirmed(order),
+        NotificationEvent::Shipped => shipped(order, shipment(order, notification)?),
+        NotificationEvent::Delivered => delivered(order, shipment(order, notification)?),
+    };
+    Ok(Email {
+        to: order.customer.email.clone(),
+        subject: content.subject.clone(),
+        text: text(order, &content, branding),
+        html: html(order, &content, branding),
+    })
+}
+
+fn shipment<'a>(
+    order: &'a Order,
+    notification: &Notification,
+) -> Result<&'a Shipment, RenderError> {
+    notification
+        .shipment_id
+        .as_ref()
+        .and_then(|id| order.shipment(id))
+        .ok_or_else(|| RenderError::MissingShipment {
+            event: notification.event.as_str(),
+            shipment: notification.shipment_id.as_ref().map(|s| s.to_string()),
+        })
+}
+
+fn confirmed(order: &Order) -> Content {
+    Content {
+        subject: format!("Order {} confirmed", order.name),
+        headline: "Thanks for your order".into(),
+        message: format!(
+            "We have received order {} and are getting it ready. We will email you again when it ships.",
+            order.name
+        ),
+        details: vec![format!("Total: {}", display_amount(order.totals.total, &order.currency))],
+        items: order.lines.iter().map(|l| (l.title.clone(), l.quantity)).collect(),
+    }
+}
+
+fn shipped(order: &Order, shipment: &Shipment) -> Content {
+    Content {
+        subject: format!("Your order {} has shipped", order.name),
+        headline: "Your order is on its way".into(),
+        message: format!(
+            "Order {} has shipped with {} {}.",
+            order.name, shipment.carrier, shipment.service
+        ),
+        details: vec![format!("Tracking number: {}", shipment.tracking_code)],
+        items: items_in(order, shipment),
+    }
+}
+
+fn delivered(order: &Order, shipment: &Shipment) -> Content {
+    Content {
+        subject: format!("Your order {} was delivered", order.name),
+        headline: "Delivered".into(),
+        message: format!(
+            "{} delivered your parcel for order {} (tracking number {}). Enjoy!",
+            shipment.carrier, order.name, shipment.tracking_code
+        ),
+        details: Vec::new(),
+        items: items_in(order, shipment),
+    }
+}
+
+fn items_in(order: &Order, shipment: &Shipment) -> Vec<(String, u32)> {
+    shipment
+        .lines
+        .iter()
+        .map(|sl| {
+            let title = order
+                .lines
+                .iter()
+                .find(|l| l.sku == sl.sku)
+                .map_or_else(|| sl.sku.clone(), |l| l.title.clone());
+            (title, sl.quantity)
+        })
+        .collect()
+}
+
+fn text(order: &Order, c: &Content, branding: &Branding) -> String {
+    let mut out = format!("Hi {},\n\n{}\n", order.customer.first_name(), c.message);
+    for d in &c.details {
+        out.push_str(&format!("{d}\n"));
+    }
+    out.push('\n');
+    for (title, qty) in &c.items {
+        out.push_str(&format!("  {qty} x {title}\n"));
+    }
+    out.push_str(&format!(
+        "\nOrder {} - {}\n",
+        order.name, branding.merchant_name
+    ));
+    out
+}
+
+fn html(order: &Order, c: &Content, branding: &Branding) -> String {
+    let details: String = c
+        .details
+        .iter()
+        .map(|d| {
+            format!(
+                "<p style=\"margin:0 0 12px\"><strong>{}</strong></p>",
+                escape(d)
+            )
+        })
+        .collect();
+    let items: String = c
+        .items
+        .iter()
+        .map(|(title, qty)| {
+            format!(
+                "<tr><td style=\"padding:8px 0;border-bottom:1px solid #e4e4e7\">{}</td><td align=\"right\" style=\"padding:8px 0;border-bottom:1px solid #e4e4e7\">&times; {qty}</td></tr>",
+                escape(title)
+            )
+        })
+        .collect();
+    // Each placeholder is replaced once, in order, and values are escaped first, so text from an
+    // order can never inject markup or another placeholder.
+    [
+        ("{{subject}}", escape(&c.subject)),
+        ("{{merchant}}", escape(&branding.merchant_name)),
+        ("{{headline}}", escape(&c.headline)),
+        ("{{first_name}}", escape(order.customer.first_name())),
+        ("{{message}}", escape(&c.message)),
+        ("{{details}}", details),
+        ("{{items}}", items),
+        ("{{order_name}}", escape(&order.name)),
+    ]
+    .iter()
+    .fold(LAYOUT.to_string(), |page, (placeholder, value)| {
+        fill(&page, placeholder, value)
+    })
+}
+
+fn fill(page: &str, placeholder: &str, value: &str) -> String {
+    let mut out = String::with_capacity(page.len() + value.len());
+    let mut rest = page;
+    while let Some(at) = rest.find(placeholder) {
+        out.push_str(&rest[..at]);
+        out.push_str(value);
+        rest = &rest[at + placeholder.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn escape(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '"' => "&quot;".to_string(),
+            '\'' => "&#39;".to_string(),
+            '{' => "&#123;".to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::order::tests::{new_order, now};
+    use crate::domain::PaymentStatus;
+
+    fn branding() -> Branding {
+        Branding {
+            merchant_name: "Atelier Nord".into(),
+        }
+    }
+
+    #[test]
+    fn confirmation_names_the_order_and_its_items() {
+        let order = Order::place(new_order(PaymentStatus::Paid), now());
+        let email = render(
+            &order,
+            &Notification::order_confirmed(order.id.clone()),
+            &branding(),
+        )
+        .unwrap();
+        assert_eq!(email.to, "priya.n@example.com");
+        assert_eq!(email.subject, "Order #2093 confirmed");
+        assert!(email.text.contains("Hi Priya"));
+        assert!(email.text.contains("2 x Linen Tea Towel"));
+        assert!(email.html.contains("Linen Tea Towel"));
+        assert!(email.html.contains("74.38 CAD"));
+        assert!(!email.html.contains("{{"), "every placeholder filled");
+    }
+
+    #[test]
+    fn markup_from_orders_is_escaped() {
+        let mut new = new_order(PaymentStatus::Paid);
+        new.lines[0].title = "<script>alert(1)</script>{{items}}".into();
+        let order = Order::place(new, now());
+        let email = render(
+            &order,
+            &Notification::order_confirmed(order.id.clone()),
+            &branding(),
+        )
+        .unwrap();
+        assert!(!email.html.contains("<script>"));
+        assert!(email.html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn shipment_emails_need_their_shipment() {
+        let order = Order::place(new_order(PaymentStatus::Paid), now());
+        let n = Notification::about_shipment(
+            order.id.clone(),
+            NotificationEvent::Shipped,
+            crate::domain::ShipmentId("shp_nope".into()),
+        );
+        assert!(render(&order, &n, &branding()).is_err());
+    }
+}

@@ -1,0 +1,9 @@
+//! The steps of an order's path, one module per function, written against the domain and the
+//! adapters. Each step re-reads the order and acts on its current state, so running it again after
+//! a crash or a duplicate message finishes what was left undone and repeats nothing.
+
+pub mod intake;
+pub mod labels;
+pub mod notify;
+pub mod payment;
+pub mod tracking;

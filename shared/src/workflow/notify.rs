@@ -1,0 +1,95 @@
+//! Customer emails: one per order, event and shipment, however often the message is delivered.
+
+use std::time::Duration;
+
+use anyhow::{anyhow, Context};
+use chrono::{DateTime, Utc};
+
+use crate::aws::{Claim, IdempotencyStore, MailError, Mailer, OrderStore};
+use crate::domain::status::IllegalTransition;
+use crate::messages::Notification;
+use crate::notifications::{render, Branding};
+
+/// Longer than one send takes, shorter than the queue's visibility timeout.
+const LEASE: Duration = Duration::from_secs(30);
+
+#[derive(Clone)]
+pub struct Notifier {
+    pub orders: OrderStore,
+    pub claims: IdempotencyStore,
+    pub mailer: Mailer,
+    pub branding: Branding,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notified {
+    Sent,
+    AlreadySent,
+    /// SES will never take it; recorded on the order's timeline instead of retried forever.
+    Undeliverable,
+}
+
+impl Notifier {
+    pub async fn notify(&self, n: &Notification, now: DateTime<Utc>) -> anyhow::Result<Notified> {
+        let key = n.idempotency_key();
+        match self.claims.claim(&key, LEASE).await? {
+            Claim::AlreadyDone => return Ok(Notified::AlreadySent),
+            Claim::InProgress => {
+                return Err(anyhow!("email {key} is being sent by another worker"))
+            }
+            Claim::Proceed => {}
+        }
+        let sent = self.send(n).await;
+        match &sent {
+            Ok(_) => self.claims.complete(&key).await?,
+            Err(_) => {
+                if let Err(e) = self.claims.release(&key).await {
+                    tracing::warn!(error = %e, "could not release claim; the retry waits for its lease");
+                }
+            }
+        }
+        let (kind, detail) = match &sent {
+            Ok((Notified::Sent, detail)) => ("email_sent", detail.clone()),
+            Ok((_, detail)) => ("email_failed", detail.clone()),
+            Err(_) => return sent.map(|(outcome, _)| outcome),
+        };
+        // The email is out and the claim is done: a failure to note it must not cause a resend.
+        if let Err(e) = self
+            .orders
+            .update(&n.order_id, |o| {
+                o.note(kind, detail.clone(), now);
+                Ok::<_, IllegalTransition>(())
+            })
+            .await
+        {
+            tracing::error!(order_id = %n.order_id, error = %e, "email sent but not noted on the timeline");
+        }
+        sent.map(|(outcome, _)| outcome)
+    }
+
+    async fn send(&self, n: &Notification) -> anyhow::Result<(Notified, String)> {
+        let order = self
+            .orders
+            .get(&n.order_id)
+            .await?
+            .ok_or_else(|| anyhow!("order {} does not exist", n.order_id))?;
+        let email = render(&order, n, &self.branding).context("rendering email")?;
+        match self.mailer.send(&email).await {
+            Ok(message_id) => {
+                tracing::info!(order_id = %order.id, event = n.event.as_str(), %message_id, "email sent");
+                Ok((
+                    Notified::Sent,
+                    format!("\"{}\" emailed to the customer", email.subject),
+                ))
+            }
+            Err(MailError::Rejected(reason)) => {
+                tracing::error!(order_id = %order.id, event = n.event.as_str(), %reason, "email undeliverable");
+                Ok((
+                    Notified::Undeliverable,
+                    format!("\"{}\" could not be sent: {reason}", email.subject),
+                ))
+            }
+            Err(e @ MailError::Transient(_)) => Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! Carrier tracking updates: move the parcel forward (never back), roll the order up, and tell the
+//! customer when it arrives.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+
+use crate::aws::order_store::UpdateError;
+use crate::aws::{OrderStore, Queue};
+use crate::carriers::easypost::webhook::TrackerEvent;
+use crate::domain::shipment::TrackingChange;
+use crate::domain::TrackingStatus;
+use crate::messages::{Notification, NotificationEvent};
+
+#[derive(Clone)]
+pub struct Tracking {
+    pub orders: OrderStore,
+    pub notify_queue: Queue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tracked {
+    /// No shipment of ours has this tracking code.
+    UnknownParcel,
+    Applied(TrackingChange),
+}
+
+impl Tracking {
+    pub async fn apply(&self, event: &TrackerEvent, now: DateTime<Utc>) -> anyhow::Result<Tracked> {
+        let Some(found) = self
+            .orders
+            .find_by_tracking(&event.carrier, &event.tracking_code)
+            .await?
+        else {
+            tracing::warn!(tracking_code = %event.tracking_code, carrier = %event.carrier, "tracking update for a parcel we do not know; ignored");
+            return Ok(Tracked::UnknownParcel);
+        };
+        let result = self
+            .orders
+            .update(&found.order_id, |order| {
+                order.apply_tracking(&found.shipment_id, &event.update, now)
+            })
+            .await;
+        let updated = match result {
+            Ok(updated) => updated,
+            Err(UpdateError::Rejected(e)) => {
+                tracing::warn!(order_id = %found.order_id, error = %e, "tracking update not applicable");
+                return Ok(Tracked::Applied(TrackingChange::Nothing));
+            }
+            Err(e) => return Err(e).context("applying tracking update"),
+        };
+        let delivered = updated
+            .order
+            .shipment(&found.shipment_id)
+            .is_some_and(|s| s.tracking_status == TrackingStatus::Delivered);
+        // Sent on every update of a delivered parcel: the notifier sends one email per shipment,
+        // and a redelivered webhook after a crash still gets the customer told.
+        if delivered {
+            self.notify_queue
+                .send(&Notification::about_shipment(
+                    found.order_id.clone(),
+                    NotificationEvent::Delivered,
+                    found.shipment_id.clone(),
+                ))
+                .await?;
+        }
+        tracing::info!(order_id = %found.order_id, shipment_id = %found.shipment_id, status = %event.update.status, order_status = %updated.order.status, "tracking update applied");
+        Ok(Tracked::Applied(updated.outcome))
+    }
+}
