@@ -1,1 +1,188 @@
+//! The whole OMS on one machine: the emulated AWS (moto, reached through `AWS_ENDPOINT_URL`) is
+//! provisioned from template.yaml, the HTTP API is served like API Gateway, queues are polled like
+//! Lambda's event source mappings, and a sandbox carrier sells labels. Used by `cargo xtask dev`
+//! and by the black-box tests.
 
+pub mod functions;
+pub mod gateway;
+pub mod poller;
+pub mod provision;
+pub mod sandbox_carrier;
+pub mod template;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail, Context, Result};
+use tokio::task::JoinHandle;
+
+use functions::Handler;
+use gateway::RouteTarget;
+use oms::aws::Clients;
+use poller::EventSource;
+use provision::Provisioned;
+use sandbox_carrier::SandboxCarrier;
+
+/// Secrets and keys the functions read, with the values used when the environment has none.
+/// The same names are read in AWS, where template parameters fill them.
+pub const DEV_DEFAULTS: &[(&str, &str)] = &[
+    ("SHOPIFY_WEBHOOK_SECRET", "dev-shopify-secret"),
+    ("EASYPOST_WEBHOOK_SECRET", "dev-easypost-secret"),
+    ("OMS_ADMIN_TOKEN", "dev-admin-token-change-me-0123456789"),
+    ("EASYPOST_API_KEY", "dev-easypost-api-key"),
+];
+
+pub struct Options {
+    /// 0 picks a free port.
+    pub port: u16,
+    pub carrier_port: u16,
+    /// Prefix of every resource name, so stacks can share an emulator.
+    pub prefix: String,
+    pub template: PathBuf,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            port: 3000,
+            carrier_port: 0,
+            prefix: "oms-local".into(),
+            template: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
+        }
+    }
+}
+
+/// A running local OMS. Dropping it stops the gateway, pollers and sandbox carrier.
+pub struct LocalOms {
+    pub api_url: String,
+    pub carrier_url: String,
+    pub resources: Provisioned,
+    /// The environment each function runs with, by template logical id.
+    pub environments: BTreeMap<String, HashMap<String, String>>,
+    pub aws: Clients,
+    tasks: Vec<JoinHandle<()>>,
+    _carrier: SandboxCarrier,
+}
+
+impl Drop for LocalOms {
+    fn drop(&mut self) {
+        self.tasks.iter().for_each(JoinHandle::abort);
+    }
+}
+
+impl LocalOms {
+    pub async fn start(options: Options) -> Result<Self> {
+        let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+        if !endpoint.starts_with("http://127.0.0.1") && !endpoint.starts_with("http://localhost") {
+            bail!("AWS_ENDPOINT_URL must point at the local emulator (got {endpoint:?}); refusing to touch real AWS");
+        }
+        let template = template::load(&options.template)?;
+        let aws = Clients::load().await;
+        let carrier = SandboxCarrier::start(options.carrier_port).await?;
+        let parameters = BTreeMap::new();
+        let resources = provision::provision(&template, &options.prefix, &parameters, &aws).await?;
+
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
+            .await
+            .with_context(|| format!("binding 127.0.0.1:{}", options.port))?;
+        let api_url = format!("http://{}", listener.local_addr()?);
+
+        let mut routes = Vec::new();
+        let mut sources = Vec::new();
+        let mut environments = BTreeMap::new();
+        for function in &template.functions {
+            let env = environment(function, &resources, &carrier.base_url)?;
+            match functions::build(&function.binary, &env, &aws)
+                .with_context(|| format!("starting {}", function.logical_id))?
+            {
+                Handler::Http(handler) => {
+                    routes.extend(function.routes.iter().map(|r| RouteTarget {
+                        method: r.method.clone(),
+                        path: r.path.clone(),
+                        handler: handler.clone(),
+                    }))
+                }
+                Handler::Queue(handler) => {
+                    for source in &function.queue_sources {
+                        let queue = &source.queue_logical_id;
+                        sources.push(EventSource {
+                            function: function.logical_id.clone(),
+                            queue_url: resources
+                                .refs
+                                .get(queue)
+                                .cloned()
+                                .ok_or_else(|| anyhow!("queue {queue} not provisioned"))?,
+                            queue_arn: resources.arns.get(queue).cloned().unwrap_or_default(),
+                            batch_size: source.batch_size,
+                            report_batch_item_failures: source.report_batch_item_failures,
+                            handler: handler.clone(),
+                        });
+                    }
+                }
+            }
+            environments.insert(function.logical_id.clone(), env);
+        }
+
+        let mut tasks = Vec::new();
+        let app = gateway::router(routes);
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "gateway stopped");
+            }
+        }));
+        for source in sources {
+            tasks.push(tokio::spawn(poller::run(aws.sqs.clone(), source)));
+        }
+        Ok(Self {
+            api_url,
+            carrier_url: carrier.base_url.clone(),
+            resources,
+            environments,
+            aws,
+            tasks,
+            _carrier: carrier,
+        })
+    }
+
+    /// The value a function's environment variable has (secrets included), for tests and the banner.
+    pub fn env(&self, name: &str) -> Option<&str> {
+        self.environments
+            .values()
+            .find_map(|env| env.get(name))
+            .map(String::as_str)
+    }
+}
+
+/// A function's variables: local overrides, then the process environment, then dev defaults, then
+/// what the template resolves to.
+fn environment(
+    function: &template::Function,
+    resources: &Provisioned,
+    carrier_url: &str,
+) -> Result<HashMap<String, String>> {
+    function
+        .environment
+        .iter()
+        .map(|(name, value)| {
+            let resolved = match name.as_str() {
+                "EASYPOST_API_URL" => Some(carrier_url.to_string()),
+                _ => std::env::var(name)
+                    .ok()
+                    .or_else(|| {
+                        DEV_DEFAULTS
+                            .iter()
+                            .find(|(n, _)| n == name)
+                            .map(|(_, v)| v.to_string())
+                    })
+                    .or_else(|| resources.resolve(value)),
+            };
+            let resolved = resolved.ok_or_else(|| {
+                anyhow!(
+                    "{}: {name} = {value:?} has no local value",
+                    function.logical_id
+                )
+            })?;
+            Ok((name.clone(), resolved))
+        })
+        .collect()
+}

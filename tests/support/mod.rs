@@ -1,1 +1,218 @@
+//! What the black-box specifications stand on: a fresh local OMS per test (its own table, queues and
+//! bucket in the shared emulator), signed webhook senders, the admin client, and the emulator's
+//! outbox.
 
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use oms_local::{LocalOms, Options};
+use serde_json::Value;
+use sha2::Sha256;
+
+pub use oms_local;
+
+pub const SHOPIFY_ORDER: &str = include_str!("../fixtures/shopify/orders-create.json");
+pub const EASYPOST_EVENT: &str = include_str!("../fixtures/easypost/tracker-updated.json");
+
+pub struct TestOms {
+    pub oms: LocalOms,
+    pub http: reqwest::Client,
+}
+
+/// A unique suffix per test run, so ids and resource names never collide in the shared emulator.
+pub fn unique(label: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!(
+        "{label}{}x{}x{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        nanos % 100_000
+    )
+}
+
+pub async fn start() -> TestOms {
+    let oms = LocalOms::start(Options {
+        port: 0,
+        prefix: unique("t"),
+        ..Options::default()
+    })
+    .await
+    .expect("local OMS starts against the emulator (run through `cargo xtask test`)");
+    TestOms {
+        oms,
+        http: reqwest::Client::new(),
+    }
+}
+
+fn hmac(secret: &str, body: &[u8]) -> Vec<u8> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(body);
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// A Shopify order shaped like the real sample, with its own ids and customer.
+pub fn shopify_order(order_id: &str, email: &str) -> Value {
+    let mut order: Value = serde_json::from_str(SHOPIFY_ORDER).expect("fixture is JSON");
+    order["id"] = Value::String(order_id.to_string());
+    order["email"] = Value::String(email.to_string());
+    order["contact_email"] = Value::String(email.to_string());
+    order
+}
+
+impl TestOms {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.oms.api_url)
+    }
+
+    pub fn secret(&self, name: &str) -> String {
+        self.oms.env(name).expect("secret configured").to_string()
+    }
+
+    /// Delivers a Shopify webhook signed with the configured secret.
+    pub async fn shopify(&self, topic: &str, body: &[u8]) -> reqwest::Response {
+        let signature = base64::engine::general_purpose::STANDARD
+            .encode(hmac(&self.secret("SHOPIFY_WEBHOOK_SECRET"), body));
+        self.shopify_signed(topic, body, Some(&signature)).await
+    }
+
+    pub async fn shopify_signed(
+        &self,
+        topic: &str,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(self.url("/webhooks/shopify"))
+            .header("content-type", "application/json")
+            .header("x-shopify-topic", topic)
+            .header("x-shopify-webhook-id", unique("wh"))
+            .body(body.to_vec());
+        if let Some(signature) = signature {
+            request = request.header("x-shopify-hmac-sha256", signature);
+        }
+        request.send().await.expect("gateway answers")
+    }
+
+    /// Delivers an EasyPost tracker event signed with the configured secret.
+    pub async fn easypost(&self, event: &Value) -> reqwest::Response {
+        let body = serde_json::to_vec(event).expect("JSON");
+        let signature = format!(
+            "hmac-sha256-hex={}",
+            hex::encode(hmac(&self.secret("EASYPOST_WEBHOOK_SECRET"), &body))
+        );
+        self.http
+            .post(self.url("/webhooks/carriers/easypost"))
+            .header("content-type", "application/json")
+            .header("x-hmac-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .expect("gateway answers")
+    }
+
+    pub async fn admin_get(&self, path: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(self.secret("OMS_ADMIN_TOKEN"))
+            .send()
+            .await
+            .expect("gateway answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn order(&self, id: &str) -> Value {
+        let (status, order) = self.admin_get(&format!("/orders/{id}")).await;
+        assert_eq!(status, 200, "GET /orders/{id}: {order}");
+        order
+    }
+
+    /// Waits until the order satisfies `done`, or fails showing the order as it last was.
+    pub async fn order_until(&self, id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let order = self.order(id).await;
+            if done(&order) {
+                return order;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "order never reached: {what}; last seen: {order:#}"
+            );
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}
+
+/// How long the emulator may take for anything (it is slow, never this slow).
+const PATIENCE: Duration = Duration::from_secs(30);
+const POLL: Duration = Duration::from_millis(250);
+
+/// Polls `check` until it yields, for up to `PATIENCE`.
+pub async fn eventually<T, F, Fut>(mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + PATIENCE;
+    while Instant::now() < deadline {
+        if let Some(value) = check().await {
+            return Some(value);
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    None
+}
+
+/// Emails the emulator's SES accepted for one recipient: `{subject, body, source}` each.
+pub async fn emails_to(recipient: &str) -> Vec<Value> {
+    let endpoint =
+        std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL set by cargo xtask test");
+    let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json"))
+        .await
+        .expect("emulator answers")
+        .json()
+        .await
+        .expect("emulator data is JSON");
+    data["ses"]["Message"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| {
+            m["destinations"]["ToAddresses"]
+                .as_array()
+                .is_some_and(|to| to.iter().any(|a| a == recipient))
+        })
+        .cloned()
+        .collect()
+}
+
+/// An EasyPost `tracker.updated` event for one of our parcels.
+pub fn tracker_event(tracking_code: &str, carrier: &str, status: &str, at: &str) -> Value {
+    let mut event: Value = serde_json::from_str(EASYPOST_EVENT).expect("fixture is JSON");
+    event["id"] = Value::String(unique("evt_"));
+    event["result"]["tracking_code"] = Value::String(tracking_code.to_string());
+    event["result"]["carrier"] = Value::String(carrier.to_string());
+    event["result"]["status"] = Value::String(status.to_string());
+    event["result"]["updated_at"] = Value::String(at.to_string());
+    let details = event["result"]["tracking_details"]
+        .as_array_mut()
+        .expect("details");
+    details.push(serde_json::json!({
+        "object": "TrackingDetail",
+        "message": format!("Status {status}"),
+        "status": status,
+        "datetime": at,
+        "tracking_location": {"city": "MONTREAL", "state": "QC", "country": "CA"}
+    }));
+    event
+}

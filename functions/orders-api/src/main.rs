@@ -1,1 +1,14 @@
-fn main() {}
+use lambda_http::{service_fn, Error};
+use oms::config::ProcessEnv;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    oms::telemetry::init();
+    let aws = oms::aws::Clients::load().await;
+    let app = orders_api::App::from_env(&ProcessEnv, &aws)?;
+    let app = &app;
+    lambda_http::run(service_fn(move |request| async move {
+        Ok::<_, std::convert::Infallible>(orders_api::handle(request, app).await)
+    }))
+    .await
+}

@@ -33,3 +33,48 @@ where
         _ => aws_sdk_dynamodb::error::DisplayErrorContext(err).to_string(),
     }
 }
+
+/// The AWS clients a function uses, built once per process (a cold start), shared by every request.
+#[derive(Clone)]
+pub struct Clients {
+    pub config: aws_config::SdkConfig,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub ses: aws_sdk_ses::Client,
+}
+
+impl Clients {
+    pub fn new(config: &aws_config::SdkConfig) -> Self {
+        Self {
+            config: config.clone(),
+            dynamodb: aws_sdk_dynamodb::Client::new(config),
+            sqs: aws_sdk_sqs::Client::new(config),
+            ses: aws_sdk_ses::Client::new(config),
+        }
+    }
+
+    pub async fn load() -> Self {
+        Self::new(&load_config().await)
+    }
+
+    pub fn order_store(
+        &self,
+        env: &dyn crate::config::Env,
+    ) -> Result<OrderStore, crate::config::ConfigError> {
+        Ok(OrderStore::new(
+            self.dynamodb.clone(),
+            crate::config::required(env, "ORDERS_TABLE")?,
+        ))
+    }
+
+    pub fn queue(
+        &self,
+        env: &dyn crate::config::Env,
+        url_variable: &'static str,
+    ) -> Result<Queue, crate::config::ConfigError> {
+        Ok(Queue::new(
+            self.sqs.clone(),
+            crate::config::required(env, url_variable)?,
+        ))
+    }
+}

@@ -1,0 +1,41 @@
+//! Customer notification: consumes the notify queue and emails the customer through SES, once per
+//! order, event and shipment.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use chrono::Utc;
+use oms::aws::{Clients, IdempotencyStore, Mailer};
+use oms::config::{required, ConfigError, Env};
+use oms::messages::Notification;
+use oms::notifications::Branding;
+use oms::sqs_batch;
+use oms::workflow::notify::Notifier;
+
+pub struct App {
+    notifier: Notifier,
+}
+
+impl App {
+    pub fn from_env(env: &dyn Env, aws: &Clients) -> Result<Self, ConfigError> {
+        Ok(Self {
+            notifier: Notifier {
+                orders: aws.order_store(env)?,
+                claims: IdempotencyStore::new(aws.dynamodb.clone(), required(env, "ORDERS_TABLE")?),
+                mailer: Mailer::new(aws.ses.clone(), required(env, "SENDER_EMAIL")?),
+                branding: Branding {
+                    merchant_name: required(env, "MERCHANT_NAME")?,
+                },
+            },
+        })
+    }
+}
+
+pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
+    sqs_batch::process(event, |message| async move {
+        let notification: Notification = sqs_batch::body(&message)?;
+        app.notifier
+            .notify(&notification, Utc::now())
+            .await
+            .map(drop)
+    })
+    .await
+}

@@ -1,0 +1,46 @@
+//! Label request: consumes the label queue; rate-shops and buys the label from the carrier (never
+//! twice), stores the PDF in S3 and records the shipment.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use chrono::Utc;
+use oms::aws::{Clients, LabelStore};
+use oms::carriers::easypost::client::EasyPostClient;
+use oms::config::{required, ConfigError, Env};
+use oms::messages::OrderMessage;
+use oms::sqs_batch;
+use oms::workflow::labels::LabelPurchase;
+
+pub struct App {
+    labels: LabelPurchase,
+}
+
+impl App {
+    pub fn from_env(env: &dyn Env, aws: &Clients) -> Result<Self, ConfigError> {
+        let invalid =
+            |name: &'static str| move |reason: String| ConfigError::Invalid { name, reason };
+        let carrier = EasyPostClient::new(
+            &required(env, "EASYPOST_API_URL")?,
+            &required(env, "EASYPOST_API_KEY")?,
+        )
+        .map_err(|e| invalid("EASYPOST_API_URL")(e.to_string()))?;
+        let ship_from = serde_json::from_str(&required(env, "SHIP_FROM_ADDRESS")?)
+            .map_err(|e| invalid("SHIP_FROM_ADDRESS")(e.to_string()))?;
+        Ok(Self {
+            labels: LabelPurchase {
+                orders: aws.order_store(env)?,
+                carrier,
+                labels: LabelStore::new(&aws.config, required(env, "LABEL_BUCKET")?),
+                notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
+                ship_from,
+            },
+        })
+    }
+}
+
+pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
+    sqs_batch::process(event, |message| async move {
+        let request: OrderMessage = sqs_batch::body(&message)?;
+        app.labels.fulfill(&request.order_id, Utc::now()).await
+    })
+    .await
+}

@@ -1,0 +1,138 @@
+//! Orders admin API (bearer token): `GET /orders` lists, `GET /orders/{id}` shows one order.
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, RequestExt, Response};
+use oms::aws::order_store::Page;
+use oms::aws::{Clients, LabelStore, OrderStore, StoreError};
+use oms::config::{required, ConfigError, Env};
+use oms::domain::{Channel, Order, OrderId, OrderStatus};
+use oms::http::order_view::order_view;
+use oms::http::{json, AdminToken, ApiError};
+
+const DEFAULT_LIMIT: i32 = 50;
+const MAX_LIMIT: i32 = 100;
+
+pub struct App {
+    orders: OrderStore,
+    labels: LabelStore,
+    token: AdminToken,
+}
+
+impl App {
+    pub fn from_env(env: &dyn Env, aws: &Clients) -> Result<Self, ConfigError> {
+        Ok(Self {
+            orders: aws.order_store(env)?,
+            labels: LabelStore::new(&aws.config, required(env, "LABEL_BUCKET")?),
+            token: AdminToken::new(&required(env, "OMS_ADMIN_TOKEN")?),
+        })
+    }
+}
+
+pub async fn handle(request: Request, app: &App) -> Response<Body> {
+    route(request, app)
+        .await
+        .unwrap_or_else(ApiError::into_response)
+}
+
+async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> {
+    app.token.check(request.headers())?;
+    let id = request.path_parameters().first("id").map(str::to_string);
+    match (request.method(), id) {
+        (&Method::GET, Some(id)) => get_order(&id, app).await,
+        (&Method::GET, None) => list_orders(&request, app).await,
+        _ => Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this route does not accept that method",
+        )),
+    }
+}
+
+async fn get_order(id: &str, app: &App) -> Result<Response<Body>, ApiError> {
+    let id = OrderId::parse(id).map_err(|_| ApiError::not_found("no such order"))?;
+    let order = app
+        .orders
+        .get(&id)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::not_found("no such order"))?;
+    Ok(json(StatusCode::OK, &view(&order, app).await?))
+}
+
+async fn list_orders(request: &Request, app: &App) -> Result<Response<Body>, ApiError> {
+    let query = request.query_string_parameters();
+    let status = query
+        .first("status")
+        .map(|s| {
+            OrderStatus::parse(s).ok_or_else(|| {
+                ApiError::bad_request("invalid_status", format!("unknown order status {s:?}"))
+            })
+        })
+        .transpose()?;
+    let limit = match query.first("limit") {
+        None => DEFAULT_LIMIT,
+        Some(text) => text
+            .parse::<i32>()
+            .ok()
+            .filter(|l| (1..=MAX_LIMIT).contains(l))
+            .ok_or_else(|| {
+                ApiError::bad_request("invalid_limit", format!("limit must be 1 to {MAX_LIMIT}"))
+            })?,
+    };
+    let page = match (query.first("channel"), query.first("channel_order_id")) {
+        (Some(channel), Some(channel_order_id)) => {
+            let channel = Channel::parse(channel).ok_or_else(|| {
+                ApiError::bad_request("invalid_channel", format!("unknown channel {channel:?}"))
+            })?;
+            let id = OrderId::for_channel_order(channel.as_str(), channel_order_id);
+            let order = app.orders.get(&id).await.map_err(ApiError::internal)?;
+            Page {
+                orders: order
+                    .into_iter()
+                    .filter(|o| status.is_none_or(|s| o.status == s))
+                    .collect(),
+                next_cursor: None,
+            }
+        }
+        (None, None) => app
+            .orders
+            .list(status, limit, query.first("cursor"))
+            .await
+            .map_err(|e| match e {
+                StoreError::InvalidCursor => {
+                    ApiError::bad_request("invalid_cursor", "the cursor is not one we issued")
+                }
+                other => ApiError::internal(other),
+            })?,
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "channel and channel_order_id go together",
+            ))
+        }
+    };
+    let mut orders = Vec::with_capacity(page.orders.len());
+    for order in &page.orders {
+        orders.push(serde_json::to_value(view(order, app).await?).map_err(ApiError::internal)?);
+    }
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({"orders": orders, "next_cursor": page.next_cursor}),
+    ))
+}
+
+async fn view<'a>(
+    order: &'a Order,
+    app: &App,
+) -> Result<oms::http::order_view::OrderView<'a>, ApiError> {
+    let mut urls = Vec::with_capacity(order.shipments.len());
+    for shipment in &order.shipments {
+        urls.push(
+            app.labels
+                .url(&shipment.label_key)
+                .await
+                .map_err(ApiError::internal)?,
+        );
+    }
+    Ok(order_view(order, urls))
+}

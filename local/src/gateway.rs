@@ -1,0 +1,216 @@
+//! An HTTP server that behaves like API Gateway HTTP API (payload v2): it matches the routes from
+//! template.yaml, turns each request into the v2 event JSON (raw body intact, headers lowercased,
+//! path and query parameters), and lets lambda_http turn that into the handler's request, exactly as
+//! in AWS.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use base64::Engine;
+use http::{HeaderMap, Method, StatusCode};
+use lambda_http::Body;
+
+use crate::functions::HttpHandler;
+
+/// Requests larger than API Gateway's 10 MB limit are refused before reaching a function.
+const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct RouteTarget {
+    pub method: String,
+    pub path: String,
+    pub handler: HttpHandler,
+}
+
+pub fn router(routes: Vec<RouteTarget>) -> axum::Router {
+    axum::Router::new()
+        .fallback(dispatch)
+        .with_state(Arc::new(routes))
+}
+
+async fn dispatch(
+    State(routes): State<Arc<Vec<RouteTarget>>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, MAX_REQUEST_BYTES).await else {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{\"message\":\"Request Entity Too Large\"}",
+        )
+            .into_response();
+    };
+    let path = parts.uri.path().to_string();
+    let Some((route, path_parameters)) = routes.iter().find_map(|r| {
+        (r.method == parts.method.as_str())
+            .then(|| match_path(&r.path, &path))
+            .flatten()
+            .map(|params| (r, params))
+    }) else {
+        return (
+            StatusCode::NOT_FOUND,
+            [("content-type", "application/json")],
+            "{\"message\":\"Not Found\"}",
+        )
+            .into_response();
+    };
+    let event = v2_event(
+        &parts.method,
+        route,
+        &path,
+        parts.uri.query().unwrap_or_default(),
+        &parts.headers,
+        path_parameters,
+        &body,
+    );
+    let request = match lambda_http::request::from_str(&event.to_string()) {
+        Ok(request) => request,
+        Err(e) => {
+            tracing::error!(error = %e, "could not build the API Gateway event");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let response = (route.handler)(request).await;
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        Body::Empty => Vec::new(),
+        Body::Text(text) => text.into_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => Vec::new(),
+    };
+    (parts.status, parts.headers, bytes).into_response()
+}
+
+/// `/orders/{id}` against `/orders/ord_123` -> `{"id": "ord_123"}`.
+fn match_path(pattern: &str, path: &str) -> Option<BTreeMap<String, String>> {
+    let pattern: Vec<&str> = pattern.trim_matches('/').split('/').collect();
+    let actual: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if pattern.len() != actual.len() {
+        return None;
+    }
+    let mut params = BTreeMap::new();
+    for (p, a) in pattern.iter().zip(&actual) {
+        match p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            Some(name) if !a.is_empty() => {
+                params.insert(name.to_string(), decode(a));
+            }
+            Some(_) => return None,
+            None if p == a => {}
+            None => return None,
+        }
+    }
+    Some(params)
+}
+
+fn v2_event(
+    method: &Method,
+    route: &RouteTarget,
+    path: &str,
+    raw_query: &str,
+    headers: &HeaderMap,
+    path_parameters: BTreeMap<String, String>,
+    body: &Bytes,
+) -> serde_json::Value {
+    // API Gateway joins repeated headers and query parameters with commas.
+    let mut header_map: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).to_string();
+        header_map
+            .entry(name.as_str().to_string())
+            .and_modify(|v| {
+                v.push(',');
+                v.push_str(&value);
+            })
+            .or_insert(value);
+    }
+    let mut query: BTreeMap<String, String> = BTreeMap::new();
+    for pair in raw_query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let v = decode(v);
+        query
+            .entry(decode(k))
+            .and_modify(|existing| {
+                existing.push(',');
+                existing.push_str(&v);
+            })
+            .or_insert(v);
+    }
+    let route_key = format!("{} {}", route.method, route.path);
+    let now = chrono::Utc::now();
+    let text_body = std::str::from_utf8(body).ok().filter(|_| is_text(headers));
+    let (body_value, is_base64) = match (body.is_empty(), text_body) {
+        (true, _) => (serde_json::Value::Null, false),
+        (false, Some(text)) => (serde_json::Value::String(text.to_string()), false),
+        (false, None) => (
+            serde_json::Value::String(base64::engine::general_purpose::STANDARD.encode(body)),
+            true,
+        ),
+    };
+    serde_json::json!({
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": path,
+        "rawQueryString": raw_query,
+        "headers": header_map,
+        "queryStringParameters": if query.is_empty() { serde_json::Value::Null } else { serde_json::json!(query) },
+        "pathParameters": if path_parameters.is_empty() { serde_json::Value::Null } else { serde_json::json!(path_parameters) },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "domainName": header_map.get("host").cloned().unwrap_or_else(|| "127.0.0.1".into()),
+            "domainPrefix": "local",
+            "http": {
+                "method": method.as_str(),
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": header_map.get("user-agent").cloned().unwrap_or_default(),
+            },
+            "requestId": format!("local-{}", now.timestamp_nanos_opt().unwrap_or_default()),
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
+            "timeEpoch": now.timestamp_millis(),
+        },
+        "body": body_value,
+        "isBase64Encoded": is_base64,
+    })
+}
+
+/// API Gateway passes text bodies through and base64-encodes the rest.
+fn is_text(headers: &HeaderMap) -> bool {
+    headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|ct| {
+            let ct = ct.to_ascii_lowercase();
+            ct.starts_with("text/")
+                || ct.contains("json")
+                || ct.contains("xml")
+                || ct.contains("x-www-form-urlencoded")
+        })
+}
+
+fn decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(&text.replace('+', " "))
+        .decode_utf8_lossy()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_match_like_api_gateway() {
+        assert_eq!(match_path("/orders", "/orders"), Some(BTreeMap::new()));
+        let params = match_path("/orders/{id}", "/orders/ord_1").unwrap();
+        assert_eq!(params["id"], "ord_1");
+        assert_eq!(match_path("/orders/{id}", "/orders"), None);
+        assert_eq!(match_path("/orders/{id}", "/orders/a/b"), None);
+        assert_eq!(match_path("/webhooks/shopify", "/webhooks/other"), None);
+    }
+}

@@ -1,0 +1,41 @@
+//! `cargo xtask dev` runs this: the whole OMS on 127.0.0.1 against the emulator.
+
+use oms_local::{LocalOms, Options, DEV_DEFAULTS};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    oms::telemetry::init();
+    let mut options = Options::default();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--port" => {
+                options.port = args
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .ok_or_else(|| anyhow::anyhow!("--port takes a port number"))?
+            }
+            other => anyhow::bail!("unknown argument {other}; usage: oms-local [--port 3000]"),
+        }
+    }
+    let oms = LocalOms::start(options).await?;
+    let api = &oms.api_url;
+    println!("OMS API        {api}");
+    println!("  POST {api}/webhooks/shopify            (X-Shopify-Hmac-Sha256, X-Shopify-Topic: orders/create)");
+    println!("  POST {api}/webhooks/carriers/easypost  (X-Hmac-Signature: hmac-sha256-hex=...)");
+    println!(
+        "  GET  {api}/orders, {api}/orders/{{id}}    (Authorization: Bearer $OMS_ADMIN_TOKEN)"
+    );
+    println!("sandbox carrier {}", oms.carrier_url);
+    println!(
+        "emulated AWS    {}",
+        std::env::var("AWS_ENDPOINT_URL").unwrap_or_default()
+    );
+    for (name, _) in DEV_DEFAULTS {
+        println!("{name}={}", oms.env(name).unwrap_or("?"));
+    }
+    println!("ready");
+    tokio::signal::ctrl_c().await?;
+    println!("stopping");
+    Ok(())
+}

@@ -1,0 +1,361 @@
+//! The order path, end to end, through the HTTP API and the queues of a local OMS on the emulator:
+//! a signed Shopify order becomes a paid, labelled, tracked and delivered order, and the customer
+//! hears about it three times.
+
+use oms_tests::{emails_to, eventually, shopify_order, start, tracker_event, unique};
+use serde_json::Value;
+
+fn later(minutes: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::minutes(minutes)).to_rfc3339()
+}
+
+#[tokio::test]
+async fn a_paid_shopify_order_travels_from_webhook_to_delivered() {
+    let t = start().await;
+    let email = format!("{}@example.com", unique("priya"));
+    let channel_id = unique("61205544332211");
+    let body = serde_json::to_vec(&shopify_order(&channel_id, &email)).unwrap();
+
+    let response = t.shopify("orders/create", &body).await;
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["status"], "created");
+    let id = answer["order_id"].as_str().unwrap().to_string();
+
+    // Payment verified, label bought from the sandbox carrier, shipment recorded.
+    let order = t
+        .order_until(&id, "shipped with a label", |o| o["status"] == "shipped")
+        .await;
+    assert_eq!(order["channel"], "shopify");
+    assert_eq!(order["channel_order_id"], channel_id.as_str());
+    assert_eq!(order["name"], "#2093");
+    assert_eq!(order["payment_status"], "paid");
+    assert_eq!(order["fulfillment_status"], "fulfilled");
+    assert_eq!(order["currency"], "CAD");
+    assert_eq!(order["totals"]["total"], "74.38");
+    assert_eq!(order["customer"]["email"], email.as_str());
+    assert_eq!(order["customer"]["name"], "Priya Natarajan");
+    assert_eq!(order["lines"][0]["sku"], "TOWEL-LINEN-SAGE");
+    assert_eq!(order["lines"][0]["quantity"], 2);
+    assert_eq!(order["lines"][0]["unit_price"], "14.00");
+    let shipment = &order["shipments"][0];
+    assert_eq!(order["shipments"].as_array().unwrap().len(), 1);
+    assert_eq!(shipment["tracking_status"], "pre_transit");
+    let tracking_code = shipment["tracking_code"].as_str().unwrap().to_string();
+    let carrier = shipment["carrier"].as_str().unwrap().to_string();
+    assert!(!tracking_code.is_empty());
+
+    // The label is a PDF in S3, reachable through the presigned URL.
+    let label_url = shipment["label_url"].as_str().unwrap();
+    let label = t.http.get(label_url).send().await.unwrap();
+    assert_eq!(label.status(), 200, "label at {label_url}");
+    assert!(label.bytes().await.unwrap().starts_with(b"%PDF-"));
+
+    // The carrier reports progress, then delivery.
+    let in_transit = tracker_event(&tracking_code, &carrier, "in_transit", &later(60));
+    assert_eq!(t.easypost(&in_transit).await.status(), 200);
+    let order = t.order(&id).await;
+    assert_eq!(order["shipments"][0]["tracking_status"], "in_transit");
+    assert_eq!(order["status"], "shipped");
+
+    let delivered = tracker_event(&tracking_code, &carrier, "delivered", &later(120));
+    assert_eq!(t.easypost(&delivered).await.status(), 200);
+    let order = t.order(&id).await;
+    assert_eq!(order["status"], "closed");
+    assert_eq!(order["fulfillment_status"], "delivered");
+    assert_eq!(order["shipments"][0]["tracking_status"], "delivered");
+
+    // A late in-transit scan never moves a delivered parcel back.
+    assert_eq!(t.easypost(&in_transit).await.status(), 200);
+    assert_eq!(
+        t.order(&id).await["shipments"][0]["tracking_status"],
+        "delivered"
+    );
+
+    // Three emails, each once, each naming the order.
+    let emails = eventually(|| async {
+        let emails = emails_to(&email).await;
+        (emails.len() >= 3).then_some(emails)
+    })
+    .await
+    .expect("confirmation, shipped and delivered emails");
+    let subjects: Vec<&str> = emails
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap())
+        .collect();
+    assert!(subjects.contains(&"Order #2093 confirmed"), "{subjects:?}");
+    assert!(
+        subjects.contains(&"Your order #2093 has shipped"),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects.contains(&"Your order #2093 was delivered"),
+        "{subjects:?}"
+    );
+    let shipped = emails
+        .iter()
+        .find(|e| e["subject"] == "Your order #2093 has shipped")
+        .unwrap();
+    assert!(shipped["body"].as_str().unwrap().contains(&tracking_code));
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(emails_to(&email).await.len(), 3, "no email twice");
+
+    // Every step is on the timeline.
+    let order = t
+        .order_until(&id, "all emails noted", |o| {
+            o["timeline"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["type"] == "email_sent")
+                .count()
+                == 3
+        })
+        .await;
+    let kinds: Vec<&str> = order["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    for step in [
+        "order_created",
+        "payment_verified",
+        "label_requested",
+        "label_purchased",
+        "tracking_updated",
+    ] {
+        assert!(kinds.contains(&step), "{step} missing from {kinds:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_same_shopify_order_delivered_many_times_is_one_order() {
+    let t = start().await;
+    let email = format!("{}@example.com", unique("dup"));
+    let channel_id = unique("71205544332211");
+    let body = serde_json::to_vec(&shopify_order(&channel_id, &email)).unwrap();
+
+    // Concurrent duplicates, each with its own webhook id, as Shopify retries do.
+    let deliveries = deliver_concurrently(&t, &body, 4).await;
+    let mut ids: Vec<String> = Vec::new();
+    let mut created = 0;
+    for answer in deliveries {
+        if answer["status"] == "created" {
+            created += 1;
+        }
+        ids.push(answer["order_id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(created, 1, "exactly one delivery creates the order");
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "every delivery names the same order");
+
+    let (status, list) = t
+        .admin_get(&format!(
+            "/orders?channel=shopify&channel_order_id={channel_id}"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(list["orders"].as_array().unwrap().len(), 1);
+    assert_eq!(list["orders"][0]["id"], ids[0].as_str());
+
+    // Hours later, the same again: still one order, still 200.
+    let late = t.shopify("orders/create", &body).await;
+    assert_eq!(late.status(), 200);
+    let (_, all) = t.admin_get("/orders").await;
+    assert_eq!(all["orders"].as_array().unwrap().len(), 1);
+
+    // And one confirmation email.
+    t.order_until(&ids[0], "shipped", |o| o["status"] == "shipped")
+        .await;
+    let confirmations = emails_to(&email)
+        .await
+        .into_iter()
+        .filter(|e| e["subject"] == "Order #2093 confirmed")
+        .count();
+    assert_eq!(confirmations, 1);
+}
+
+async fn deliver_concurrently(t: &oms_tests::TestOms, body: &[u8], n: usize) -> Vec<Value> {
+    futures::future::join_all((0..n).map(|_| async {
+        let response = t.shopify("orders/create", body).await;
+        assert_eq!(response.status(), 200);
+        response.json::<Value>().await.unwrap()
+    }))
+    .await
+}
+
+#[tokio::test]
+async fn hostile_or_broken_webhooks_are_refused_and_write_nothing() {
+    let t = start().await;
+    let body = serde_json::to_vec(&shopify_order(&unique("81"), "x@example.com")).unwrap();
+
+    let cases: Vec<(&str, Option<String>, Vec<u8>, u16, &str)> = vec![
+        ("no signature", None, body.clone(), 401, "unauthorized"),
+        (
+            "wrong signature",
+            Some("AAAA".into()),
+            body.clone(),
+            401,
+            "unauthorized",
+        ),
+        (
+            "not base64",
+            Some("%%%".into()),
+            body.clone(),
+            401,
+            "unauthorized",
+        ),
+    ];
+    for (what, signature, payload, status, code) in cases {
+        let response = t
+            .shopify_signed("orders/create", &payload, signature.as_deref())
+            .await;
+        assert_eq!(response.status().as_u16(), status, "{what}");
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"]["code"], code, "{what}");
+        assert!(error["error"]["message"].is_string(), "{what}");
+    }
+    let signed_but_broken: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        (
+            "malformed JSON",
+            b"{\"id\":".to_vec(),
+            400,
+            "malformed_json",
+        ),
+        (
+            "no line items",
+            {
+                let mut o = shopify_order(&unique("82"), "x@example.com");
+                o["line_items"] = serde_json::json!([]);
+                serde_json::to_vec(&o).unwrap()
+            },
+            422,
+            "no_line_items",
+        ),
+        (
+            "negative quantity",
+            {
+                let mut o = shopify_order(&unique("83"), "x@example.com");
+                o["line_items"][0]["quantity"] = serde_json::json!(-2);
+                serde_json::to_vec(&o).unwrap()
+            },
+            422,
+            "invalid_quantity",
+        ),
+        (
+            "too large",
+            vec![b' '; 300 * 1024],
+            413,
+            "payload_too_large",
+        ),
+    ];
+    for (what, payload, status, code) in signed_but_broken {
+        let response = t.shopify("orders/create", &payload).await;
+        assert_eq!(response.status().as_u16(), status, "{what}");
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"]["code"], code, "{what}");
+    }
+    let (_, all) = t.admin_get("/orders").await;
+    assert_eq!(all["orders"], serde_json::json!([]), "nothing was written");
+
+    // Carrier webhooks: wrong signature refused, unknown parcel acknowledged.
+    let event = tracker_event("EZ999999999999999999", "USPS", "in_transit", &later(1));
+    let forged = t
+        .http
+        .post(t.url("/webhooks/carriers/easypost"))
+        .header("x-hmac-signature", "hmac-sha256-hex=00")
+        .body(serde_json::to_vec(&event).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+    let unknown = t.easypost(&event).await;
+    assert_eq!(unknown.status(), 200);
+    assert_eq!(
+        unknown.json::<Value>().await.unwrap()["status"],
+        "unknown_tracking_code"
+    );
+}
+
+#[tokio::test]
+async fn the_admin_api_needs_its_token_and_checks_its_input() {
+    let t = start().await;
+    for path in ["/orders", "/orders/ord_0000000000000000000000000a"] {
+        let anonymous = t.http.get(t.url(path)).send().await.unwrap();
+        assert_eq!(anonymous.status(), 401, "{path}");
+        let wrong = t
+            .http
+            .get(t.url(path))
+            .bearer_auth("guess")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), 401, "{path}");
+        assert_eq!(
+            wrong.json::<Value>().await.unwrap()["error"]["code"],
+            "unauthorized"
+        );
+    }
+    let cases = [
+        ("/orders/ord_0000000000000000000000000a", 404, "not_found"),
+        ("/orders/not-an-id", 404, "not_found"),
+        ("/orders?status=lost", 400, "invalid_status"),
+        ("/orders?limit=0", 400, "invalid_limit"),
+        ("/orders?limit=abc", 400, "invalid_limit"),
+        ("/orders?cursor=bm9wZQ", 400, "invalid_cursor"),
+        ("/orders?channel=shopify", 400, "invalid_query"),
+        (
+            "/orders?channel=ebay&channel_order_id=1",
+            400,
+            "invalid_channel",
+        ),
+    ];
+    for (path, status, code) in cases {
+        let (got, body) = t.admin_get(path).await;
+        assert_eq!(got, status, "{path}: {body}");
+        assert_eq!(body["error"]["code"], code, "{path}");
+    }
+    let missing_route = t.http.get(t.url("/nowhere")).send().await.unwrap();
+    assert_eq!(missing_route.status(), 404);
+}
+
+#[tokio::test]
+async fn orders_list_newest_first_by_status_with_cursors() {
+    let t = start().await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let mut order = shopify_order(&unique("91"), &format!("{}@example.com", unique("list")));
+        // Unpaid orders wait in `open`, so the listing is stable.
+        order["financial_status"] = serde_json::json!("pending");
+        order["name"] = serde_json::json!(format!("#L{n}"));
+        let answer: Value = t
+            .shopify("orders/create", &serde_json::to_vec(&order).unwrap())
+            .await
+            .json()
+            .await
+            .unwrap();
+        ids.push(answer["order_id"].as_str().unwrap().to_string());
+    }
+    let (_, first) = t.admin_get("/orders?status=open&limit=2").await;
+    let page: Vec<&str> = first["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(page, [ids[2].as_str(), ids[1].as_str()], "newest first");
+    let cursor = first["next_cursor"].as_str().expect("a next page");
+    let (_, second) = t
+        .admin_get(&format!("/orders?status=open&limit=2&cursor={cursor}"))
+        .await;
+    let page: Vec<&str> = second["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(page, [ids[0].as_str()]);
+    let (_, shipped) = t.admin_get("/orders?status=shipped").await;
+    assert_eq!(shipped["orders"], serde_json::json!([]));
+}
