@@ -190,30 +190,20 @@ async fn hostile_or_broken_webhooks_are_refused_and_write_nothing() {
     let t = start().await;
     let body = serde_json::to_vec(&shopify_order(&unique("81"), "x@example.com")).unwrap();
 
-    let cases: Vec<(&str, Option<String>, Vec<u8>, u16, &str)> = vec![
-        ("no signature", None, body.clone(), 401, "unauthorized"),
+    let forged_signatures = [
+        ("no signature", None),
+        ("wrong signature", Some("AAAA")),
+        ("not base64", Some("%%%")),
         (
-            "wrong signature",
-            Some("AAAA".into()),
-            body.clone(),
-            401,
-            "unauthorized",
-        ),
-        (
-            "not base64",
-            Some("%%%".into()),
-            body.clone(),
-            401,
-            "unauthorized",
+            "signature of another body",
+            Some("q1MKE+RZFJgrefm34/uplM/R8/si9xzqGvvwK0YMbR0="),
         ),
     ];
-    for (what, signature, payload, status, code) in cases {
-        let response = t
-            .shopify_signed("orders/create", &payload, signature.as_deref())
-            .await;
-        assert_eq!(response.status().as_u16(), status, "{what}");
+    for (what, signature) in forged_signatures {
+        let response = t.shopify_signed("orders/create", &body, signature).await;
+        assert_eq!(response.status().as_u16(), 401, "{what}");
         let error: Value = response.json().await.unwrap();
-        assert_eq!(error["error"]["code"], code, "{what}");
+        assert_eq!(error["error"]["code"], "unauthorized", "{what}");
         assert!(error["error"]["message"].is_string(), "{what}");
     }
     let signed_but_broken: Vec<(&str, Vec<u8>, u16, &str)> = vec![

@@ -1,1 +1,299 @@
-fn main() {}
+//! Developer commands for the OMS workspace: `cargo xtask dev | test | lint | bench`.
+
+mod moto;
+mod venv;
+
+use std::env;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, ExitStatus};
+use std::time::Instant;
+
+use moto::Moto;
+
+type Result<T> = std::result::Result<T, String>;
+
+const USAGE: &str = "\
+Usage: cargo xtask <command>
+
+Commands:
+  dev [--port N] [--aws-port N]   run the OMS locally (HTTP on --port, default 3000)
+                                  against moto on --aws-port (default 4566)
+  test [-- <cargo test args>]     fmt, clippy, build, cargo test against moto, template checks
+  lint                            fmt, clippy, template checks
+  bench                           cargo bench --workspace
+  help                            show this message
+";
+
+/// Dummy credentials: moto accepts any, and real ones must never reach it.
+const LOCAL_AWS: [(&str, &str); 3] = [
+    ("AWS_REGION", "us-east-1"),
+    ("AWS_ACCESS_KEY_ID", "test"),
+    ("AWS_SECRET_ACCESS_KEY", "test"),
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<ExitCode> {
+    let root = workspace_root();
+    let (command, rest) = match args.split_first() {
+        Some((command, rest)) => (command.as_str(), rest),
+        None => return Ok(usage_error("no command given")),
+    };
+    if rest.first().is_some_and(|a| a == "-h" || a == "--help") {
+        return Ok(usage());
+    }
+    match (command, rest) {
+        ("dev", _) => match parse_dev_flags(rest) {
+            Ok((port, aws_port)) => dev(&root, port, aws_port),
+            Err(e) => Ok(usage_error(&e)),
+        },
+        ("test", []) => test(&root, &[]),
+        ("test", [sep, test_args @ ..]) if sep == "--" => test(&root, test_args),
+        ("lint", []) => lint(&root),
+        ("bench", []) => bench(&root),
+        ("help" | "-h" | "--help", _) => Ok(usage()),
+        ("test" | "lint" | "bench", [arg, ..]) => {
+            Ok(usage_error(&format!("unexpected argument `{arg}`")))
+        }
+        (other, _) => Ok(usage_error(&format!("unknown command `{other}`"))),
+    }
+}
+
+fn usage() -> ExitCode {
+    print!("{USAGE}");
+    ExitCode::SUCCESS
+}
+
+fn usage_error(msg: &str) -> ExitCode {
+    eprintln!("xtask: {msg}\n\n{USAGE}");
+    ExitCode::from(2)
+}
+
+fn parse_dev_flags(args: &[String]) -> Result<(u16, u16)> {
+    let (mut port, mut aws_port) = (3000, 4566);
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let slot = match flag.as_str() {
+            "--port" => &mut port,
+            "--aws-port" => &mut aws_port,
+            _ => return Err(format!("unknown flag `{flag}` for dev")),
+        };
+        let value = it.next().and_then(|v| v.parse().ok());
+        *slot = value.ok_or(format!("{flag} needs a port number"))?;
+    }
+    Ok((port, aws_port))
+}
+
+fn dev(root: &Path, port: u16, aws_port: u16) -> Result<ExitCode> {
+    venv::ensure(root)?;
+    let moto = Moto::start(root, &target_dir(root), aws_port)?;
+    let mut cmd = cargo(
+        root,
+        &["run", "-p", "oms-local", "--", "--port", &port.to_string()],
+    );
+    cmd.env("AWS_ENDPOINT_URL", moto.endpoint());
+    for (key, value) in LOCAL_AWS {
+        if env::var_os(key).is_none() {
+            cmd.env(key, value);
+        }
+    }
+    // A foreground child in our process group: the terminal's Ctrl-C reaches it (and moto) directly.
+    let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
+    drop(moto);
+    Ok(exit_code(status))
+}
+
+fn test(root: &Path, test_args: &[String]) -> Result<ExitCode> {
+    venv::ensure(root)?;
+    let target = target_dir(root);
+    let moto = Moto::start(root, &target, free_port()?)?;
+    let mut tests = cargo(root, &["test", "--workspace"]);
+    tests
+        .args(test_args)
+        .envs(LOCAL_AWS)
+        .env_remove("AWS_SESSION_TOKEN");
+    tests.env("AWS_ENDPOINT_URL", moto.endpoint());
+    tests.env("OMS_BIN_DIR", target.join("debug"));
+    let mut steps = code_checks(root);
+    steps.extend([cargo(root, &["build", "--workspace", "--bins"]), tests]);
+    steps.extend(template_checks(root));
+    let code = run_steps("test", steps);
+    drop(moto);
+    Ok(code)
+}
+
+fn lint(root: &Path) -> Result<ExitCode> {
+    venv::ensure(root)?;
+    let mut steps = code_checks(root);
+    steps.extend(template_checks(root));
+    Ok(run_steps("lint", steps))
+}
+
+fn bench(root: &Path) -> Result<ExitCode> {
+    let status = cargo(root, &["bench", "--workspace"]).status();
+    status
+        .map(exit_code)
+        .map_err(|e| format!("cannot run cargo: {e}"))
+}
+
+fn code_checks(root: &Path) -> Vec<Command> {
+    let clippy = [
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ];
+    vec![
+        cargo(root, &["fmt", "--all", "--", "--check"]),
+        cargo(root, &clippy),
+    ]
+}
+
+fn template_checks(root: &Path) -> Vec<Command> {
+    let bin = root.join(".venv").join("bin");
+    let mut cfn_lint = Command::new(bin.join("cfn-lint"));
+    cfn_lint.arg("template.yaml");
+    let mut sam = Command::new(bin.join("sam"));
+    sam.args(["validate", "--lint", "--template", "template.yaml"]);
+    let mut checks = vec![cfn_lint, sam];
+    for cmd in &mut checks {
+        cmd.current_dir(root)
+            .envs(LOCAL_AWS)
+            .env("AWS_DEFAULT_REGION", "us-east-1");
+        cmd.env("SAM_CLI_TELEMETRY", "0");
+    }
+    checks
+}
+
+/// Runs each step in order, stopping at the first failure, timing each one. Ends with the tests'
+/// tally in the plain `N passed, N failed` form, summed over every `cargo test` binary.
+fn run_steps(name: &str, steps: Vec<Command>) -> ExitCode {
+    let started = Instant::now();
+    let total = steps.len();
+    let mut tally = Tally::default();
+    for mut cmd in steps {
+        let title = describe(&cmd);
+        println!("==> {title}");
+        let step_started = Instant::now();
+        let ok = run_teeing(&mut cmd, &mut tally)
+            .map_err(|e| eprintln!("xtask: cannot run {title}: {e}"))
+            .is_ok_and(|status| status.success());
+        let took = step_started.elapsed().as_secs_f64();
+        println!("    {} in {took:.1}s", if ok { "ok" } else { "FAILED" });
+        if !ok {
+            let total_secs = started.elapsed().as_secs_f64();
+            println!("xtask {name}: FAILED at `{title}` after {total_secs:.1}s");
+            tally.print();
+            return ExitCode::FAILURE;
+        }
+    }
+    let total_secs = started.elapsed().as_secs_f64();
+    println!("xtask {name}: all {total} steps ok in {total_secs:.1}s");
+    tally.print();
+    ExitCode::SUCCESS
+}
+
+/// Test counts read from cargo test's `test result:` lines.
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    seen: bool,
+}
+
+impl Tally {
+    fn read(&mut self, line: &str) {
+        let Some(result) = line.strip_prefix("test result: ") else {
+            return;
+        };
+        let count = |label: &str| {
+            result
+                .split(';')
+                .find_map(|part| {
+                    part.trim()
+                        .trim_start_matches("ok. ")
+                        .trim_start_matches("FAILED. ")
+                        .strip_suffix(label)
+                })
+                .and_then(|n| n.trim().parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        self.passed += count("passed");
+        self.failed += count("failed");
+        self.seen = true;
+    }
+
+    fn print(&self) {
+        if self.seen {
+            println!("{} passed, {} failed", self.passed, self.failed);
+        }
+    }
+}
+
+/// Runs a step with its stdout passed through line by line, counting test results on the way.
+fn run_teeing(cmd: &mut Command, tally: &mut Tally) -> std::io::Result<ExitStatus> {
+    use std::io::{BufRead, BufReader, Write};
+    let mut child = cmd.stdout(std::process::Stdio::piped()).spawn()?;
+    if let Some(stdout) = child.stdout.take() {
+        let mut out = std::io::stdout().lock();
+        for line in BufReader::new(stdout).lines() {
+            let line = line?;
+            tally.read(&line);
+            writeln!(out, "{line}")?;
+        }
+    }
+    child.wait()
+}
+
+fn describe(cmd: &Command) -> String {
+    let program = Path::new(cmd.get_program())
+        .file_name()
+        .unwrap_or(cmd.get_program());
+    let words = std::iter::once(program)
+        .chain(cmd.get_args())
+        .map(OsStr::to_string_lossy);
+    words.collect::<Vec<_>>().join(" ")
+}
+
+fn cargo(root: &Path, args: &[&str]) -> Command {
+    // $CARGO is the cargo that launched xtask, so nested builds use the same toolchain.
+    let mut cmd = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(root).args(args);
+    cmd
+}
+
+fn workspace_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
+
+/// Where cargo puts build output; nested cargo runs in the root, so a relative dir is relative to it.
+fn target_dir(root: &Path) -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), |dir| root.join(dir))
+}
+
+fn free_port() -> Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0");
+    let addr = listener.and_then(|l| l.local_addr());
+    addr.map(|a| a.port())
+        .map_err(|e| format!("cannot find a free port: {e}"))
+}
+
+fn exit_code(status: ExitStatus) -> ExitCode {
+    // No code means a signal (e.g. Ctrl-C) ended the child.
+    status.code().map_or(ExitCode::FAILURE, |code| {
+        ExitCode::from(u8::try_from(code).unwrap_or(1))
+    })
+}
