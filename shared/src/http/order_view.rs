@@ -24,7 +24,8 @@ pub struct OrderView<'a> {
     pub shipping_address: Option<&'a Address>,
     pub lines: Vec<LineView<'a>>,
     pub shipments: Vec<ShipmentView<'a>>,
-    pub timeline: &'a [TimelineEntry],
+    /// Oldest first: entries are appended by several functions, each with its own clock.
+    pub timeline: Vec<&'a TimelineEntry>,
     pub test: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -89,7 +90,11 @@ pub fn order_view<'a>(order: &'a Order, label_urls: Vec<String>) -> OrderView<'a
                 events: &s.events,
             })
             .collect(),
-        timeline: &order.timeline,
+        timeline: {
+            let mut entries: Vec<_> = order.timeline.iter().collect();
+            entries.sort_by_key(|e| e.at);
+            entries
+        },
         test: order.test,
         created_at: order.created_at,
         updated_at: order.updated_at,
