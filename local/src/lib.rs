@@ -27,6 +27,8 @@ use sandbox_carrier::SandboxCarrier;
 /// The same names are read in AWS, where template parameters fill them.
 pub const DEV_DEFAULTS: &[(&str, &str)] = &[
     ("SHOPIFY_WEBHOOK_SECRET", "dev-shopify-secret"),
+    ("WOOCOMMERCE_WEBHOOK_SECRET", "dev-woocommerce-secret"),
+    ("OMS_CHANNEL_SECRET", "dev-channel-secret"),
     ("EASYPOST_WEBHOOK_SECRET", "dev-easypost-secret"),
     ("OMS_ADMIN_TOKEN", "dev-admin-token-change-me-0123456789"),
     ("EASYPOST_API_KEY", "dev-easypost-api-key"),

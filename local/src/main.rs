@@ -22,7 +22,11 @@ async fn main() -> anyhow::Result<()> {
     let api = &oms.api_url;
     println!("OMS API        {api}");
     println!("  POST {api}/webhooks/shopify            (X-Shopify-Hmac-Sha256, X-Shopify-Topic: orders/create)");
+    println!("  POST {api}/webhooks/woocommerce        (X-WC-Webhook-Signature, X-WC-Webhook-Topic: order.created)");
+    println!("  POST {api}/webhooks/orders             (X-OMS-Signature: t=<unix>,v1=<hex>)");
     println!("  POST {api}/webhooks/carriers/easypost  (X-Hmac-Signature: hmac-sha256-hex=...)");
+    println!("  POST {api}/orders                      (manual order; Bearer token, optional Idempotency-Key)");
+    println!("  POST {api}/orders/{{id}}/hold/release|reject");
     println!(
         "  GET  {api}/orders, {api}/orders/{{id}}    (Authorization: Bearer $OMS_ADMIN_TOKEN)"
     );

@@ -26,6 +26,7 @@ pub enum NotificationEvent {
     OrderConfirmed,
     Shipped,
     Delivered,
+    Canceled,
 }
 
 impl NotificationEvent {
@@ -34,17 +35,23 @@ impl NotificationEvent {
             NotificationEvent::OrderConfirmed => "order_confirmed",
             NotificationEvent::Shipped => "shipped",
             NotificationEvent::Delivered => "delivered",
+            NotificationEvent::Canceled => "canceled",
         }
     }
 }
 
 impl Notification {
-    pub fn order_confirmed(order_id: OrderId) -> Self {
+    /// About the order as a whole (confirmed, canceled).
+    pub fn about_order(order_id: OrderId, event: NotificationEvent) -> Self {
         Self {
             order_id,
-            event: NotificationEvent::OrderConfirmed,
+            event,
             shipment_id: None,
         }
+    }
+
+    pub fn order_confirmed(order_id: OrderId) -> Self {
+        Self::about_order(order_id, NotificationEvent::OrderConfirmed)
     }
 
     pub fn about_shipment(

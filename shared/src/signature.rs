@@ -24,7 +24,12 @@ pub enum SignatureError {
     Malformed,
     #[error("the signature does not match the body")]
     Mismatch,
+    #[error("the signature's timestamp is more than {0} seconds away from now")]
+    Stale(i64),
 }
+
+/// How far a timestamped signature may be from our clock (replay protection).
+pub const TIMESTAMP_TOLERANCE_SECS: i64 = 300;
 
 impl WebhookSecrets {
     /// Parses a comma-separated list; empty entries are ignored. `None` if no secret remains.
@@ -65,6 +70,43 @@ impl WebhookSecrets {
             .decode(header)
             .map_err(|_| SignatureError::Malformed)?;
         self.verify(body, &signature)
+    }
+
+    /// Stripe style, as our own channel endpoint uses it: `t=<unix>,v1=<hex>[,v1=<hex>]` over
+    /// `"<t>.<body>"`. Any `v1` may match (rotation); `t` must be within the tolerance of `now`.
+    pub fn verify_timestamped(
+        &self,
+        body: &[u8],
+        header: Option<&str>,
+        now_unix: i64,
+    ) -> Result<(), SignatureError> {
+        let header = header.ok_or(SignatureError::Missing)?;
+        let mut timestamp = None;
+        let mut signatures = Vec::new();
+        for part in header.split(',') {
+            match part.trim().split_once('=') {
+                Some(("t", t)) => timestamp = t.parse::<i64>().ok(),
+                Some(("v1", hex_sig)) => {
+                    signatures.push(hex::decode(hex_sig).map_err(|_| SignatureError::Malformed)?)
+                }
+                _ => {}
+            }
+        }
+        let timestamp = timestamp.ok_or(SignatureError::Malformed)?;
+        if signatures.is_empty() {
+            return Err(SignatureError::Malformed);
+        }
+        let mut signed = timestamp.to_string().into_bytes();
+        signed.push(b'.');
+        signed.extend_from_slice(body);
+        if !signatures.iter().any(|s| self.verify(&signed, s).is_ok()) {
+            return Err(SignatureError::Mismatch);
+        }
+        // Checked after the signature, so an attacker learns nothing about our clock.
+        if (now_unix - timestamp).abs() > TIMESTAMP_TOLERANCE_SECS {
+            return Err(SignatureError::Stale(TIMESTAMP_TOLERANCE_SECS));
+        }
+        Ok(())
     }
 
     /// EasyPost style: `hmac-sha256-hex=<hex(HMAC-SHA256(secret, body))>`.
@@ -143,6 +185,48 @@ mod tests {
             secrets().verify_prefixed_hex(body, Some("hmac-sha256-hex=zz")),
             Err(SignatureError::Malformed)
         );
+    }
+
+    #[test]
+    fn timestamped_signatures_expire() {
+        let body = br#"{"channel_order_id":"1"}"#;
+        let sign = |t: i64| {
+            let mut signed = format!("{t}.").into_bytes();
+            signed.extend_from_slice(body);
+            format!("t={t},v1={}", hex::encode(secrets().sign(&signed)))
+        };
+        let now = 1_790_000_000;
+        assert_eq!(
+            secrets().verify_timestamped(body, Some(&sign(now - 299)), now),
+            Ok(())
+        );
+        assert_eq!(
+            secrets().verify_timestamped(body, Some(&sign(now - 301)), now),
+            Err(SignatureError::Stale(300))
+        );
+        assert_eq!(
+            secrets().verify_timestamped(b"{}", Some(&sign(now)), now),
+            Err(SignatureError::Mismatch)
+        );
+        let other = format!("t={now},v1=00,{}", &sign(now)[13..]);
+        assert_eq!(
+            secrets().verify_timestamped(body, Some(&other), now),
+            Ok(()),
+            "any v1 may match"
+        );
+        for bad in [
+            "",
+            "t=abc,v1=00",
+            "v1=00",
+            &format!("t={now}"),
+            &format!("t={now},v1=zz"),
+        ] {
+            assert_eq!(
+                secrets().verify_timestamped(body, Some(bad), now),
+                Err(SignatureError::Malformed),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

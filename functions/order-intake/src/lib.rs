@@ -1,70 +1,93 @@
-//! Order intake: `POST /webhooks/shopify`. Verifies the signature over the raw body, parses and
-//! normalizes the order, stores it exactly once and starts its path. No carrier or email work here.
+//! Order intake: every channel's orders come in here, are verified (signature over the raw body,
+//! then content), stored exactly once and started on their path. No carrier or email work inline.
+//!
+//! - `POST /webhooks/shopify` (`X-Shopify-Hmac-Sha256`)
+//! - `POST /webhooks/woocommerce` (`X-WC-Webhook-Signature`)
+//! - `POST /webhooks/orders` (`X-OMS-Signature`, our own JSON format)
+//! - `POST /orders` (admin bearer token, manual orders, optional `Idempotency-Key`)
 
-use chrono::Utc;
+mod delivery;
+mod manual;
+mod marketplace;
+mod shopify;
+mod woocommerce;
+
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
-use oms::aws::Clients;
-use oms::channels::shopify;
-use oms::config::{secrets, ConfigError, Env};
-use oms::http::{header, json, raw_body, require_json, ApiError};
+use lambda_http::{Body, Request, RequestExt, Response};
+use oms::aws::{CartStore, Clients, DeliveryLog};
+use oms::channels::PayloadError;
+use oms::config::{required, secrets, ConfigError, Env};
+use oms::http::{json, AdminToken, ApiError};
 use oms::signature::WebhookSecrets;
 use oms::workflow::intake::{Intake, Received};
 
 pub struct App {
     intake: Intake,
+    carts: CartStore,
+    deliveries: DeliveryLog,
     shopify_secrets: WebhookSecrets,
+    woocommerce_secrets: WebhookSecrets,
+    channel_secrets: WebhookSecrets,
+    admin_token: AdminToken,
 }
 
 impl App {
     pub fn from_env(env: &dyn Env, aws: &Clients) -> Result<Self, ConfigError> {
+        let table = required(env, "ORDERS_TABLE")?;
         Ok(Self {
             intake: Intake {
                 orders: aws.order_store(env)?,
                 payment_queue: aws.queue(env, "PAYMENT_QUEUE_URL")?,
                 notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
             },
+            carts: CartStore::new(aws.dynamodb.clone(), &table),
+            deliveries: DeliveryLog::new(aws.dynamodb.clone(), &table),
             shopify_secrets: secrets(env, "SHOPIFY_WEBHOOK_SECRET")?,
+            woocommerce_secrets: secrets(env, "WOOCOMMERCE_WEBHOOK_SECRET")?,
+            channel_secrets: secrets(env, "OMS_CHANNEL_SECRET")?,
+            admin_token: AdminToken::new(&required(env, "OMS_ADMIN_TOKEN")?),
         })
     }
 }
 
 pub async fn handle(request: Request, app: &App) -> Response<Body> {
-    receive_shopify(request, app)
-        .await
-        .unwrap_or_else(ApiError::into_response)
+    let result = match request.raw_http_path() {
+        "/webhooks/shopify" => shopify::receive(&request, app).await,
+        "/webhooks/woocommerce" => woocommerce::receive(&request, app).await,
+        "/webhooks/orders" => marketplace::receive(&request, app).await,
+        "/orders" => manual::create(&request, app).await,
+        other => Err(ApiError::not_found(format!("no route {other}"))),
+    };
+    result.unwrap_or_else(ApiError::into_response)
 }
 
-async fn receive_shopify(request: Request, app: &App) -> Result<Response<Body>, ApiError> {
-    let headers = request.headers();
-    let body = raw_body(&request)?;
-    app.shopify_secrets
-        .verify_base64(body, header(headers, "x-shopify-hmac-sha256"))
-        .map_err(|e| ApiError::unauthorized(format!("Shopify webhook rejected: {e}")))?;
-    require_json(headers)?;
-    let topic = header(headers, "x-shopify-topic").unwrap_or_default();
-    if topic != "orders/create" {
-        tracing::info!(topic, "Shopify topic not handled; acknowledged");
-        return Ok(json(
-            StatusCode::OK,
-            &serde_json::json!({"status": "ignored", "topic": topic}),
-        ));
-    }
-    let new_order = shopify::parse_order(body).map_err(|e| {
-        let status = if e.code == "malformed_json" {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
-        ApiError::new(status, e.code, e.message)
-    })?;
-    let (status, order_id) = match app.intake.receive(new_order, Utc::now()).await {
-        Ok(Received::Created(id)) => ("created", id),
-        Ok(Received::Duplicate(id)) => ("duplicate", id),
-        Err(e) => return Err(ApiError::internal(e)),
+/// A refused payload: broken syntax is 400, unacceptable content 422.
+fn refused(e: PayloadError) -> ApiError {
+    let status = if e.is_syntax() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
     };
-    Ok(json(
+    ApiError::new(status, e.code, e.message)
+}
+
+/// The webhook answer for an order taken in.
+fn received(outcome: Received) -> Response<Body> {
+    let (status, id) = match outcome {
+        Received::Created(id) => ("created", id),
+        Received::Duplicate(id) => ("duplicate", id),
+        Received::Updated(id, _) => ("updated", id),
+    };
+    json(
         StatusCode::OK,
-        &serde_json::json!({"status": status, "order_id": order_id}),
-    ))
+        &serde_json::json!({"status": status, "order_id": id}),
+    )
+}
+
+fn ignored(what: &str) -> Response<Body> {
+    tracing::info!(what, "acknowledged and ignored");
+    json(
+        StatusCode::OK,
+        &serde_json::json!({"status": "ignored", "topic": what}),
+    )
 }

@@ -1,4 +1,5 @@
-//! Orders admin API (bearer token): `GET /orders` lists, `GET /orders/{id}` shows one order.
+//! Orders admin API (bearer token): `GET /orders` lists, `GET /orders/{id}` shows one order,
+//! `POST /orders/{id}/hold/release` and `POST /orders/{id}/hold/reject` decide on held orders.
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -7,13 +8,15 @@ use oms::aws::{Clients, LabelStore, OrderStore, StoreError};
 use oms::config::{required, ConfigError, Env};
 use oms::domain::{Channel, Order, OrderId, OrderStatus};
 use oms::http::order_view::order_view;
-use oms::http::{json, AdminToken, ApiError};
+use oms::http::{json, raw_body, AdminToken, ApiError};
+use oms::workflow::review::{Review, ReviewError};
 
 const DEFAULT_LIMIT: i32 = 50;
 const MAX_LIMIT: i32 = 100;
 
 pub struct App {
     orders: OrderStore,
+    review: Review,
     labels: LabelStore,
     token: AdminToken,
 }
@@ -22,6 +25,11 @@ impl App {
     pub fn from_env(env: &dyn Env, aws: &Clients) -> Result<Self, ConfigError> {
         Ok(Self {
             orders: aws.order_store(env)?,
+            review: Review {
+                orders: aws.order_store(env)?,
+                payment_queue: aws.queue(env, "PAYMENT_QUEUE_URL")?,
+                notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
+            },
             labels: LabelStore::new(&aws.config, required(env, "LABEL_BUCKET")?),
             token: AdminToken::new(&required(env, "OMS_ADMIN_TOKEN")?),
         })
@@ -37,9 +45,16 @@ pub async fn handle(request: Request, app: &App) -> Response<Body> {
 async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> {
     app.token.check(request.headers())?;
     let id = request.path_parameters().first("id").map(str::to_string);
-    match (request.method(), id) {
-        (&Method::GET, Some(id)) => get_order(&id, app).await,
-        (&Method::GET, None) => list_orders(&request, app).await,
+    let decision = request
+        .path_parameters()
+        .first("decision")
+        .map(str::to_string);
+    match (request.method(), id, decision) {
+        (&Method::GET, Some(id), None) => get_order(&id, app).await,
+        (&Method::GET, None, None) => list_orders(&request, app).await,
+        (&Method::POST, Some(id), Some(decision)) => {
+            decide_hold(&request, &id, &decision, app).await
+        }
         _ => Err(ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
@@ -56,6 +71,67 @@ async fn get_order(id: &str, app: &App) -> Result<Response<Body>, ApiError> {
         .await
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::not_found("no such order"))?;
+    Ok(json(StatusCode::OK, &view(&order, app).await?))
+}
+
+/// The body of a reject: `{"reason": "..."}` (optional for a release).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Decision {
+    reason: Option<String>,
+}
+
+async fn decide_hold(
+    request: &Request,
+    id: &str,
+    decision: &str,
+    app: &App,
+) -> Result<Response<Body>, ApiError> {
+    let id = OrderId::parse(id).map_err(|_| ApiError::not_found("no such order"))?;
+    let body = raw_body(request)?;
+    let decision_body: Decision = if body.iter().all(u8::is_ascii_whitespace) {
+        Decision { reason: None }
+    } else {
+        serde_json::from_slice(body).map_err(|e| {
+            ApiError::bad_request(
+                "invalid_body",
+                format!("expected {{\"reason\": \"...\"}}: {e}"),
+            )
+        })?
+    };
+    let reason = decision_body
+        .reason
+        .map(|r| {
+            r.chars()
+                .filter(|c| !c.is_control())
+                .take(500)
+                .collect::<String>()
+        })
+        .filter(|r| !r.trim().is_empty());
+    let now = chrono::Utc::now();
+    let result = match decision {
+        "release" => app.review.release(&id, "admin", now).await,
+        "reject" => {
+            let reason = reason.ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "reason_required",
+                    "say why the order is rejected",
+                )
+            })?;
+            app.review.reject(&id, "admin", &reason, now).await
+        }
+        other => {
+            return Err(ApiError::not_found(format!(
+                "no hold decision {other:?}; use release or reject"
+            )))
+        }
+    };
+    let order = result.map_err(|e| match e {
+        ReviewError::NotFound => ApiError::not_found("no such order"),
+        ReviewError::Refused(e) => ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string()),
+        ReviewError::Unavailable(e) => ApiError::internal(e),
+    })?;
     Ok(json(StatusCode::OK, &view(&order, app).await?))
 }
 
@@ -134,5 +210,5 @@ async fn view<'a>(
                 .map_err(ApiError::internal)?,
         );
     }
-    Ok(order_view(order, urls))
+    Ok(order_view(order, &urls))
 }

@@ -1,6 +1,8 @@
 //! Adapters to AWS services. Clients are built once per process from one `SdkConfig`, which honours
 //! `AWS_ENDPOINT_URL` (the local emulator) like every AWS SDK.
 
+pub mod cart_store;
+pub mod deliveries;
 pub mod idempotency;
 pub mod item;
 pub mod label_store;
@@ -8,6 +10,8 @@ pub mod mailer;
 pub mod order_store;
 pub mod queue;
 
+pub use cart_store::CartStore;
+pub use deliveries::DeliveryLog;
 pub use idempotency::{Claim, IdempotencyStore};
 pub use label_store::LabelStore;
 pub use mailer::{MailError, Mailer};

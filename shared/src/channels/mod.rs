@@ -1,6 +1,9 @@
-//! Storefront payloads, parsed and normalized into `NewOrder`.
+//! Storefront and marketplace payloads, parsed and normalized into `NewOrder`.
 
+pub mod fields;
+pub mod native;
 pub mod shopify;
+pub mod woocommerce;
 
 /// Why a channel payload was refused: a stable code for machines and a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,5 +19,13 @@ impl PayloadError {
             code,
             message: message.into(),
         }
+    }
+
+    /// Broken syntax is a bad request; well-formed but unacceptable content is unprocessable.
+    pub fn is_syntax(&self) -> bool {
+        matches!(
+            self.code,
+            "malformed_json" | "invalid_encoding" | "malformed_form"
+        )
     }
 }

@@ -1,18 +1,40 @@
-//! Shopify `orders/create` payloads: only the fields we use, tolerant of the nulls and extra fields
-//! real payloads carry, strict about what must be right (ids as strings, decimal money, quantities).
+//! Shopify order and checkout payloads: only the fields we use, tolerant of the nulls and extra
+//! fields real payloads carry, strict about what must be right (ids, money, quantities).
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
+use super::fields::{
+    channel_id, clean_text, header_safe, join_name, money, optional_channel_id, parse_json,
+    present, price, quantity, MAX_LINES,
+};
 use super::PayloadError;
 use crate::domain::{
-    Address, Channel, Currency, Customer, LineItem, NewOrder, PaymentStatus, Totals,
+    Address, Cart, CartLine, Channel, Currency, Customer, LineItem, NewOrder, PaymentStatus, Totals,
 };
 
-/// The most units of one line we accept; more is a typo or an attack, not an order.
-const MAX_QUANTITY: u64 = 10_000;
-const MAX_LINES: usize = 500;
+/// The webhook topics we act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topic {
+    /// `orders/create`, `orders/updated`, `orders/paid`, `orders/cancelled`: all carry the whole
+    /// order, so all are handled as "here is the order as it is now".
+    Order,
+    /// `checkouts/create`, `checkouts/update`.
+    Checkout,
+}
+
+impl Topic {
+    pub fn parse(topic: &str) -> Option<Self> {
+        match topic {
+            "orders/create" | "orders/updated" | "orders/paid" | "orders/cancelled" => {
+                Some(Topic::Order)
+            }
+            "checkouts/create" | "checkouts/update" => Some(Topic::Checkout),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug, Deserialize)]
 struct ShopifyOrder {
@@ -21,20 +43,20 @@ struct ShopifyOrder {
     name: Option<String>,
     email: Option<String>,
     contact_email: Option<String>,
-    created_at: Option<String>,
+    created_at: Option<DateTime<Utc>>,
+    updated_at: Option<DateTime<Utc>>,
+    cancelled_at: Option<DateTime<Utc>>,
     currency: Option<String>,
     financial_status: Option<String>,
     total_price: Option<String>,
     total_line_items_price: Option<String>,
     total_tax: Option<String>,
     total_discounts: Option<String>,
-    #[serde(default)]
+    note: Option<String>,
     test: Option<bool>,
     customer: Option<ShopifyCustomer>,
     shipping_address: Option<ShopifyAddress>,
-    #[serde(default)]
     shipping_lines: Option<Vec<ShopifyShippingLine>>,
-    #[serde(default)]
     line_items: Option<Vec<ShopifyLine>>,
 }
 
@@ -72,42 +94,16 @@ struct ShopifyLine {
     variant_id: Option<String>,
     sku: Option<String>,
     title: Option<String>,
+    #[serde(default)]
     quantity: serde_json::Value,
     price: Option<String>,
     grams: Option<u64>,
     requires_shipping: Option<bool>,
 }
 
-/// Shopify ids are integers beyond 2^53; JSON parsers that use doubles corrupt them. Accept the
-/// integer (parsed exactly as u64) or a string, and keep it as a string.
-fn channel_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    optional_channel_id(d)?.ok_or_else(|| serde::de::Error::custom("id is required"))
-}
-
-fn optional_channel_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Null => Ok(None),
-        serde_json::Value::Number(n) if n.is_u64() => Ok(Some(n.to_string())),
-        serde_json::Value::String(s) if is_plain_id(&s) => Ok(Some(s)),
-        _ => Err(serde::de::Error::custom("ids must be positive integers")),
-    }
-}
-
-fn is_plain_id(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
-/// Parses and normalizes an `orders/create` (or `orders/updated`) body.
+/// Parses and normalizes an order (any of the `orders/*` topics).
 pub fn parse_order(body: &[u8]) -> Result<NewOrder, PayloadError> {
-    let order: ShopifyOrder = serde_json::from_slice(body).map_err(|e| {
-        let code = if e.is_syntax() || e.is_eof() {
-            "malformed_json"
-        } else {
-            "invalid_order"
-        };
-        PayloadError::new(code, format!("order payload is not valid: {e}"))
-    })?;
-    normalize(order)
+    normalize(parse_json(body, "order payload")?)
 }
 
 fn normalize(order: ShopifyOrder) -> Result<NewOrder, PayloadError> {
@@ -132,41 +128,37 @@ fn normalize(order: ShopifyOrder) -> Result<NewOrder, PayloadError> {
         .map(|(i, line)| normalize_line(i, line))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let email = order
-        .email
-        .or(order.contact_email)
-        .map(|e| e.trim().to_string())
-        .filter(|e| !e.is_empty())
-        .ok_or_else(|| PayloadError::new("missing_email", "the order has no customer email"))?;
-    if !is_plausible_email(&email) {
-        return Err(PayloadError::new(
-            "invalid_email",
-            "the customer email is not a valid address",
-        ));
-    }
-
+    // A missing or implausible email is for a person to fix (the order is held); one that tries
+    // to inject headers is refused.
+    let email = header_safe(
+        "email",
+        order
+            .email
+            .or(order.contact_email)
+            .as_deref()
+            .unwrap_or_default(),
+        254,
+    )?;
     let shipping_address = order.shipping_address.map(normalize_address).transpose()?;
-    let needs_shipping = lines.iter().any(|l| l.requires_shipping);
-    if needs_shipping && shipping_address.is_none() {
-        return Err(PayloadError::new(
-            "missing_shipping_address",
-            "the order has goods to ship but no shipping address",
-        ));
-    }
-
-    let customer_name = order
+    let customer_name = match order
         .customer
         .and_then(|c| join_name(c.first_name, c.last_name))
-        .or_else(|| shipping_address.as_ref().map(|a| a.name.clone()))
-        .unwrap_or_else(|| email.clone());
+    {
+        Some(name) => header_safe("customer name", &name, 128)?,
+        None => shipping_address
+            .as_ref()
+            .map(|a| a.name.clone())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| email.clone()),
+    };
 
     let shipping_lines = order.shipping_lines.unwrap_or_default();
     let shipping = shipping_lines
         .iter()
-        .map(|s| money("shipping_lines.price", s.price.as_deref()))
+        .map(|s| price("shipping_lines.price", s.price.as_deref()))
         .sum::<Result<Decimal, _>>()?;
     let subtotal = match order.total_line_items_price.as_deref() {
-        Some(text) => money("total_line_items_price", Some(text))?,
+        Some(text) => price("total_line_items_price", Some(text))?,
         None => lines
             .iter()
             .map(|l| l.unit_price * Decimal::from(l.quantity))
@@ -175,114 +167,77 @@ fn normalize(order: ShopifyOrder) -> Result<NewOrder, PayloadError> {
     let totals = Totals {
         subtotal,
         shipping,
-        tax: money("total_tax", order.total_tax.as_deref().or(Some("0")))?,
-        discounts: money(
+        tax: price("total_tax", order.total_tax.as_deref().or(Some("0")))?,
+        discounts: price(
             "total_discounts",
             order.total_discounts.as_deref().or(Some("0")),
         )?,
-        total: money("total_price", order.total_price.as_deref())?,
-    };
-
-    let placed_at = match order.created_at.as_deref() {
-        Some(text) => DateTime::parse_from_rfc3339(text)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| PayloadError::new("invalid_date", "created_at is not an RFC 3339 time"))?,
-        None => Utc::now(),
+        total: price("total_price", order.total_price.as_deref())?,
     };
 
     Ok(NewOrder {
         channel: Channel::Shopify,
-        name: order
-            .name
-            .map(|n| clean_text(&n, 64))
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| format!("#{}", order.id)),
+        name: present(order.name, 64).unwrap_or_else(|| format!("#{}", order.id)),
         channel_order_id: order.id,
         payment_status: payment_status(order.financial_status.as_deref())?,
         currency,
         totals,
         customer: Customer {
             email,
-            name: clean_text(&customer_name, 128),
+            name: customer_name,
         },
         shipping_address,
         shipping_method: shipping_lines
             .into_iter()
-            .find_map(|s| s.title)
-            .map(|t| clean_text(&t, 64)),
+            .find_map(|s| present(s.title, 64)),
         lines,
         test: order.test.unwrap_or(false),
-        placed_at,
+        placed_at: order.created_at.unwrap_or_else(Utc::now),
+        channel_updated_at: order.updated_at,
+        cancelled: order.cancelled_at.is_some(),
+        note: present(order.note, 2000),
     })
 }
 
 fn normalize_line(index: usize, line: ShopifyLine) -> Result<LineItem, PayloadError> {
-    let quantity = match &line.quantity {
-        serde_json::Value::Number(n) => n.as_u64(),
-        _ => None,
-    }
-    .filter(|&q| q > 0)
-    .ok_or_else(|| {
-        PayloadError::new(
-            "invalid_quantity",
-            format!("line {index}: quantity must be a positive whole number"),
-        )
-    })?;
-    if quantity > MAX_QUANTITY {
-        return Err(PayloadError::new(
-            "invalid_quantity",
-            format!("line {index}: quantity {quantity} exceeds {MAX_QUANTITY}"),
-        ));
-    }
-    let unit_price = money("line_items.price", line.price.as_deref())?;
-    if unit_price.is_sign_negative() {
-        return Err(PayloadError::new(
-            "invalid_price",
-            format!("line {index}: price is negative"),
-        ));
-    }
+    let quantity = quantity(index, &line.quantity)?;
+    let unit_price = price(&format!("line {index} price"), line.price.as_deref())?;
     // Shopify sends null or "" for variants without a SKU; the variant id still identifies it.
-    let sku = line
-        .sku
-        .map(|s| clean_text(&s, 128))
-        .filter(|s| !s.is_empty())
+    let sku = present(line.sku, 128)
         .or_else(|| line.variant_id.map(|v| format!("variant-{v}")))
         .or_else(|| line.id.map(|id| format!("line-{id}")))
         .unwrap_or_else(|| format!("line-{index}"));
     Ok(LineItem {
         sku,
         title: clean_text(line.title.as_deref().unwrap_or("Item"), 256),
-        quantity: quantity as u32,
+        quantity,
         unit_price,
         grams: line.grams.unwrap_or(0).min(u64::from(u32::MAX)) as u32,
         requires_shipping: line.requires_shipping.unwrap_or(true),
     })
 }
 
+/// Keeps what is there; review decides whether it is complete enough to ship to.
 fn normalize_address(a: ShopifyAddress) -> Result<Address, PayloadError> {
-    let missing = |field: &str| {
-        PayloadError::new(
-            "incomplete_shipping_address",
-            format!("the shipping address has no {field}"),
-        )
+    let name = match a.name.filter(|n| !n.trim().is_empty()) {
+        Some(name) => Some(name),
+        None => join_name(a.first_name, a.last_name),
     };
-    let present = |v: Option<String>| v.map(|s| clean_text(&s, 256)).filter(|s| !s.is_empty());
-    let name = present(a.name)
-        .or_else(|| join_name(a.first_name, a.last_name))
-        .ok_or_else(|| missing("name"))?;
-    let country = present(a.country_code)
-        .map(|c| c.to_ascii_uppercase())
-        .filter(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
-        .ok_or_else(|| missing("valid country code"))?;
     Ok(Address {
-        name,
-        line1: present(a.address1).ok_or_else(|| missing("street line"))?,
-        line2: present(a.address2),
-        city: present(a.city).ok_or_else(|| missing("city"))?,
-        region: present(a.province_code),
-        postal_code: present(a.zip),
-        country,
-        phone: present(a.phone),
+        name: header_safe(
+            "shipping address name",
+            name.as_deref().unwrap_or_default(),
+            128,
+        )?,
+        line1: present(a.address1, 256).unwrap_or_default(),
+        line2: present(a.address2, 256),
+        city: present(a.city, 128).unwrap_or_default(),
+        region: present(a.province_code, 16),
+        postal_code: present(a.zip, 16),
+        country: present(a.country_code, 2)
+            .map(|c| c.to_ascii_uppercase())
+            .unwrap_or_default(),
+        phone: present(a.phone, 32),
     })
 }
 
@@ -303,53 +258,64 @@ fn payment_status(financial_status: Option<&str>) -> Result<PaymentStatus, Paylo
     })
 }
 
-fn money(field: &str, text: Option<&str>) -> Result<Decimal, PayloadError> {
-    let text =
-        text.ok_or_else(|| PayloadError::new("invalid_money", format!("{field} is missing")))?;
-    text.trim()
-        .parse::<Decimal>()
-        .ok()
-        .filter(|d| d.scale() <= 4 && d.abs() < Decimal::from(1_000_000_000u64))
-        .ok_or_else(|| {
-            PayloadError::new("invalid_money", format!("{field} is not a decimal amount"))
-        })
+#[derive(Debug, Deserialize)]
+struct ShopifyCheckout {
+    token: Option<String>,
+    email: Option<String>,
+    currency: Option<String>,
+    total_price: Option<String>,
+    updated_at: Option<DateTime<Utc>>,
+    abandoned_checkout_url: Option<String>,
+    customer: Option<ShopifyCustomer>,
+    line_items: Option<Vec<ShopifyLine>>,
 }
 
-fn join_name(first: Option<String>, last: Option<String>) -> Option<String> {
-    let name = [first, last]
+/// Parses `checkouts/create` and `checkouts/update`.
+pub fn parse_checkout(body: &[u8]) -> Result<Cart, PayloadError> {
+    let checkout: ShopifyCheckout = parse_json(body, "checkout payload")?;
+    let token = checkout
+        .token
+        .filter(|t| super::fields::is_plain_id(t))
+        .ok_or_else(|| PayloadError::new("invalid_checkout", "the checkout has no valid token"))?;
+    let lines = checkout
+        .line_items
+        .unwrap_or_default()
         .into_iter()
-        .flatten()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    (!name.is_empty()).then_some(name)
-}
-
-/// Drops control characters (no header or log injection through names) and bounds the length.
-fn clean_text(text: &str, max_chars: usize) -> String {
-    text.chars()
-        .filter(|c| !c.is_control())
-        .take(max_chars)
-        .collect::<String>()
-        .trim()
-        .to_string()
-}
-
-/// Deliberately simple: one `@`, a dot in the domain, no spaces or control characters.
-pub fn is_plausible_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    email.len() <= 254
-        && !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && email
-            .chars()
-            .all(|c| c.is_ascii_graphic() || (!c.is_ascii() && !c.is_control()))
+        .take(MAX_LINES)
+        .enumerate()
+        .map(|(i, line)| {
+            normalize_line(i, line).map(|l| CartLine {
+                sku: l.sku,
+                title: l.title,
+                quantity: l.quantity,
+                unit_price: l.unit_price,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let email = checkout
+        .email
+        .map(|e| header_safe("email", &e, 254))
+        .transpose()?
+        .filter(|e| !e.is_empty());
+    let customer_name = checkout
+        .customer
+        .and_then(|c| join_name(c.first_name, c.last_name))
+        .map(|n| header_safe("customer name", &n, 128))
+        .transpose()?;
+    Ok(Cart {
+        channel: Channel::Shopify,
+        token,
+        email,
+        customer_name,
+        currency: Currency::parse(checkout.currency.as_deref().unwrap_or_default())
+            .map_err(|e| PayloadError::new("invalid_currency", e.to_string()))?,
+        total: money("total_price", checkout.total_price.as_deref().or(Some("0")))?,
+        lines,
+        recovery_url: checkout.abandoned_checkout_url.filter(|u| {
+            u.starts_with("https://") && u.len() <= 2048 && !u.chars().any(char::is_control)
+        }),
+        channel_updated_at: checkout.updated_at.unwrap_or_else(Utc::now),
+    })
 }
 
 #[cfg(test)]
@@ -378,9 +344,12 @@ mod tests {
         assert_eq!(order.lines[0].sku, "TOWEL-LINEN-SAGE");
         assert_eq!(order.lines[0].quantity, 2);
         assert_eq!(order.shipping_method.as_deref(), Some("Standard"));
+        assert!(!order.cancelled);
+        assert!(order.channel_updated_at.is_some());
         let address = order.shipping_address.unwrap();
         assert_eq!(address.city, "Montréal");
         assert_eq!(address.country, "CA");
+        assert!(crate::domain::review::review(&parse_order(SAMPLE.as_bytes()).unwrap()).is_empty());
     }
 
     #[test]
@@ -409,20 +378,39 @@ mod tests {
     }
 
     #[test]
-    fn digital_orders_need_no_address() {
-        let body = with(|v| {
-            v["shipping_address"] = serde_json::Value::Null;
-            for line in v["line_items"].as_array_mut().unwrap() {
-                line["requires_shipping"] = serde_json::json!(false);
-            }
+    fn fixable_problems_parse_and_are_left_to_review() {
+        let no_address = with(|v| v["shipping_address"] = serde_json::Value::Null);
+        assert!(parse_order(&no_address).unwrap().shipping_address.is_none());
+        let no_email = with(|v| {
+            v["email"] = serde_json::Value::Null;
+            v["contact_email"] = serde_json::Value::Null;
         });
-        assert!(parse_order(&body).unwrap().shipping_address.is_none());
+        assert_eq!(parse_order(&no_email).unwrap().customer.email, "");
+        let partial = with(|v| v["shipping_address"]["address1"] = serde_json::Value::Null);
+        assert_eq!(
+            parse_order(&partial)
+                .unwrap()
+                .shipping_address
+                .unwrap()
+                .line1,
+            ""
+        );
+    }
+
+    #[test]
+    fn cancellations_and_updates_are_recognized() {
+        let body = with(|v| v["cancelled_at"] = serde_json::json!("2026-10-02T10:00:00-04:00"));
+        assert!(parse_order(&body).unwrap().cancelled);
+        assert_eq!(Topic::parse("orders/cancelled"), Some(Topic::Order));
+        assert_eq!(Topic::parse("checkouts/update"), Some(Topic::Checkout));
+        assert_eq!(Topic::parse("products/create"), None);
     }
 
     #[test]
     fn refuses_broken_orders_with_a_reason() {
         let cases: Vec<(&str, Vec<u8>)> = vec![
             ("malformed_json", b"{not json".to_vec()),
+            ("invalid_encoding", b"{\"id\":\"\xff\"}".to_vec()),
             ("invalid_order", b"[]".to_vec()),
             ("invalid_order", with(|v| v["id"] = serde_json::json!(-5))),
             ("invalid_order", with(|v| v["id"] = serde_json::json!(1.5))),
@@ -436,19 +424,7 @@ mod tests {
             ),
             (
                 "invalid_quantity",
-                with(|v| v["line_items"][0]["quantity"] = serde_json::json!(-1)),
-            ),
-            (
-                "invalid_quantity",
                 with(|v| v["line_items"][0]["quantity"] = serde_json::json!(1.5)),
-            ),
-            (
-                "invalid_quantity",
-                with(|v| v["line_items"][0]["quantity"] = serde_json::json!("2")),
-            ),
-            (
-                "invalid_quantity",
-                with(|v| v["line_items"][0]["quantity"] = serde_json::json!(10_000_000)),
             ),
             (
                 "invalid_money",
@@ -463,23 +439,12 @@ mod tests {
                 with(|v| v["currency"] = serde_json::json!("dollars")),
             ),
             (
-                "missing_email",
-                with(|v| {
-                    v["email"] = serde_json::Value::Null;
-                    v["contact_email"] = serde_json::Value::Null;
-                }),
-            ),
-            (
-                "invalid_email",
+                "invalid_text",
                 with(|v| v["email"] = serde_json::json!("priya\r\nBcc: x@evil.com")),
             ),
             (
-                "missing_shipping_address",
-                with(|v| v["shipping_address"] = serde_json::Value::Null),
-            ),
-            (
-                "incomplete_shipping_address",
-                with(|v| v["shipping_address"]["address1"] = serde_json::Value::Null),
+                "invalid_text",
+                with(|v| v["customer"]["first_name"] = serde_json::json!("Priya\nX-Evil: 1")),
             ),
             (
                 "invalid_financial_status",
@@ -493,9 +458,17 @@ mod tests {
     }
 
     #[test]
-    fn control_characters_never_reach_names() {
-        let body = with(|v| v["customer"]["first_name"] = serde_json::json!("Priya\r\nX-Evil: 1"));
-        let order = parse_order(&body).unwrap();
-        assert!(!order.customer.name.contains(['\r', '\n']));
+    fn checkouts_become_carts() {
+        let body = serde_json::json!({
+            "token": "c1a2b3", "email": "shopper@example.com", "currency": "USD",
+            "total_price": "28.00", "updated_at": "2026-10-02T09:00:00Z",
+            "abandoned_checkout_url": "https://shop.example.com/recover/c1a2b3",
+            "line_items": [{"sku": "BOWL", "title": "Bowl", "quantity": 1, "price": "28.00"}]
+        });
+        let cart = parse_checkout(&serde_json::to_vec(&body).unwrap()).unwrap();
+        assert_eq!(cart.token, "c1a2b3");
+        assert_eq!(cart.lines[0].sku, "BOWL");
+        assert_eq!(cart.total.to_string(), "28.00");
+        assert!(parse_checkout(b"{\"currency\":\"USD\"}").is_err());
     }
 }

@@ -1,14 +1,17 @@
 //! Orders and everything they are made of, as values that cannot hold invalid states.
 
 pub mod address;
+pub mod cart;
 pub mod ids;
 pub mod money;
 pub mod order;
+pub mod review;
 pub mod shipment;
 pub mod status;
 pub mod timeline;
 
 pub use address::Address;
+pub use cart::{Cart, CartLine};
 pub use ids::{OrderId, ShipmentId};
 pub use money::{Currency, Totals};
 pub use order::{Channel, Customer, LineItem, NewOrder, Order};

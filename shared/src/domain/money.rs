@@ -95,3 +95,32 @@ mod tests {
         assert_eq!(json["total"], "74.28");
     }
 }
+
+/// Digits after the decimal point in the currency's minor unit (ISO 4217).
+pub fn minor_unit_digits(currency: &Currency) -> u32 {
+    match currency.as_str() {
+        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
+        | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+        "CLF" | "UYW" => 4,
+        _ => 2,
+    }
+}
+
+/// One minor unit of the currency: 0.01 USD, 1 JPY, 0.001 KWD.
+pub fn minor_unit(currency: &Currency) -> Decimal {
+    Decimal::new(1, minor_unit_digits(currency))
+}
+
+#[cfg(test)]
+mod minor_unit_tests {
+    use super::*;
+
+    #[test]
+    fn minor_units_follow_iso_4217() {
+        let unit = |c: &str| minor_unit(&Currency::parse(c).unwrap()).to_string();
+        assert_eq!(unit("USD"), "0.01");
+        assert_eq!(unit("JPY"), "1");
+        assert_eq!(unit("KWD"), "0.001");
+    }
+}

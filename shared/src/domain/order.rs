@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
+use super::review::{review, Hold, HoldReason};
 use super::shipment::{ShipmentLine, TrackingChange, TrackingUpdate};
 use super::status::IllegalTransition;
 use super::{
@@ -12,24 +14,38 @@ use super::{
     ShipmentId, TimelineEntry, Totals, TrackingStatus,
 };
 
+/// Where an order came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Shopify,
+    #[serde(rename = "woocommerce")]
+    WooCommerce,
+    /// Marketplace connectors and custom storefronts pushing our own JSON format.
+    Marketplace,
+    /// Entered by staff through the admin API (phone and in-store orders).
+    Manual,
 }
 
 impl Channel {
+    pub const ALL: [Channel; 4] = [
+        Channel::Shopify,
+        Channel::WooCommerce,
+        Channel::Marketplace,
+        Channel::Manual,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Shopify => "shopify",
+            Channel::WooCommerce => "woocommerce",
+            Channel::Marketplace => "marketplace",
+            Channel::Manual => "manual",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "shopify" => Some(Channel::Shopify),
-            _ => None,
-        }
+        Channel::ALL.into_iter().find(|c| c.as_str() == text)
     }
 }
 
@@ -57,8 +73,9 @@ pub struct LineItem {
     pub requires_shipping: bool,
 }
 
-/// An order as a channel hands it over, normalized and validated, before we own it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An order as a channel hands it over, normalized and validated, before we own it. A channel may
+/// send the same order again (a retry, or an update); the fingerprint tells the two apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewOrder {
     pub channel: Channel,
     pub channel_order_id: String,
@@ -71,7 +88,22 @@ pub struct NewOrder {
     pub shipping_method: Option<String>,
     pub lines: Vec<LineItem>,
     pub test: bool,
+    /// Not part of the fingerprint: a channel that leaves it out gets "now", which differs per retry.
+    #[serde(skip)]
     pub placed_at: DateTime<Utc>,
+    /// The channel's own last-modified time, to ignore updates that arrive out of order.
+    pub channel_updated_at: Option<DateTime<Utc>>,
+    /// The channel says the order was cancelled.
+    pub cancelled: bool,
+    pub note: Option<String>,
+}
+
+impl NewOrder {
+    /// Identifies the content: a retried delivery has the same fingerprint, an update another.
+    pub fn fingerprint(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(&Sha256::digest(&json)[..16])
+    }
 }
 
 /// A carrier shipment created for this order whose label may or may not be bought yet. Kept so a
@@ -101,6 +133,15 @@ pub struct Order {
     pub shipments: Vec<Shipment>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_label: Option<PendingLabel>,
+    #[serde(default)]
+    pub hold: Option<Hold>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_updated_at: Option<DateTime<Utc>>,
+    /// Of the channel content last applied (see `NewOrder::fingerprint`).
+    #[serde(default)]
+    pub fingerprint: String,
     pub timeline: Vec<TimelineEntry>,
     pub test: bool,
     pub placed_at: DateTime<Utc>,
@@ -119,11 +160,30 @@ pub enum PaymentCheck {
     AlreadyVerified,
     /// No money yet; the order waits for the channel's payment update.
     AwaitingPayment,
+    /// A person has to look at the order first.
+    OnHold,
+}
+
+/// What a channel's update did to an order we already had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelUpdate {
+    /// The same content again (a retried delivery).
+    Unchanged,
+    /// Older than what we have: delivered out of order.
+    Stale,
+    /// Applied; the order may now be able to move on.
+    Applied,
+    /// The goods are already on their way: recorded on the timeline, not applied.
+    TooLate,
+    /// The channel cancelled it and so did we.
+    Cancelled,
 }
 
 impl Order {
     pub fn place(new: NewOrder, now: DateTime<Utc>) -> Self {
         let id = OrderId::for_channel_order(new.channel.as_str(), &new.channel_order_id);
+        let fingerprint = new.fingerprint();
+        let problems = review(&new);
         let detail = format!(
             "Order {} received from {} ({} line(s), {} {})",
             new.name,
@@ -132,7 +192,7 @@ impl Order {
             new.totals.total,
             new.currency
         );
-        Self {
+        let mut order = Self {
             id,
             channel: new.channel,
             channel_order_id: new.channel_order_id,
@@ -148,6 +208,10 @@ impl Order {
             lines: new.lines,
             shipments: Vec::new(),
             pending_label: None,
+            hold: None,
+            note: new.note,
+            channel_updated_at: new.channel_updated_at,
+            fingerprint,
             timeline: vec![TimelineEntry {
                 at: now,
                 kind: "order_created".into(),
@@ -158,7 +222,168 @@ impl Order {
             created_at: now,
             updated_at: now,
             version: 0,
+        };
+        order.put_on_hold(problems, now);
+        if new.cancelled {
+            // Arrived already cancelled (its creation was missed): keep the record, ship nothing.
+            let _ = order.cancel("cancelled by the channel before we received it", now);
         }
+        order
+    }
+
+    fn put_on_hold(&mut self, problems: Vec<(HoldReason, String)>, now: DateTime<Utc>) {
+        if problems.is_empty() {
+            return;
+        }
+        let (reasons, messages): (Vec<_>, Vec<_>) = problems.into_iter().unzip();
+        self.note("held_for_review", messages.join("; "), now);
+        self.hold = Some(Hold {
+            reasons,
+            messages,
+            since: now,
+        });
+    }
+
+    /// A person checked the order and lets it continue.
+    pub fn release_hold(&mut self, by: &str, now: DateTime<Utc>) -> Result<(), HoldError> {
+        if self.hold.is_none() {
+            return Err(HoldError::NotOnHold);
+        }
+        self.hold = None;
+        self.note("hold_released", format!("Released by {by}"), now);
+        Ok(())
+    }
+
+    /// A person decided the order will not be fulfilled.
+    pub fn reject_hold(
+        &mut self,
+        by: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), HoldError> {
+        if self.hold.is_none() {
+            return Err(HoldError::NotOnHold);
+        }
+        self.hold = None;
+        self.note("hold_rejected", format!("Rejected by {by}: {reason}"), now);
+        self.cancel(reason, now).map_err(HoldError::Illegal)
+    }
+
+    /// Cancels an order nothing of which has shipped.
+    pub fn cancel(&mut self, reason: &str, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
+        if !self.shipments.is_empty() {
+            return Err(IllegalTransition {
+                from: self.status,
+                to: OrderStatus::Canceled,
+            });
+        }
+        self.become_status(OrderStatus::Canceled, now)?;
+        self.payment_status = match self.payment_status {
+            PaymentStatus::Paid | PaymentStatus::PartiallyRefunded => PaymentStatus::Refunded,
+            PaymentStatus::Authorized | PaymentStatus::Pending => PaymentStatus::Voided,
+            other => other,
+        };
+        self.pending_label = None;
+        self.note("canceled", reason.to_string(), now);
+        Ok(())
+    }
+
+    /// The channel sent this order again. Retries change nothing; real updates change what can still
+    /// change (contact, address, note, payment, and lines while unpaid) until the goods have left.
+    pub fn apply_channel_update(&mut self, new: NewOrder, now: DateTime<Utc>) -> ChannelUpdate {
+        let fingerprint = new.fingerprint();
+        if fingerprint == self.fingerprint {
+            return ChannelUpdate::Unchanged;
+        }
+        if let (Some(ours), Some(theirs)) = (self.channel_updated_at, new.channel_updated_at) {
+            if theirs < ours {
+                return ChannelUpdate::Stale;
+            }
+        }
+        self.fingerprint = fingerprint;
+        self.channel_updated_at = new.channel_updated_at.or(self.channel_updated_at);
+        if self.status.is_final() {
+            self.note(
+                "update_ignored",
+                format!("Channel update received while {}", self.status),
+                now,
+            );
+            return ChannelUpdate::TooLate;
+        }
+        if new.cancelled {
+            return match self.cancel("cancelled in the channel", now) {
+                Ok(()) => ChannelUpdate::Cancelled,
+                Err(_) => {
+                    self.note(
+                        "cancel_refused",
+                        "The channel cancelled the order, but parts of it have shipped",
+                        now,
+                    );
+                    ChannelUpdate::TooLate
+                }
+            };
+        }
+        if !self.shipments.is_empty() || self.pending_label.is_some() {
+            self.note(
+                "update_after_fulfillment",
+                "Channel update received after fulfillment started; not applied",
+                now,
+            );
+            return ChannelUpdate::TooLate;
+        }
+        let mut changed = Vec::new();
+        if self.customer != new.customer {
+            changed.push("customer");
+        }
+        if self.shipping_address != new.shipping_address {
+            changed.push("shipping address");
+        }
+        if self.shipping_method != new.shipping_method {
+            changed.push("shipping method");
+        }
+        if self.note != new.note {
+            changed.push("note");
+        }
+        if self.payment_status != new.payment_status {
+            changed.push("payment");
+        }
+        let lines_editable = self.status == OrderStatus::Open;
+        if lines_editable && (self.lines != new.lines || self.totals != new.totals) {
+            changed.push("lines and totals");
+        }
+        let problems = review(&new);
+        self.customer = new.customer;
+        self.shipping_address = new.shipping_address;
+        self.shipping_method = new.shipping_method;
+        self.note = new.note;
+        self.payment_status = new.payment_status;
+        if lines_editable {
+            self.lines = new.lines;
+            self.totals = new.totals;
+        }
+        self.note(
+            "order_updated",
+            format!(
+                "Updated by {}: {}",
+                self.channel.as_str(),
+                changed.join(", ")
+            ),
+            now,
+        );
+        // Only problems the update fixed lift a hold; a new problem holds the order again.
+        let was_held = self.hold.take();
+        if problems.is_empty() {
+            if was_held.is_some() {
+                self.note(
+                    "hold_released",
+                    "The channel's update fixed what held the order",
+                    now,
+                );
+            }
+        } else {
+            self.put_on_hold(problems, now);
+        }
+        ChannelUpdate::Applied
     }
 
     pub fn note(&mut self, kind: &str, detail: impl Into<String>, now: DateTime<Utc>) {
@@ -204,6 +429,9 @@ impl Order {
             } else {
                 Ok(PaymentCheck::AlreadyVerified)
             };
+        }
+        if self.hold.is_some() {
+            return Ok(PaymentCheck::OnHold);
         }
         if !self.payment_status.allows_fulfillment() {
             return Ok(PaymentCheck::AwaitingPayment);
@@ -400,6 +628,14 @@ impl Order {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HoldError {
+    #[error("the order is not on hold")]
+    NotOnHold,
+    #[error(transparent)]
+    Illegal(IllegalTransition),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TrackingError {
     #[error("order has no shipment {0}")]
     UnknownShipment(ShipmentId),
@@ -436,7 +672,16 @@ pub(crate) mod tests {
                 email: "priya.n@example.com".into(),
                 name: "Priya Natarajan".into(),
             },
-            shipping_address: None,
+            shipping_address: Some(Address {
+                name: "Priya Natarajan".into(),
+                line1: "418 Rue Saint-Paul O".into(),
+                line2: None,
+                city: "Montréal".into(),
+                region: Some("QC".into()),
+                postal_code: Some("H2Y 2A3".into()),
+                country: "CA".into(),
+                phone: None,
+            }),
             shipping_method: Some("Standard".into()),
             lines: vec![
                 LineItem {
@@ -458,6 +703,9 @@ pub(crate) mod tests {
             ],
             test: false,
             placed_at: now(),
+            channel_updated_at: None,
+            cancelled: false,
+            note: None,
         }
     }
 

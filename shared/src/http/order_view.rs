@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::domain::review::Hold;
 use crate::domain::{
     Address, Customer, FulfillmentStatus, Order, OrderStatus, PaymentStatus, TimelineEntry, Totals,
     TrackingEvent, TrackingStatus,
@@ -24,6 +25,9 @@ pub struct OrderView<'a> {
     pub shipping_address: Option<&'a Address>,
     pub lines: Vec<LineView<'a>>,
     pub shipments: Vec<ShipmentView<'a>>,
+    /// Set while the order waits for a person: `{"reasons": [...], "messages": [...], "since": ...}`.
+    pub hold: Option<&'a Hold>,
+    pub note: Option<&'a str>,
     /// Oldest first: entries are appended by several functions, each with its own clock.
     pub timeline: Vec<&'a TimelineEntry>,
     pub test: bool,
@@ -47,12 +51,13 @@ pub struct ShipmentView<'a> {
     pub tracking_code: &'a str,
     pub tracking_status: TrackingStatus,
     pub estimated_delivery: Option<DateTime<Utc>>,
-    pub label_url: String,
+    /// Presigned, short-lived; null where the caller did not ask for label links.
+    pub label_url: Option<String>,
     pub events: &'a [TrackingEvent],
 }
 
 /// `label_urls[i]` is the URL for `order.shipments[i]`.
-pub fn order_view<'a>(order: &'a Order, label_urls: Vec<String>) -> OrderView<'a> {
+pub fn order_view<'a>(order: &'a Order, label_urls: &[String]) -> OrderView<'a> {
     OrderView {
         id: order.id.as_str(),
         channel: order.channel.as_str(),
@@ -78,18 +83,20 @@ pub fn order_view<'a>(order: &'a Order, label_urls: Vec<String>) -> OrderView<'a
         shipments: order
             .shipments
             .iter()
-            .zip(label_urls)
-            .map(|(s, label_url)| ShipmentView {
+            .enumerate()
+            .map(|(i, s)| ShipmentView {
                 id: s.id.as_str(),
                 carrier: &s.carrier,
                 service: &s.service,
                 tracking_code: &s.tracking_code,
                 tracking_status: s.tracking_status,
                 estimated_delivery: s.estimated_delivery,
-                label_url,
+                label_url: label_urls.get(i).cloned(),
                 events: &s.events,
             })
             .collect(),
+        hold: order.hold.as_ref(),
+        note: order.note.as_deref(),
         timeline: {
             let mut entries: Vec<_> = order.timeline.iter().collect();
             entries.sort_by_key(|e| e.at);

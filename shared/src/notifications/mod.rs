@@ -47,6 +47,7 @@ pub fn render(
         NotificationEvent::OrderConfirmed => confirmed(order),
         NotificationEvent::Shipped => shipped(order, shipment(order, notification)?),
         NotificationEvent::Delivered => delivered(order, shipment(order, notification)?),
+        NotificationEvent::Canceled => canceled(order),
     };
     Ok(Email {
         to: order.customer.email.clone(),
@@ -106,6 +107,33 @@ fn delivered(order: &Order, shipment: &Shipment) -> Content {
         ),
         details: Vec::new(),
         items: items_in(order, shipment),
+    }
+}
+
+fn canceled(order: &Order) -> Content {
+    let money = match order.payment_status {
+        crate::domain::PaymentStatus::Refunded => {
+            format!(
+                " Your payment of {} will be refunded.",
+                display_amount(order.totals.total, &order.currency)
+            )
+        }
+        crate::domain::PaymentStatus::Voided => " You have not been charged.".to_string(),
+        _ => String::new(),
+    };
+    Content {
+        subject: format!("Your order {} was canceled", order.name),
+        headline: "Order canceled".into(),
+        message: format!(
+            "Order {} has been canceled and will not ship.{money}",
+            order.name
+        ),
+        details: Vec::new(),
+        items: order
+            .lines
+            .iter()
+            .map(|l| (l.title.clone(), l.quantity))
+            .collect(),
     }
 }
 

@@ -6,4 +6,5 @@ pub mod intake;
 pub mod labels;
 pub mod notify;
 pub mod payment;
+pub mod review;
 pub mod tracking;

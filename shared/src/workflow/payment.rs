@@ -30,6 +30,9 @@ impl PaymentVerification {
             Err(e) => return Err(e).context("verifying payment"),
         };
         match updated.outcome {
+            PaymentCheck::OnHold => {
+                tracing::info!(order_id = %id, "order is held for review; waiting for a person");
+            }
             PaymentCheck::AwaitingPayment => {
                 tracing::info!(order_id = %id, payment_status = %updated.order.payment_status, "awaiting payment");
             }

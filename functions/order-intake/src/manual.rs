@@ -1,0 +1,55 @@
+//! `POST /orders`: staff enter an order by hand (phone, in-store). With an `Idempotency-Key`, the
+//! same key and body return the same order, and the same key with another body is a conflict.
+
+use chrono::Utc;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use oms::channels::native::parse_order;
+use oms::domain::Channel;
+use oms::http::order_view::order_view;
+use oms::http::{header, json, raw_body, require_json, ApiError};
+use oms::workflow::intake::ManualReceived;
+use sha2::{Digest, Sha256};
+
+use crate::{refused, App};
+
+const MAX_KEY_CHARS: usize = 255;
+
+pub async fn create(request: &Request, app: &App) -> Result<Response<Body>, ApiError> {
+    let headers = request.headers();
+    app.admin_token.check(headers)?;
+    let body = raw_body(request)?;
+    require_json(headers)?;
+    let key = header(headers, "idempotency-key")
+        .map(|k| {
+            if k.is_empty() || k.len() > MAX_KEY_CHARS || k.chars().any(char::is_control) {
+                Err(ApiError::bad_request(
+                    "invalid_idempotency_key",
+                    format!("Idempotency-Key must be 1-{MAX_KEY_CHARS} printable characters"),
+                ))
+            } else {
+                Ok(k)
+            }
+        })
+        .transpose()?;
+    // With a key, the order's channel id derives from it, so a replay lands on the same order.
+    let channel_order_id = match key {
+        Some(key) => format!("K-{}", hex::encode(&Sha256::digest(key.as_bytes())[..12])),
+        None => format!("M-{}", uuid::Uuid::new_v4().simple()),
+    };
+    let order = parse_order(body, Channel::Manual, || Some(channel_order_id)).map_err(refused)?;
+    let outcome = app
+        .intake
+        .receive_keyed(order, Utc::now())
+        .await
+        .map_err(ApiError::internal)?;
+    match outcome {
+        ManualReceived::Created(order) => Ok(json(StatusCode::CREATED, &order_view(&order, &[]))),
+        ManualReceived::Replayed(order) => Ok(json(StatusCode::OK, &order_view(&order, &[]))),
+        ManualReceived::KeyReused => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for a different order",
+        )),
+    }
+}

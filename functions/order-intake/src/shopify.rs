@@ -1,0 +1,48 @@
+//! `POST /webhooks/shopify`: orders and checkouts from Shopify.
+
+use chrono::Utc;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use oms::channels::shopify::{parse_checkout, parse_order, Topic};
+use oms::http::{header, json, raw_body, require_json, ApiError};
+
+use crate::{delivery, ignored, received, refused, App};
+
+pub async fn receive(request: &Request, app: &App) -> Result<Response<Body>, ApiError> {
+    let headers = request.headers();
+    let body = raw_body(request)?;
+    app.shopify_secrets
+        .verify_base64(body, header(headers, "x-shopify-hmac-sha256"))
+        .map_err(|e| ApiError::unauthorized(format!("Shopify webhook rejected: {e}")))?;
+    require_json(headers)?;
+    let topic_name = header(headers, "x-shopify-topic").unwrap_or_default();
+    let Some(topic) = Topic::parse(topic_name) else {
+        return Ok(ignored(topic_name));
+    };
+    // The event id is the same across Shopify's retries of one event; the webhook id is a fallback.
+    let delivery_id =
+        header(headers, "x-shopify-event-id").or_else(|| header(headers, "x-shopify-webhook-id"));
+    delivery::once(app, "shopify", delivery_id, async {
+        match topic {
+            Topic::Order => {
+                let order = parse_order(body).map_err(refused)?;
+                let outcome = app
+                    .intake
+                    .receive(order, Utc::now())
+                    .await
+                    .map_err(ApiError::internal)?;
+                Ok(received(outcome))
+            }
+            Topic::Checkout => {
+                let cart = parse_checkout(body).map_err(refused)?;
+                let stored = app.carts.save(&cart).await.map_err(ApiError::internal)?;
+                let status = if stored { "stored" } else { "stale" };
+                Ok(json(
+                    StatusCode::OK,
+                    &serde_json::json!({"status": status, "cart": cart.token}),
+                ))
+            }
+        }
+    })
+    .await
+}

@@ -1,0 +1,196 @@
+//! Field rules every channel parser shares: ids as strings, decimal money, whole positive
+//! quantities, and text that cannot smuggle headers or markup controls.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer};
+
+use super::PayloadError;
+
+/// The most units of one line we accept; more is a typo or an attack, not an order.
+pub const MAX_QUANTITY: u64 = 10_000;
+pub const MAX_LINES: usize = 500;
+/// Amounts at or above this are refused as absurd.
+const MAX_AMOUNT: u64 = 1_000_000_000;
+
+/// Channel ids can be integers beyond 2^53 that doubles would corrupt: accept the integer (parsed
+/// exactly) or a plain string, and keep a string.
+pub fn channel_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    optional_channel_id(d)?.ok_or_else(|| serde::de::Error::custom("id is required"))
+}
+
+pub fn optional_channel_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::Number(n) if n.is_u64() => Ok(Some(n.to_string())),
+        serde_json::Value::String(s) if is_plain_id(&s) => Ok(Some(s)),
+        _ => Err(serde::de::Error::custom(
+            "ids must be positive integers or strings of letters, digits, '-', '_', ':' and '.'",
+        )),
+    }
+}
+
+pub fn is_plain_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.'))
+}
+
+/// A JSON value that must be a whole number from 1 to `MAX_QUANTITY`.
+pub fn quantity(index: usize, value: &serde_json::Value) -> Result<u32, PayloadError> {
+    let n = match value {
+        serde_json::Value::Number(n) => n.as_u64(),
+        _ => None,
+    }
+    .filter(|&q| q > 0)
+    .ok_or_else(|| {
+        PayloadError::new(
+            "invalid_quantity",
+            format!("line {index}: quantity must be a positive whole number"),
+        )
+    })?;
+    if n > MAX_QUANTITY {
+        return Err(PayloadError::new(
+            "invalid_quantity",
+            format!("line {index}: quantity {n} exceeds {MAX_QUANTITY}"),
+        ));
+    }
+    Ok(n as u32)
+}
+
+/// A decimal amount given as a string, as every channel sends money.
+pub fn money(field: &str, text: Option<&str>) -> Result<Decimal, PayloadError> {
+    let invalid = || PayloadError::new("invalid_money", format!("{field} is not a decimal amount"));
+    let text = text
+        .ok_or_else(|| PayloadError::new("invalid_money", format!("{field} is missing")))?
+        .trim();
+    // Plain notation only: no exponents, no signs but a leading minus, one point between digits.
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    let plain = [whole, fraction]
+        .iter()
+        .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+    if !plain {
+        return Err(invalid());
+    }
+    text.parse::<Decimal>()
+        .ok()
+        .filter(|d| d.scale() <= 4 && d.abs() < Decimal::from(MAX_AMOUNT))
+        .ok_or_else(invalid)
+}
+
+/// Like `money`, but the amount may not be negative.
+pub fn price(field: &str, text: Option<&str>) -> Result<Decimal, PayloadError> {
+    let amount = money(field, text)?;
+    if amount.is_sign_negative() {
+        return Err(PayloadError::new(
+            "invalid_price",
+            format!("{field} is negative"),
+        ));
+    }
+    Ok(amount)
+}
+
+/// Free text (titles, address lines): control characters dropped, length bounded.
+pub fn clean_text(text: &str, max_chars: usize) -> String {
+    text.chars()
+        .filter(|c| !c.is_control())
+        .take(max_chars)
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// Text that ends up in email headers (names, addresses of people): a line break there is an
+/// injection attempt, refused outright rather than cleaned.
+pub fn header_safe(field: &str, text: &str, max_chars: usize) -> Result<String, PayloadError> {
+    if text.chars().any(char::is_control) {
+        return Err(PayloadError::new(
+            "invalid_text",
+            format!("{field} contains control characters"),
+        ));
+    }
+    if text.chars().count() > max_chars {
+        return Err(PayloadError::new(
+            "invalid_text",
+            format!("{field} is longer than {max_chars} characters"),
+        ));
+    }
+    Ok(text.trim().to_string())
+}
+
+/// Present and non-blank, cleaned.
+pub fn present(value: Option<String>, max_chars: usize) -> Option<String> {
+    value
+        .map(|s| clean_text(&s, max_chars))
+        .filter(|s| !s.is_empty())
+}
+
+pub fn join_name(first: Option<String>, last: Option<String>) -> Option<String> {
+    let name = [first, last]
+        .into_iter()
+        .flatten()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!name.is_empty()).then_some(name)
+}
+
+/// Parses JSON, telling broken syntax (400) from the wrong shape (422), and refusing non-UTF-8.
+pub fn parse_json<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    what: &str,
+) -> Result<T, PayloadError> {
+    if std::str::from_utf8(body).is_err() {
+        return Err(PayloadError::new(
+            "invalid_encoding",
+            "the body is not UTF-8",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        let code = if e.is_syntax() || e.is_eof() {
+            "malformed_json"
+        } else {
+            "invalid_order"
+        };
+        PayloadError::new(code, format!("{what} is not valid: {e}"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_text_refuses_line_breaks() {
+        assert!(header_safe("name", "Priya\r\nBcc: x@evil", 64).is_err());
+        assert!(header_safe("name", &"x".repeat(65), 64).is_err());
+        assert_eq!(header_safe("name", " Priya ", 64).unwrap(), "Priya");
+    }
+
+    #[test]
+    fn money_is_decimal_and_bounded() {
+        assert_eq!(money("m", Some("14.00")).unwrap().to_string(), "14.00");
+        for bad in ["", "abc", "1e3", "1.00001", "1000000000", "NaN"] {
+            assert!(money("m", Some(bad)).is_err(), "{bad}");
+        }
+        assert!(price("p", Some("-1")).is_err());
+    }
+
+    #[test]
+    fn quantities_are_whole_and_positive() {
+        use serde_json::json;
+        assert_eq!(quantity(0, &json!(3)).unwrap(), 3);
+        for bad in [
+            json!(0),
+            json!(-1),
+            json!(1.5),
+            json!("2"),
+            json!(null),
+            json!(10_001),
+        ] {
+            assert!(quantity(0, &bad).is_err(), "{bad}");
+        }
+    }
+}
