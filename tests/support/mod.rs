@@ -15,6 +15,8 @@ use sha2::Sha256;
 pub use oms_local;
 
 pub const SHOPIFY_ORDER: &str = include_str!("../fixtures/shopify/orders-create.json");
+pub const WOOCOMMERCE_ORDER: &str = include_str!("../fixtures/woocommerce/order-created.json");
+pub const NATIVE_ORDER: &str = include_str!("../fixtures/native/order.json");
 pub const EASYPOST_EVENT: &str = include_str!("../fixtures/easypost/tracker-updated.json");
 
 pub struct TestOms {
@@ -101,6 +103,100 @@ impl TestOms {
         request.send().await.expect("gateway answers")
     }
 
+    /// Delivers a WooCommerce webhook signed with the configured secret.
+    pub async fn woocommerce(&self, topic: &str, body: &[u8]) -> reqwest::Response {
+        let signature = base64::engine::general_purpose::STANDARD
+            .encode(hmac(&self.secret("WOOCOMMERCE_WEBHOOK_SECRET"), body));
+        self.http
+            .post(self.url("/webhooks/woocommerce"))
+            .header("content-type", "application/json")
+            .header("x-wc-webhook-topic", topic)
+            .header("x-wc-webhook-delivery-id", unique("d"))
+            .header("x-wc-webhook-signature", signature)
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("gateway answers")
+    }
+
+    /// The `X-OMS-Signature` header for a body, signed now (or at `at`, unix seconds).
+    pub fn channel_signature(&self, body: &[u8], at: i64) -> String {
+        let mut signed = format!("{at}.").into_bytes();
+        signed.extend_from_slice(body);
+        format!(
+            "t={at},v1={}",
+            hex::encode(hmac(&self.secret("OMS_CHANNEL_SECRET"), &signed))
+        )
+    }
+
+    /// Pushes an order in our own format, as a marketplace connector does.
+    pub async fn marketplace(&self, body: &[u8]) -> reqwest::Response {
+        let signature = self.channel_signature(body, chrono::Utc::now().timestamp());
+        self.marketplace_signed(body, Some(&signature)).await
+    }
+
+    pub async fn marketplace_signed(
+        &self,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(self.url("/webhooks/orders"))
+            .header("content-type", "application/json")
+            .body(body.to_vec());
+        if let Some(signature) = signature {
+            request = request.header("x-oms-signature", signature);
+        }
+        request.send().await.expect("gateway answers")
+    }
+
+    /// Enters an order by hand through the admin API.
+    pub async fn manual(&self, body: &[u8], idempotency_key: Option<&str>) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(self.url("/orders"))
+            .bearer_auth(self.secret("OMS_ADMIN_TOKEN"))
+            .header("content-type", "application/json")
+            .body(body.to_vec());
+        if let Some(key) = idempotency_key {
+            request = request.header("idempotency-key", key);
+        }
+        request.send().await.expect("gateway answers")
+    }
+
+    pub async fn admin_post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(self.secret("OMS_ADMIN_TOKEN"))
+            .json(body)
+            .send()
+            .await
+            .expect("gateway answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Every item in this stack's table, by partition key (a test-only scan).
+    pub async fn stored_keys(&self) -> Vec<String> {
+        let table = &self.oms.resources.refs["OrdersTable"];
+        let output = self
+            .oms
+            .aws
+            .dynamodb
+            .scan()
+            .table_name(table)
+            .send()
+            .await
+            .expect("scan");
+        output
+            .items()
+            .iter()
+            .filter_map(|item| item.get("PK")?.as_s().ok().cloned())
+            .collect()
+    }
+
     /// Delivers an EasyPost tracker event signed with the configured secret.
     pub async fn easypost(&self, event: &Value) -> reqwest::Response {
         let body = serde_json::to_vec(event).expect("JSON");
@@ -171,6 +267,23 @@ where
         tokio::time::sleep(POLL).await;
     }
     None
+}
+
+/// A WooCommerce order like the sample, with its own id and customer.
+pub fn woocommerce_order(order_id: u64, email: &str) -> Value {
+    let mut order: Value = serde_json::from_str(WOOCOMMERCE_ORDER).expect("fixture is JSON");
+    order["id"] = Value::from(order_id);
+    order["number"] = Value::String(order_id.to_string());
+    order["billing"]["email"] = Value::String(email.to_string());
+    order
+}
+
+/// An order in our own format like the documented example, with its own id and customer.
+pub fn native_order(channel_order_id: &str, email: &str) -> Value {
+    let mut order: Value = serde_json::from_str(NATIVE_ORDER).expect("fixture is JSON");
+    order["channel_order_id"] = Value::String(channel_order_id.to_string());
+    order["customer"]["email"] = Value::String(email.to_string());
+    order
 }
 
 /// Emails the emulator's SES accepted for one recipient: `{subject, body, source}` each.

@@ -137,6 +137,35 @@ pub fn join_name(first: Option<String>, last: Option<String>) -> Option<String> 
     (!name.is_empty()).then_some(name)
 }
 
+/// No order format nests anywhere near this deep; deeper input is an attack on the parser.
+const MAX_NESTING: usize = 32;
+
+/// The deepest nesting of arrays and objects, found without parsing (strings skipped).
+fn nesting_depth(body: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in body {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// Parses JSON, telling broken syntax (400) from the wrong shape (422), and refusing non-UTF-8.
 pub fn parse_json<T: serde::de::DeserializeOwned>(
     body: &[u8],
@@ -146,6 +175,12 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
         return Err(PayloadError::new(
             "invalid_encoding",
             "the body is not UTF-8",
+        ));
+    }
+    if nesting_depth(body) > MAX_NESTING {
+        return Err(PayloadError::new(
+            "too_deeply_nested",
+            format!("JSON nested deeper than {MAX_NESTING} levels"),
         ));
     }
     serde_json::from_slice(body).map_err(|e| {
@@ -161,6 +196,23 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        let deep = format!("{}{}", "[".repeat(40), "]".repeat(40));
+        let err = parse_json::<serde_json::Value>(deep.as_bytes(), "x").unwrap_err();
+        assert_eq!(err.code, "too_deeply_nested");
+        assert_eq!(
+            nesting_depth(br#"{"a":"[[[[","b":[{}]}"#),
+            3,
+            "brackets in strings do not count"
+        );
+        assert_eq!(
+            nesting_depth(br#"{"a":"\"[["}"#),
+            1,
+            "escaped quotes stay in the string"
+        );
+    }
 
     #[test]
     fn header_text_refuses_line_breaks() {

@@ -25,7 +25,7 @@ impl PayloadError {
     pub fn is_syntax(&self) -> bool {
         matches!(
             self.code,
-            "malformed_json" | "invalid_encoding" | "malformed_form"
+            "malformed_json" | "invalid_encoding" | "too_deeply_nested"
         )
     }
 }
