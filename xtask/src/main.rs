@@ -167,7 +167,9 @@ fn template_checks(root: &Path) -> Vec<Command> {
     cfn_lint.arg("template.yaml");
     let mut sam = Command::new(bin.join("sam"));
     sam.args(["validate", "--lint", "--template", "template.yaml"]);
-    let mut checks = vec![cfn_lint, sam];
+    let mut docs = Command::new(bin.join("python"));
+    docs.arg("xtask/check_docs.py");
+    let mut checks = vec![cfn_lint, sam, docs];
     for cmd in &mut checks {
         cmd.current_dir(root)
             .envs(LOCAL_AWS)

@@ -5,7 +5,7 @@ use chrono::Utc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use oms::aws::Clients;
-use oms::carriers::easypost::webhook::parse_tracker_event;
+use oms::carriers::easypost::parse_tracker_event;
 use oms::config::{secrets, ConfigError, Env};
 use oms::http::{header, json, raw_body, require_json, ApiError};
 use oms::signature::WebhookSecrets;

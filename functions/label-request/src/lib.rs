@@ -4,8 +4,8 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::Utc;
 use oms::aws::{Clients, LabelStore};
-use oms::carriers::easypost::client::EasyPostClient;
 use oms::config::{required, ConfigError, Env};
+use oms::easypost_api::EasyPostClient;
 use oms::messages::OrderMessage;
 use oms::sqs_batch;
 use oms::workflow::labels::LabelPurchase;

@@ -205,7 +205,7 @@ pub fn parse_order(
 mod tests {
     use super::*;
 
-    const SAMPLE: &str = include_str!("../../../tests/fixtures/native/order.json");
+    const SAMPLE: &str = include_str!("../../../../tests/fixtures/native/order.json");
 
     #[test]
     fn parses_the_documented_example() {

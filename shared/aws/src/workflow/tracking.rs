@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::aws::order_store::UpdateError;
 use crate::aws::{OrderStore, Queue};
-use crate::carriers::easypost::webhook::TrackerEvent;
+use crate::carriers::TrackerEvent;
 use crate::domain::shipment::TrackingChange;
 use crate::domain::TrackingStatus;
 use crate::messages::{Notification, NotificationEvent};

@@ -221,7 +221,7 @@ fn gmt(field: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, Payload
 mod tests {
     use super::*;
 
-    const SAMPLE: &str = include_str!("../../../tests/fixtures/woocommerce/order-created.json");
+    const SAMPLE: &str = include_str!("../../../../tests/fixtures/woocommerce/order-created.json");
 
     #[test]
     fn parses_the_sample_order() {

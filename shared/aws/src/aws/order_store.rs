@@ -309,7 +309,10 @@ fn order_pk(id: &OrderId) -> String {
 }
 
 fn tracking_pk(carrier: &str, code: &str) -> String {
-    format!("TRACK#{}#{code}", carrier.to_ascii_lowercase())
+    format!(
+        "TRACK#{}#{code}",
+        crate::carriers::canonical_carrier(carrier)
+    )
 }
 
 /// Fixed-width UTC time, so index sort keys order lexically as they do in time.

@@ -1,8 +1,9 @@
-//! Parses EasyPost `tracker.updated` events into a `TrackingUpdate`.
+//! EasyPost `tracker.updated` webhooks. EasyPost's status vocabulary is ours.
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::{canonical_carrier, parse_event, valid_tracking_code, TrackerEvent};
 use crate::channels::PayloadError;
 use crate::domain::shipment::TrackingUpdate;
 use crate::domain::{TrackingEvent, TrackingStatus};
@@ -42,23 +43,9 @@ struct Location {
     country: Option<String>,
 }
 
-/// A tracker event we act on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrackerEvent {
-    pub event_id: String,
-    pub carrier: String,
-    pub tracking_code: String,
-    pub update: TrackingUpdate,
-}
-
 /// `Ok(None)` for events that are not about trackers (acknowledged and ignored).
 pub fn parse_tracker_event(body: &[u8]) -> Result<Option<TrackerEvent>, PayloadError> {
-    let event: Event = serde_json::from_slice(body).map_err(|e| {
-        PayloadError::new(
-            "malformed_event",
-            format!("tracker event is not valid: {e}"),
-        )
-    })?;
+    let event: Event = parse_event(body, "tracker event")?;
     if !matches!(
         event.description.as_deref(),
         Some("tracker.updated" | "tracker.created")
@@ -70,7 +57,7 @@ pub fn parse_tracker_event(body: &[u8]) -> Result<Option<TrackerEvent>, PayloadE
         .ok_or_else(|| PayloadError::new("malformed_event", "tracker event has no result"))?;
     let tracking_code = tracker
         .tracking_code
-        .filter(|c| !c.is_empty() && c.len() <= 64 && c.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .filter(|c| valid_tracking_code(c))
         .ok_or_else(|| {
             PayloadError::new("malformed_event", "tracker has no valid tracking_code")
         })?;
@@ -96,7 +83,7 @@ pub fn parse_tracker_event(body: &[u8]) -> Result<Option<TrackerEvent>, PayloadE
         .ok_or_else(|| PayloadError::new("malformed_event", "tracker event has no time"))?;
     Ok(Some(TrackerEvent {
         event_id: event.id.unwrap_or_default(),
-        carrier: tracker.carrier.unwrap_or_default(),
+        carrier: canonical_carrier(tracker.carrier.as_deref().unwrap_or_default()),
         tracking_code,
         update: TrackingUpdate {
             status: status(tracker.status.as_deref()),
@@ -133,7 +120,7 @@ mod tests {
     fn parses_the_sample_event() {
         let event = parse_tracker_event(SAMPLE.as_bytes()).unwrap().unwrap();
         assert_eq!(event.tracking_code, "9400100000000000000001");
-        assert_eq!(event.carrier, "USPS");
+        assert_eq!(event.carrier, "usps");
         assert_eq!(event.update.status, TrackingStatus::InTransit);
         assert_eq!(event.update.events.len(), 2);
         assert_eq!(event.update.at.to_rfc3339(), "2026-10-03T14:12:00+00:00");

@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 
 use crate::aws::order_store::UpdateError;
 use crate::aws::{LabelStore, OrderStore, Queue};
-use crate::carriers::easypost::client::{
-    choose_rate, CarrierError, CarrierShipment, EasyPostClient, ShipmentRequest,
-};
 use crate::domain::status::IllegalTransition;
 use crate::domain::{Address, Order, OrderId, OrderStatus, Shipment, ShipmentId, TrackingStatus};
+use crate::easypost_api::{
+    choose_rate, CarrierError, CarrierShipment, EasyPostClient, ShipmentRequest,
+};
 use crate::messages::{Notification, NotificationEvent};
 
 #[derive(Clone)]

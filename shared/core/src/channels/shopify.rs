@@ -322,7 +322,7 @@ pub fn parse_checkout(body: &[u8]) -> Result<Cart, PayloadError> {
 mod tests {
     use super::*;
 
-    const SAMPLE: &str = include_str!("../../../tests/fixtures/shopify/orders-create.json");
+    const SAMPLE: &str = include_str!("../../../../tests/fixtures/shopify/orders-create.json");
 
     fn with(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
         let mut v: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();

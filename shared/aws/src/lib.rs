@@ -1,0 +1,14 @@
+//! The order management system's shared runtime code, on top of the pure core (`oms-core`, whose
+//! modules are re-exported here so functions name one crate): AWS adapters (`aws`), the carrier's
+//! label API (`easypost_api`), configuration, the HTTP edge (`http`), SQS batch handling, logging,
+//! and the workflow step each function runs (`workflow`).
+
+pub use oms_core::{carriers, channels, domain, messages, notifications, signature};
+
+pub mod aws;
+pub mod config;
+pub mod easypost_api;
+pub mod http;
+pub mod sqs_batch;
+pub mod telemetry;
+pub mod workflow;
