@@ -30,6 +30,8 @@ pub const DEV_DEFAULTS: &[(&str, &str)] = &[
     ("WOOCOMMERCE_WEBHOOK_SECRET", "dev-woocommerce-secret"),
     ("OMS_CHANNEL_SECRET", "dev-channel-secret"),
     ("EASYPOST_WEBHOOK_SECRET", "dev-easypost-secret"),
+    ("AFTERSHIP_WEBHOOK_SECRET", "dev-aftership-secret"),
+    ("SHIPPO_WEBHOOK_TOKEN", "dev-shippo-token-0123456789abcdef"),
     ("OMS_ADMIN_TOKEN", "dev-admin-token-change-me-0123456789"),
     ("EASYPOST_API_KEY", "dev-easypost-api-key"),
 ];

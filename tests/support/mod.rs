@@ -197,6 +197,49 @@ impl TestOms {
             .collect()
     }
 
+    /// Delivers an AfterShip webhook signed with the configured secret.
+    pub async fn aftership(&self, event: &Value) -> reqwest::Response {
+        let body = serde_json::to_vec(event).expect("JSON");
+        let signature = base64::engine::general_purpose::STANDARD
+            .encode(hmac(&self.secret("AFTERSHIP_WEBHOOK_SECRET"), &body));
+        self.http
+            .post(self.url("/webhooks/carriers/aftership"))
+            .header("content-type", "application/json")
+            .header("aftership-hmac-sha256", signature)
+            .body(body)
+            .send()
+            .await
+            .expect("gateway answers")
+    }
+
+    /// Delivers a Shippo webhook to the callback URL with `token`.
+    pub async fn shippo(&self, event: &Value, token: &str) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/webhooks/carriers/shippo?token={token}")))
+            .header("content-type", "application/json")
+            .json(event)
+            .send()
+            .await
+            .expect("gateway answers")
+    }
+
+    /// Places a paid Shopify order and waits until its label is bought; returns the order.
+    pub async fn shipped_order(&self, customer_email: &str) -> Value {
+        let order = shopify_order(&unique("7"), customer_email);
+        let answer: Value = self
+            .shopify("orders/create", &serde_json::to_vec(&order).expect("JSON"))
+            .await
+            .json()
+            .await
+            .expect("JSON answer");
+        let id = answer["order_id"]
+            .as_str()
+            .expect("an order id")
+            .to_string();
+        self.order_until(&id, "shipped", |o| o["status"] == "shipped")
+            .await
+    }
+
     /// Delivers an EasyPost tracker event signed with the configured secret.
     pub async fn easypost(&self, event: &Value) -> reqwest::Response {
         let body = serde_json::to_vec(event).expect("JSON");

@@ -23,6 +23,7 @@ impl App {
                 mailer: Mailer::new(aws.ses.clone(), required(env, "SENDER_EMAIL")?),
                 branding: Branding {
                     merchant_name: required(env, "MERCHANT_NAME")?,
+                    ops_email: required(env, "OPS_EMAIL")?,
                 },
             },
         })

@@ -17,7 +17,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use oms::aws::{CartStore, Clients, DeliveryLog};
 use oms::channels::PayloadError;
 use oms::config::{required, secrets, ConfigError, Env};
-use oms::http::{json, AdminToken, ApiError};
+use oms::http::{json, ApiError, SecretToken};
 use oms::signature::WebhookSecrets;
 use oms::workflow::intake::{Intake, Received};
 
@@ -28,7 +28,7 @@ pub struct App {
     shopify_secrets: WebhookSecrets,
     woocommerce_secrets: WebhookSecrets,
     channel_secrets: WebhookSecrets,
-    admin_token: AdminToken,
+    admin_token: SecretToken,
 }
 
 impl App {
@@ -45,7 +45,7 @@ impl App {
             shopify_secrets: secrets(env, "SHOPIFY_WEBHOOK_SECRET")?,
             woocommerce_secrets: secrets(env, "WOOCOMMERCE_WEBHOOK_SECRET")?,
             channel_secrets: secrets(env, "OMS_CHANNEL_SECRET")?,
-            admin_token: AdminToken::new(&required(env, "OMS_ADMIN_TOKEN")?),
+            admin_token: SecretToken::new(&required(env, "OMS_ADMIN_TOKEN")?),
         })
     }
 }

@@ -17,7 +17,7 @@ const MAX_KEY_CHARS: usize = 255;
 
 pub async fn create(request: &Request, app: &App) -> Result<Response<Body>, ApiError> {
     let headers = request.headers();
-    app.admin_token.check(headers)?;
+    app.admin_token.check_bearer(headers)?;
     let body = raw_body(request)?;
     require_json(headers)?;
     let key = header(headers, "idempotency-key")

@@ -8,7 +8,7 @@ use oms::aws::{Clients, LabelStore, OrderStore, StoreError};
 use oms::config::{required, ConfigError, Env};
 use oms::domain::{Channel, Order, OrderId, OrderStatus};
 use oms::http::order_view::order_view;
-use oms::http::{json, raw_body, AdminToken, ApiError};
+use oms::http::{json, raw_body, ApiError, SecretToken};
 use oms::workflow::review::{Review, ReviewError};
 
 const DEFAULT_LIMIT: i32 = 50;
@@ -18,7 +18,7 @@ pub struct App {
     orders: OrderStore,
     review: Review,
     labels: LabelStore,
-    token: AdminToken,
+    token: SecretToken,
 }
 
 impl App {
@@ -31,7 +31,7 @@ impl App {
                 notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
             },
             labels: LabelStore::new(&aws.config, required(env, "LABEL_BUCKET")?),
-            token: AdminToken::new(&required(env, "OMS_ADMIN_TOKEN")?),
+            token: SecretToken::new(&required(env, "OMS_ADMIN_TOKEN")?),
         })
     }
 }
@@ -43,7 +43,7 @@ pub async fn handle(request: Request, app: &App) -> Response<Body> {
 }
 
 async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> {
-    app.token.check(request.headers())?;
+    app.token.check_bearer(request.headers())?;
     let id = request.path_parameters().first("id").map(str::to_string);
     let decision = request
         .path_parameters()

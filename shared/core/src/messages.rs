@@ -25,8 +25,13 @@ pub struct Notification {
 pub enum NotificationEvent {
     OrderConfirmed,
     Shipped,
+    OutForDelivery,
     Delivered,
+    /// A parcel failed delivery, is going back, or waits at a pickup point.
+    DeliveryException,
     Canceled,
+    /// To the merchant's operations address, not the customer: something needs a person.
+    StaffAlert,
 }
 
 impl NotificationEvent {
@@ -34,7 +39,10 @@ impl NotificationEvent {
         match self {
             NotificationEvent::OrderConfirmed => "order_confirmed",
             NotificationEvent::Shipped => "shipped",
+            NotificationEvent::OutForDelivery => "out_for_delivery",
             NotificationEvent::Delivered => "delivered",
+            NotificationEvent::DeliveryException => "delivery_exception",
+            NotificationEvent::StaffAlert => "staff_alert",
             NotificationEvent::Canceled => "canceled",
         }
     }

@@ -104,25 +104,31 @@ pub fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-/// The admin bearer token, compared in constant time (as digests, so length leaks nothing either).
+/// A shared secret a caller presents (the admin bearer token, Shippo's callback token), compared
+/// in constant time, as digests so that the length leaks nothing either.
 #[derive(Clone)]
-pub struct AdminToken([u8; 32]);
+pub struct SecretToken([u8; 32]);
 
-impl AdminToken {
+impl SecretToken {
     pub fn new(token: &str) -> Self {
         Self(Sha256::digest(token.as_bytes()).into())
     }
 
-    pub fn check(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        let presented = header(headers, "authorization")
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <token>"))?;
-        let digest: [u8; 32] = Sha256::digest(presented.trim().as_bytes()).into();
+    pub fn matches(&self, presented: &str) -> bool {
+        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
         let difference = digest
             .iter()
             .zip(self.0.iter())
             .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-        if difference == 0 {
+        difference == 0
+    }
+
+    /// `Authorization: Bearer <token>`.
+    pub fn check_bearer(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let presented = header(headers, "authorization")
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <token>"))?;
+        if self.matches(presented.trim()) {
             Ok(())
         } else {
             Err(ApiError::unauthorized("the bearer token is not valid"))
@@ -137,21 +143,21 @@ mod tests {
 
     #[test]
     fn bearer_tokens_are_checked() {
-        let token = AdminToken::new("s3cret-token");
+        let token = SecretToken::new("s3cret-token");
         let mut headers = HeaderMap::new();
-        assert!(token.check(&headers).is_err());
+        assert!(token.check_bearer(&headers).is_err());
         headers.insert("authorization", HeaderValue::from_static("Bearer wrong"));
-        assert!(token.check(&headers).is_err());
+        assert!(token.check_bearer(&headers).is_err());
         headers.insert(
             "authorization",
             HeaderValue::from_static("Basic s3cret-token"),
         );
-        assert!(token.check(&headers).is_err());
+        assert!(token.check_bearer(&headers).is_err());
         headers.insert(
             "authorization",
             HeaderValue::from_static("Bearer s3cret-token"),
         );
-        assert!(token.check(&headers).is_ok());
+        assert!(token.check_bearer(&headers).is_ok());
     }
 
     #[test]

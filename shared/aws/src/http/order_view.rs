@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::domain::order::Attention;
 use crate::domain::review::Hold;
 use crate::domain::{
     Address, Customer, FulfillmentStatus, Order, OrderStatus, PaymentStatus, TimelineEntry, Totals,
@@ -27,6 +28,8 @@ pub struct OrderView<'a> {
     pub shipments: Vec<ShipmentView<'a>>,
     /// Set while the order waits for a person: `{"reasons": [...], "messages": [...], "since": ...}`.
     pub hold: Option<&'a Hold>,
+    /// Set while a parcel is in trouble: `{"reason": ..., "since": ...}`.
+    pub attention: Option<&'a Attention>,
     pub note: Option<&'a str>,
     /// Oldest first: entries are appended by several functions, each with its own clock.
     pub timeline: Vec<&'a TimelineEntry>,
@@ -96,6 +99,7 @@ pub fn order_view<'a>(order: &'a Order, label_urls: &[String]) -> OrderView<'a> 
             })
             .collect(),
         hold: order.hold.as_ref(),
+        attention: order.attention.as_ref(),
         note: order.note.as_deref(),
         timeline: {
             let mut entries: Vec<_> = order.timeline.iter().collect();

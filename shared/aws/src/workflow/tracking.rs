@@ -1,5 +1,6 @@
-//! Carrier tracking updates: move the parcel forward (never back), roll the order up, and tell the
-//! customer when it arrives.
+//! Carrier tracking updates: move the parcel forward (never back), roll the order up, tell the
+//! customer when it is out for delivery and when it arrives, and tell them and the merchant's staff
+//! when it runs into trouble.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -48,17 +49,27 @@ impl Tracking {
             }
             Err(e) => return Err(e).context("applying tracking update"),
         };
-        let delivered = updated
+        // Sent from the parcel's state, not from the change: a webhook redelivered after a crash
+        // still gets the customer told, and the notifier sends one email per order, event and
+        // shipment however often it is asked.
+        let status = updated
             .order
             .shipment(&found.shipment_id)
-            .is_some_and(|s| s.tracking_status == TrackingStatus::Delivered);
-        // Sent on every update of a delivered parcel: the notifier sends one email per shipment,
-        // and a redelivered webhook after a crash still gets the customer told.
-        if delivered {
+            .map(|s| s.tracking_status);
+        let events: &[NotificationEvent] = match status {
+            Some(TrackingStatus::OutForDelivery) => &[NotificationEvent::OutForDelivery],
+            Some(TrackingStatus::Delivered) => &[NotificationEvent::Delivered],
+            Some(s) if s.is_exception() => &[
+                NotificationEvent::DeliveryException,
+                NotificationEvent::StaffAlert,
+            ],
+            _ => &[],
+        };
+        for &event in events {
             self.notify_queue
                 .send(&Notification::about_shipment(
                     found.order_id.clone(),
-                    NotificationEvent::Delivered,
+                    event,
                     found.shipment_id.clone(),
                 ))
                 .await?;

@@ -135,6 +135,10 @@ pub struct Order {
     pub pending_label: Option<PendingLabel>,
     #[serde(default)]
     pub hold: Option<Hold>,
+    /// Set when a parcel runs into trouble (failed delivery, return, waiting at a pickup point):
+    /// customer service should look. Cleared when everything is delivered.
+    #[serde(default)]
+    pub attention: Option<Attention>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -149,6 +153,13 @@ pub struct Order {
     pub updated_at: DateTime<Utc>,
     /// Optimistic lock: every stored change increments it, conditioned on the old value.
     pub version: u64,
+}
+
+/// Why customer service should look at an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attention {
+    pub reason: String,
+    pub since: DateTime<Utc>,
 }
 
 /// What payment verification concluded.
@@ -209,6 +220,7 @@ impl Order {
             shipments: Vec::new(),
             pending_label: None,
             hold: None,
+            attention: None,
             note: new.note,
             channel_updated_at: new.channel_updated_at,
             fingerprint,
@@ -588,8 +600,18 @@ impl Order {
                     Some(d) => format!("Parcel {code}: {from} -> {to} ({d})"),
                     None => format!("Parcel {code}: {from} -> {to}"),
                 };
-                self.note("tracking_updated", detail, now);
+                self.note("tracking_updated", detail.clone(), now);
+                if to.is_exception() {
+                    self.note("needs_attention", detail.clone(), now);
+                    self.attention = Some(Attention {
+                        reason: detail,
+                        since: now,
+                    });
+                }
                 self.roll_up(now)?;
+                if self.status == OrderStatus::Closed && self.attention.take().is_some() {
+                    self.note("attention_cleared", "Everything was delivered", now);
+                }
             }
         }
         Ok(change)

@@ -125,6 +125,18 @@ impl TrackingStatus {
     }
 }
 
+impl TrackingStatus {
+    /// Trouble on the way that a person should know about.
+    pub fn is_exception(self) -> bool {
+        matches!(
+            self,
+            TrackingStatus::Failure
+                | TrackingStatus::ReturnToSender
+                | TrackingStatus::AvailableForPickup
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("order is {from}; it cannot become {to}")]
 pub struct IllegalTransition {

@@ -15,10 +15,12 @@ pub struct Email {
     pub html: String,
 }
 
-/// Who the emails come from, as customers see it.
+/// Who the emails come from, as customers see it, and who hears about trouble.
 #[derive(Debug, Clone)]
 pub struct Branding {
     pub merchant_name: String,
+    /// The merchant's operations address, for staff alerts.
+    pub ops_email: String,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -31,6 +33,8 @@ pub enum RenderError {
 }
 
 struct Content {
+    /// Who the email greets; `None` greets the customer by first name.
+    greeting: Option<String>,
     subject: String,
     headline: String,
     message: String,
@@ -46,11 +50,20 @@ pub fn render(
     let content = match notification.event {
         NotificationEvent::OrderConfirmed => confirmed(order),
         NotificationEvent::Shipped => shipped(order, shipment(order, notification)?),
+        NotificationEvent::OutForDelivery => {
+            out_for_delivery(order, shipment(order, notification)?)
+        }
         NotificationEvent::Delivered => delivered(order, shipment(order, notification)?),
+        NotificationEvent::DeliveryException => exception(order, shipment(order, notification)?),
         NotificationEvent::Canceled => canceled(order),
+        NotificationEvent::StaffAlert => staff_alert(order, notification),
+    };
+    let to = match notification.event {
+        NotificationEvent::StaffAlert => branding.ops_email.clone(),
+        _ => order.customer.email.clone(),
     };
     Ok(Email {
-        to: order.customer.email.clone(),
+        to,
         subject: content.subject.clone(),
         text: text(order, &content, branding),
         html: html(order, &content, branding),
@@ -73,6 +86,7 @@ fn shipment<'a>(
 
 fn confirmed(order: &Order) -> Content {
     Content {
+        greeting: None,
         subject: format!("Order {} confirmed", order.name),
         headline: "Thanks for your order".into(),
         message: format!(
@@ -86,6 +100,7 @@ fn confirmed(order: &Order) -> Content {
 
 fn shipped(order: &Order, shipment: &Shipment) -> Content {
     Content {
+        greeting: None,
         subject: format!("Your order {} has shipped", order.name),
         headline: "Your order is on its way".into(),
         message: format!(
@@ -99,6 +114,7 @@ fn shipped(order: &Order, shipment: &Shipment) -> Content {
 
 fn delivered(order: &Order, shipment: &Shipment) -> Content {
     Content {
+        greeting: None,
         subject: format!("Your order {} was delivered", order.name),
         headline: "Delivered".into(),
         message: format!(
@@ -107,6 +123,89 @@ fn delivered(order: &Order, shipment: &Shipment) -> Content {
         ),
         details: Vec::new(),
         items: items_in(order, shipment),
+    }
+}
+
+fn out_for_delivery(order: &Order, shipment: &Shipment) -> Content {
+    Content {
+        greeting: None,
+        subject: format!("Your order {} is out for delivery", order.name),
+        headline: "Arriving today".into(),
+        message: format!(
+            "{} is delivering your parcel for order {} today (tracking number {}).",
+            shipment.carrier, order.name, shipment.tracking_code
+        ),
+        details: Vec::new(),
+        items: items_in(order, shipment),
+    }
+}
+
+fn exception(order: &Order, shipment: &Shipment) -> Content {
+    use crate::domain::TrackingStatus::*;
+    let (headline, message) = match shipment.tracking_status {
+        AvailableForPickup => (
+            "Ready for pickup",
+            format!("{} is holding your parcel for order {} at a pickup point.", shipment.carrier, order.name),
+        ),
+        ReturnToSender => (
+            "Your parcel is coming back to us",
+            format!("{} is returning your parcel for order {} to us. We will be in touch about what happens next.", shipment.carrier, order.name),
+        ),
+        _ => (
+            "There is a problem with your delivery",
+            format!("{} could not deliver your parcel for order {}. We are looking into it and will be in touch.", shipment.carrier, order.name),
+        ),
+    };
+    let last = shipment
+        .events
+        .last()
+        .map(|e| e.message.clone())
+        .filter(|m| !m.is_empty());
+    Content {
+        greeting: None,
+        subject: format!("Update on your order {}", order.name),
+        headline: headline.into(),
+        message,
+        details: [
+            Some(format!("Tracking number: {}", shipment.tracking_code)),
+            last.map(|m| format!("Carrier says: {m}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        items: items_in(order, shipment),
+    }
+}
+
+fn staff_alert(order: &Order, notification: &Notification) -> Content {
+    let reason = order
+        .attention
+        .as_ref()
+        .map(|a| a.reason.clone())
+        .or_else(|| order.hold.as_ref().map(|h| h.messages.join("; ")))
+        .unwrap_or_else(|| "see the order's timeline".to_string());
+    let parcel = notification
+        .shipment_id
+        .as_ref()
+        .map(|s| format!(" (shipment {s})"))
+        .unwrap_or_default();
+    Content {
+        greeting: Some("team".to_string()),
+        subject: format!("[Action needed] Order {}: {}", order.name, reason),
+        headline: "An order needs a person".into(),
+        message: format!(
+            "Order {} ({}){parcel} needs attention: {reason}.",
+            order.name, order.id
+        ),
+        details: vec![format!(
+            "Customer: {} <{}>",
+            order.customer.name, order.customer.email
+        )],
+        items: order
+            .lines
+            .iter()
+            .map(|l| (l.title.clone(), l.quantity))
+            .collect(),
     }
 }
 
@@ -122,6 +221,7 @@ fn canceled(order: &Order) -> Content {
         _ => String::new(),
     };
     Content {
+        greeting: None,
         subject: format!("Your order {} was canceled", order.name),
         headline: "Order canceled".into(),
         message: format!(
@@ -153,7 +253,7 @@ fn items_in(order: &Order, shipment: &Shipment) -> Vec<(String, u32)> {
 }
 
 fn text(order: &Order, c: &Content, branding: &Branding) -> String {
-    let mut out = format!("Hi {},\n\n{}\n", order.customer.first_name(), c.message);
+    let mut out = format!("Hi {},\n\n{}\n", greeting(order, c), c.message);
     for d in &c.details {
         out.push_str(&format!("{d}\n"));
     }
@@ -195,7 +295,7 @@ fn html(order: &Order, c: &Content, branding: &Branding) -> String {
         ("{{subject}}", escape(&c.subject)),
         ("{{merchant}}", escape(&branding.merchant_name)),
         ("{{headline}}", escape(&c.headline)),
-        ("{{first_name}}", escape(order.customer.first_name())),
+        ("{{first_name}}", escape(greeting(order, c))),
         ("{{message}}", escape(&c.message)),
         ("{{details}}", details),
         ("{{items}}", items),
@@ -205,6 +305,12 @@ fn html(order: &Order, c: &Content, branding: &Branding) -> String {
     .fold(LAYOUT.to_string(), |page, (placeholder, value)| {
         fill(&page, placeholder, value)
     })
+}
+
+fn greeting<'a>(order: &'a Order, c: &'a Content) -> &'a str {
+    c.greeting
+        .as_deref()
+        .unwrap_or_else(|| order.customer.first_name())
 }
 
 fn fill(page: &str, placeholder: &str, value: &str) -> String {
@@ -242,6 +348,7 @@ mod tests {
     fn branding() -> Branding {
         Branding {
             merchant_name: "Atelier Nord".into(),
+            ops_email: "ops@example.com".into(),
         }
     }
 

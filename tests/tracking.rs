@@ -1,0 +1,163 @@
+//! Carrier tracking from every source: AfterShip and Shippo map onto the same vocabulary as
+//! EasyPost, each verified its own way; replays change nothing; trouble flags the order, tells the
+//! customer and alerts staff; out-for-delivery and delivery are emailed once each.
+
+use oms_tests::{emails_to, eventually, start, tracker_event, unique};
+use serde_json::{json, Value};
+
+const AFTERSHIP: &str = include_str!("fixtures/aftership/tracking-update.json");
+const SHIPPO: &str = include_str!("fixtures/shippo/track-updated.json");
+
+fn later(minutes: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::minutes(minutes)).to_rfc3339()
+}
+
+fn aftership_event(code: &str, tag: &str, minutes: i64) -> Value {
+    let mut event: Value = serde_json::from_str(AFTERSHIP).unwrap();
+    event["msg"]["tracking_number"] = json!(code);
+    event["msg"]["tag"] = json!(tag);
+    event["msg"]["checkpoints"][1]["tag"] = json!(tag);
+    event["msg"]["checkpoints"][1]["checkpoint_time"] = json!(later(minutes));
+    event
+}
+
+fn shippo_event(code: &str, status: &str, minutes: i64) -> Value {
+    let mut event: Value = serde_json::from_str(SHIPPO).unwrap();
+    event["data"]["tracking_number"] = json!(code);
+    event["data"]["tracking_status"]["status"] = json!(status);
+    event["data"]["tracking_status"]["status_date"] = json!(later(minutes));
+    event["data"]["tracking_history"] = json!([]);
+    event
+}
+
+async fn subjects(email: &str) -> Vec<String> {
+    emails_to(email)
+        .await
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn aftership_and_shippo_move_parcels_like_easypost() {
+    let t = start().await;
+    let customer = format!("{}@example.com", unique("track"));
+    let order = t.shipped_order(&customer).await;
+    let id = order["id"].as_str().unwrap();
+    let code = order["shipments"][0]["tracking_code"].as_str().unwrap();
+
+    let forged = t
+        .http
+        .post(t.url("/webhooks/carriers/aftership"))
+        .header("aftership-hmac-sha256", "AAAA")
+        .json(&aftership_event(code, "InTransit", 10))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+
+    let out = aftership_event(code, "OutForDelivery", 60);
+    assert_eq!(t.aftership(&out).await.status(), 200);
+    let after = t.order(id).await;
+    assert_eq!(after["shipments"][0]["tracking_status"], "out_for_delivery");
+    let events = after["shipments"][0]["events"].as_array().unwrap().len();
+    assert!(
+        after["shipments"][0]["estimated_delivery"].is_string(),
+        "the carrier's estimate is kept"
+    );
+
+    // The same update again, as Shippo and AfterShip both may send: nothing new.
+    assert_eq!(t.aftership(&out).await.status(), 200);
+    assert_eq!(
+        t.order(id).await["shipments"][0]["events"]
+            .as_array()
+            .unwrap()
+            .len(),
+        events
+    );
+
+    let wrong = t
+        .shippo(&shippo_event(code, "DELIVERED", 90), "guess")
+        .await;
+    assert_eq!(wrong.status(), 401);
+    let token = t.secret("SHIPPO_WEBHOOK_TOKEN");
+    assert_eq!(
+        t.shippo(&shippo_event(code, "DELIVERED", 90), &token)
+            .await
+            .status(),
+        200
+    );
+    let delivered = t.order(id).await;
+    assert_eq!(delivered["status"], "closed");
+    assert_eq!(delivered["fulfillment_status"], "delivered");
+
+    let sent = eventually(|| async {
+        let s = subjects(&customer).await;
+        (s.len() >= 4).then_some(s)
+    })
+    .await
+    .expect("four emails");
+    assert!(
+        sent.contains(&"Your order #2093 is out for delivery".to_string()),
+        "{sent:?}"
+    );
+    assert!(
+        sent.contains(&"Your order #2093 was delivered".to_string()),
+        "{sent:?}"
+    );
+    assert_eq!(
+        sent.len(),
+        4,
+        "confirmed, shipped, out for delivery, delivered: once each"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_delivery_flags_the_order_and_alerts_staff() {
+    let t = start().await;
+    let customer = format!("{}@example.com", unique("fail"));
+    let order = t.shipped_order(&customer).await;
+    let id = order["id"].as_str().unwrap();
+    let code = order["shipments"][0]["tracking_code"].as_str().unwrap();
+    let carrier = order["shipments"][0]["carrier"].as_str().unwrap();
+
+    let failure = tracker_event(code, carrier, "failure", &later(30));
+    assert_eq!(t.easypost(&failure).await.status(), 200);
+    let flagged = t.order(id).await;
+    assert!(
+        flagged["attention"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("failure"),
+        "{flagged}"
+    );
+    assert_eq!(flagged["status"], "shipped");
+
+    let staff = eventually(|| async {
+        emails_to("ops@example.com")
+            .await
+            .into_iter()
+            .find(|e| e["body"].as_str().is_some_and(|b| b.contains(id)))
+    })
+    .await
+    .expect("a staff alert naming the order");
+    assert!(staff["subject"]
+        .as_str()
+        .unwrap()
+        .starts_with("[Action needed] Order #2093"));
+    eventually(|| async {
+        subjects(&customer)
+            .await
+            .contains(&"Update on your order #2093".to_string())
+            .then_some(())
+    })
+    .await
+    .expect("the customer is told");
+
+    // Delivered after all: the flag clears.
+    let delivered = tracker_event(code, carrier, "delivered", &later(120));
+    t.easypost(&delivered).await;
+    let closed = t.order(id).await;
+    assert_eq!(closed["status"], "closed");
+    assert_eq!(closed["attention"], Value::Null);
+}
