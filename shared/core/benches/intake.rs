@@ -1,5 +1,6 @@
 //! What order intake costs per order, without any I/O: the signature check alone, and signature +
-//! parse + normalize + review of a realistic 20-line Shopify order, measured side by side.
+//! parse + normalize + review of a realistic 20-line Shopify order, measured side by side, with the
+//! parse and the placing (review, fingerprint, timeline) also on their own.
 
 use std::hint::black_box;
 
@@ -58,6 +59,12 @@ fn intake(c: &mut Criterion) {
             let order = parse_order(black_box(&body)).expect("parses");
             black_box(Order::place(order, Utc::now()))
         })
+    });
+    group.bench_function("parse_only", |b| {
+        b.iter(|| parse_order(black_box(&body)).expect("parses"))
+    });
+    group.bench_function("place_only", |b| {
+        b.iter(|| black_box(Order::place(black_box(parsed.clone()), Utc::now())))
     });
     group.finish();
 }

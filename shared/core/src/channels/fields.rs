@@ -137,7 +137,7 @@ pub fn join_name(first: Option<String>, last: Option<String>) -> Option<String> 
     (!name.is_empty()).then_some(name)
 }
 
-/// No order format nests anywhere near this deep; deeper input is an attack on the parser.
+/// No order format nests anywhere near this deep; a refused body nested deeper is reported as such.
 const MAX_NESTING: usize = 32;
 
 /// The deepest nesting of arrays and objects, found without parsing (strings skipped).
@@ -171,19 +171,22 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
     body: &[u8],
     what: &str,
 ) -> Result<T, PayloadError> {
-    if std::str::from_utf8(body).is_err() {
+    let Ok(text) = std::str::from_utf8(body) else {
         return Err(PayloadError::new(
             "invalid_encoding",
             "the body is not UTF-8",
         ));
-    }
-    if nesting_depth(body) > MAX_NESTING {
-        return Err(PayloadError::new(
-            "too_deeply_nested",
-            format!("JSON nested deeper than {MAX_NESTING} levels"),
-        ));
-    }
-    serde_json::from_slice(body).map_err(|e| {
+    };
+    // Validated once above, so the parser need not validate each string again.
+    serde_json::from_str(text).map_err(|e| {
+        // serde_json's recursion limit keeps the stack safe; the depth is only measured to
+        // explain a refusal, so the cost stays off the path of good orders.
+        if nesting_depth(body) > MAX_NESTING {
+            return PayloadError::new(
+                "too_deeply_nested",
+                format!("JSON nested deeper than {MAX_NESTING} levels"),
+            );
+        }
         let code = if e.is_syntax() || e.is_eof() {
             "malformed_json"
         } else {
@@ -198,10 +201,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn deep_nesting_is_refused_before_parsing() {
+    fn deeply_nested_refusals_say_so() {
         let deep = format!("{}{}", "[".repeat(40), "]".repeat(40));
-        let err = parse_json::<serde_json::Value>(deep.as_bytes(), "x").unwrap_err();
+        let err = parse_json::<Vec<u8>>(deep.as_bytes(), "x").unwrap_err();
         assert_eq!(err.code, "too_deeply_nested");
+        let deeper = format!("{}{}", "[".repeat(500), "]".repeat(500));
+        let err = parse_json::<serde_json::Value>(deeper.as_bytes(), "x").unwrap_err();
+        assert_eq!(
+            err.code, "too_deeply_nested",
+            "the parser's own limit holds the stack"
+        );
         assert_eq!(
             nesting_depth(br#"{"a":"[[[[","b":[{}]}"#),
             3,
