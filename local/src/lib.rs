@@ -34,6 +34,10 @@ pub const DEV_DEFAULTS: &[(&str, &str)] = &[
     ("SHIPPO_WEBHOOK_TOKEN", "dev-shippo-token-0123456789abcdef"),
     ("OMS_ADMIN_TOKEN", "dev-admin-token-change-me-0123456789"),
     ("EASYPOST_API_KEY", "dev-easypost-api-key"),
+    (
+        "TRACKING_LINK_SECRET",
+        "dev-tracking-link-secret-0123456789abcdef",
+    ),
 ];
 
 pub struct Options {
@@ -95,7 +99,7 @@ impl LocalOms {
         let mut sources = Vec::new();
         let mut environments = BTreeMap::new();
         for function in &template.functions {
-            let env = environment(function, &resources, &carrier.base_url)?;
+            let env = environment(function, &resources, &carrier.base_url, &api_url)?;
             match functions::build(&function.binary, &env, &aws)
                 .with_context(|| format!("starting {}", function.logical_id))?
             {
@@ -157,12 +161,13 @@ impl LocalOms {
     }
 }
 
-/// A function's variables: local overrides, then the process environment, then dev defaults, then
+/// A function's variables: local overrides (the sandbox carrier, this gateway), then the process environment, then dev defaults, then
 /// what the template resolves to.
 fn environment(
     function: &template::Function,
     resources: &Provisioned,
     carrier_url: &str,
+    api_url: &str,
 ) -> Result<HashMap<String, String>> {
     function
         .environment
@@ -170,6 +175,7 @@ fn environment(
         .map(|(name, value)| {
             let resolved = match name.as_str() {
                 "EASYPOST_API_URL" => Some(carrier_url.to_string()),
+                "PUBLIC_BASE_URL" => Some(api_url.to_string()),
                 _ => std::env::var(name)
                     .ok()
                     .or_else(|| {

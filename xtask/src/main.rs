@@ -1,5 +1,6 @@
 //! Developer commands for the OMS workspace: `cargo xtask dev | test | lint | bench`.
 
+mod browser;
 mod moto;
 mod venv;
 
@@ -115,6 +116,7 @@ fn dev(root: &Path, port: u16, aws_port: u16) -> Result<ExitCode> {
 
 fn test(root: &Path, test_args: &[String]) -> Result<ExitCode> {
     venv::ensure(root)?;
+    browser::ensure()?;
     let target = target_dir(root);
     let moto = Moto::start(root, &target, free_port()?)?;
     let mut tests = cargo(root, &["test", "--workspace"]);

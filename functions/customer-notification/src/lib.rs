@@ -24,6 +24,8 @@ impl App {
                 branding: Branding {
                     merchant_name: required(env, "MERCHANT_NAME")?,
                     ops_email: required(env, "OPS_EMAIL")?,
+                    public_base_url: required(env, "PUBLIC_BASE_URL")?,
+                    tracking_link_secret: required(env, "TRACKING_LINK_SECRET")?.into_bytes(),
                 },
             },
         })

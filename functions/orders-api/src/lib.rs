@@ -1,5 +1,6 @@
 //! Orders admin API (bearer token): `GET /orders` lists, `GET /orders/{id}` shows one order,
 //! `POST /orders/{id}/hold/release` and `POST /orders/{id}/hold/reject` decide on held orders.
+//! And the customers' tracking page, public but unguessable: `GET /track/{id}?t=<token>`.
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -9,6 +10,7 @@ use oms::config::{required, ConfigError, Env};
 use oms::domain::{Channel, Order, OrderId, OrderStatus};
 use oms::http::order_view::order_view;
 use oms::http::{json, raw_body, ApiError, SecretToken};
+use oms::pages::{self, link_token_matches};
 use oms::workflow::review::{Review, ReviewError};
 
 const DEFAULT_LIMIT: i32 = 50;
@@ -16,6 +18,8 @@ const MAX_LIMIT: i32 = 100;
 
 pub struct App {
     orders: OrderStore,
+    tracking_link_secret: Vec<u8>,
+    merchant_name: String,
     review: Review,
     labels: LabelStore,
     token: SecretToken,
@@ -25,6 +29,8 @@ impl App {
     pub fn from_env(env: &dyn Env, aws: &Clients) -> Result<Self, ConfigError> {
         Ok(Self {
             orders: aws.order_store(env)?,
+            tracking_link_secret: required(env, "TRACKING_LINK_SECRET")?.into_bytes(),
+            merchant_name: required(env, "MERCHANT_NAME")?,
             review: Review {
                 orders: aws.order_store(env)?,
                 payment_queue: aws.queue(env, "PAYMENT_QUEUE_URL")?,
@@ -37,9 +43,64 @@ impl App {
 }
 
 pub async fn handle(request: Request, app: &App) -> Response<Body> {
+    if request.raw_http_path().starts_with("/track/") {
+        return tracking_page(&request, app).await;
+    }
     route(request, app)
         .await
         .unwrap_or_else(ApiError::into_response)
+}
+
+/// The customer's view of an order. A wrong token and an unknown order look the same, so order
+/// ids cannot be probed.
+async fn tracking_page(request: &Request, app: &App) -> Response<Body> {
+    let id = request
+        .path_parameters()
+        .first("id")
+        .and_then(|id| OrderId::parse(id).ok());
+    let token = request
+        .query_string_parameters()
+        .first("t")
+        .map(str::to_string);
+    let order = match (id, token) {
+        (Some(id), Some(token)) if link_token_matches(&app.tracking_link_secret, &id, &token) => {
+            match app.orders.get(&id).await {
+                Ok(order) => order,
+                Err(e) => {
+                    tracing::error!(error = %e, "tracking page unavailable");
+                    return html(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "<h1>Please try again in a minute</h1>".into(),
+                    );
+                }
+            }
+        }
+        _ => None,
+    };
+    match order {
+        Some(order) => html(
+            StatusCode::OK,
+            pages::tracking_page(&order, &app.merchant_name),
+        ),
+        None => html(
+            StatusCode::NOT_FOUND,
+            pages::not_found_page(&app.merchant_name),
+        ),
+    }
+}
+
+fn html(status: StatusCode, page: String) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "text/html; charset=utf-8")
+        .header("cache-control", "no-store")
+        .header("x-robots-tag", "noindex")
+        .header(
+            "content-security-policy",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src https:",
+        )
+        .body(Body::Text(page))
+        .unwrap_or_default()
 }
 
 async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> {

@@ -8,4 +8,5 @@ pub mod channels;
 pub mod domain;
 pub mod messages;
 pub mod notifications;
+pub mod pages;
 pub mod signature;

@@ -15,12 +15,23 @@ pub struct Email {
     pub html: String,
 }
 
-/// Who the emails come from, as customers see it, and who hears about trouble.
+/// Who the emails come from, as customers see it, who hears about trouble, and where customers
+/// follow their order.
 #[derive(Debug, Clone)]
 pub struct Branding {
     pub merchant_name: String,
     /// The merchant's operations address, for staff alerts.
     pub ops_email: String,
+    /// Base URL of the public API, for tracking page links.
+    pub public_base_url: String,
+    /// Signs tracking page links (see `pages::link_token`).
+    pub tracking_link_secret: Vec<u8>,
+}
+
+impl Branding {
+    pub fn tracking_url(&self, order: &Order) -> String {
+        crate::pages::tracking_url(&self.public_base_url, &self.tracking_link_secret, &order.id)
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -262,6 +273,10 @@ fn text(order: &Order, c: &Content, branding: &Branding) -> String {
         out.push_str(&format!("  {qty} x {title}\n"));
     }
     out.push_str(&format!(
+        "\nFollow your order: {}\n",
+        branding.tracking_url(order)
+    ));
+    out.push_str(&format!(
         "\nOrder {} - {}\n",
         order.name, branding.merchant_name
     ));
@@ -299,6 +314,7 @@ fn html(order: &Order, c: &Content, branding: &Branding) -> String {
         ("{{message}}", escape(&c.message)),
         ("{{details}}", details),
         ("{{items}}", items),
+        ("{{tracking_url}}", escape(&branding.tracking_url(order))),
         ("{{order_name}}", escape(&order.name)),
     ]
     .iter()
@@ -313,7 +329,7 @@ fn greeting<'a>(order: &'a Order, c: &'a Content) -> &'a str {
         .unwrap_or_else(|| order.customer.first_name())
 }
 
-fn fill(page: &str, placeholder: &str, value: &str) -> String {
+pub(crate) fn fill(page: &str, placeholder: &str, value: &str) -> String {
     let mut out = String::with_capacity(page.len() + value.len());
     let mut rest = page;
     while let Some(at) = rest.find(placeholder) {
@@ -325,7 +341,7 @@ fn fill(page: &str, placeholder: &str, value: &str) -> String {
     out
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '&' => "&amp;".to_string(),
@@ -349,6 +365,8 @@ mod tests {
         Branding {
             merchant_name: "Atelier Nord".into(),
             ops_email: "ops@example.com".into(),
+            public_base_url: "https://oms.example".into(),
+            tracking_link_secret: b"links".to_vec(),
         }
     }
 
@@ -367,6 +385,11 @@ mod tests {
         assert!(email.text.contains("2 x Linen Tea Towel"));
         assert!(email.html.contains("Linen Tea Towel"));
         assert!(email.html.contains("74.38 CAD"));
+        let link = branding().tracking_url(&order);
+        assert!(
+            email.text.contains(&link) && email.html.contains(&link),
+            "links to the tracking page"
+        );
         assert!(!email.html.contains("{{"), "every placeholder filled");
     }
 
