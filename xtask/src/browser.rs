@@ -19,14 +19,7 @@ pub fn ensure() -> Result<(), String> {
     println!("xtask: installing chromium and chromium-driver with apt");
     for args in [
         &["update", "-q"][..],
-        &[
-            "install",
-            "-y",
-            "-q",
-            "--no-install-recommends",
-            "chromium",
-            "chromium-driver",
-        ][..],
+        &["install", "-y", "-q", "chromium", "chromium-driver"][..],
     ] {
         let ok = Command::new("apt-get")
             .args(args)
