@@ -100,6 +100,12 @@ async fn a_paid_shopify_order_travels_from_webhook_to_delivered() {
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert_eq!(emails_to(&email).await.len(), 3, "no email twice");
 
+    // The developer's outbox shows them, rendered.
+    let outbox = t.http.get(t.url("/_local/outbox")).send().await.unwrap();
+    assert_eq!(outbox.status(), 200);
+    let outbox = outbox.text().await.unwrap();
+    assert!(outbox.contains(&email) && outbox.contains("Your order #2093 was delivered"));
+
     // Every step is on the timeline.
     let order = t
         .order_until(&id, "all emails noted", |o| {

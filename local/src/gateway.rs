@@ -25,8 +25,10 @@ pub struct RouteTarget {
     pub handler: HttpHandler,
 }
 
+/// The template's routes, plus the developer's outbox at `/_local/outbox` (local only).
 pub fn router(routes: Vec<RouteTarget>) -> axum::Router {
     axum::Router::new()
+        .route("/_local/outbox", axum::routing::get(crate::outbox::page))
         .fallback(dispatch)
         .with_state(Arc::new(routes))
 }

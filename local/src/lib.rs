@@ -5,6 +5,7 @@
 
 pub mod functions;
 pub mod gateway;
+pub mod outbox;
 pub mod poller;
 pub mod provision;
 pub mod sandbox_carrier;

@@ -30,6 +30,7 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "  GET  {api}/orders, {api}/orders/{{id}}    (Authorization: Bearer $OMS_ADMIN_TOKEN)"
     );
+    println!("outbox         {api}/_local/outbox  (every email sent, rendered)");
     println!("sandbox carrier {}", oms.carrier_url);
     println!(
         "emulated AWS    {}",

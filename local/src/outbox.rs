@@ -1,0 +1,87 @@
+//! `GET /_local/outbox`: every email the emulated SES accepted, newest first, each rendered as the
+//! customer sees it, so a developer can read exactly what goes out.
+
+use axum::response::{Html, IntoResponse, Response};
+use http::StatusCode;
+use serde_json::Value;
+
+pub async fn page() -> Response {
+    match sent_emails().await {
+        Ok(emails) => Html(render(&emails)).into_response(),
+        Err(e) => (
+            StatusCode::BAD_GATEWAY,
+            format!("could not read the emulator's outbox: {e}"),
+        )
+            .into_response(),
+    }
+}
+
+async fn sent_emails() -> anyhow::Result<Vec<Value>> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL")?;
+    let data: Value = reqwest::get(format!(
+        "{}/moto-api/data.json",
+        endpoint.trim_end_matches('/')
+    ))
+    .await?
+    .json()
+    .await?;
+    Ok(data["ses"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default())
+}
+
+fn render(emails: &[Value]) -> String {
+    let items: String = emails
+        .iter()
+        .rev()
+        .map(|email| {
+            let to = email["destinations"]["ToAddresses"]
+                .as_array()
+                .map(|to| to.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
+                .unwrap_or_default();
+            format!(
+                "<section><h2>{}</h2><p>To {} &middot; from {}</p><iframe sandbox srcdoc=\"{}\"></iframe></section>",
+                escape(email["subject"].as_str().unwrap_or_default()),
+                escape(&to),
+                escape(email["source"].as_str().unwrap_or_default()),
+                escape(email["body"].as_str().unwrap_or_default()),
+            )
+        })
+        .collect();
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Outbox ({count})</title>\
+         <style>body{{font-family:sans-serif;margin:24px;background:#fafafa}}section{{margin-bottom:32px}}\
+         h2{{font-size:18px;margin:0}}p{{color:#555;margin:4px 0 8px}}\
+         iframe{{width:100%;max-width:640px;height:520px;border:1px solid #ddd;background:#fff}}</style></head>\
+         <body><h1>Outbox: {count} email(s)</h1>{items}</body></html>",
+        count = emails.len()
+    )
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_each_email_sandboxed_and_escaped() {
+        let emails = vec![serde_json::json!({
+            "subject": "Order #1 <confirmed>",
+            "source": "orders@example.com",
+            "destinations": {"ToAddresses": ["a@example.com"]},
+            "body": "<p onclick=\"x\">Hi</p>"
+        })];
+        let page = render(&emails);
+        assert!(page.contains("Outbox: 1 email(s)"));
+        assert!(page.contains("Order #1 &lt;confirmed&gt;"));
+        assert!(page
+            .contains("<iframe sandbox srcdoc=\"&lt;p onclick=&quot;x&quot;&gt;Hi&lt;/p&gt;\">"));
+    }
+}
