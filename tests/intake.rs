@@ -398,3 +398,41 @@ async fn shopify_checkouts_are_kept_as_carts() {
     let (_, unknown) = answer(t.shopify("products/create", b"{}").await).await;
     assert_eq!(unknown["status"], "ignored");
 }
+
+#[tokio::test]
+async fn an_order_without_an_email_is_held_and_nobody_is_emailed_into_the_void() {
+    let t = start().await;
+    let mut order = shopify_order(&unique("71"), "");
+    order["email"] = Value::Null;
+    order["contact_email"] = Value::Null;
+    let (_, body) = answer(
+        t.shopify("orders/create", &serde_json::to_vec(&order).unwrap())
+            .await,
+    )
+    .await;
+    let id = body["order_id"].as_str().unwrap();
+    let held = t
+        .order_until(id, "the confirmation is given up", |o| {
+            o["timeline"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["type"] == "email_failed")
+        })
+        .await;
+    assert_eq!(held["hold"]["reasons"], json!(["missing_email"]));
+    let failed = held["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "email_failed")
+        .unwrap()
+        .clone();
+    assert!(
+        failed["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no valid email address"),
+        "{failed}"
+    );
+}

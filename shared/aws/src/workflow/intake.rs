@@ -114,6 +114,14 @@ impl Intake {
                 .send(&Notification::order_confirmed(order.id.clone()))
                 .await?;
         }
+        if order.hold.is_some() {
+            self.notify_queue
+                .send(&Notification::about_order(
+                    order.id.clone(),
+                    NotificationEvent::StaffAlert,
+                ))
+                .await?;
+        }
         self.resume(order).await
     }
 

@@ -6,6 +6,7 @@ use anyhow::{anyhow, Context};
 use chrono::{DateTime, Utc};
 
 use crate::aws::{Claim, IdempotencyStore, MailError, Mailer, OrderStore};
+use crate::domain::review::is_plausible_email;
 use crate::domain::status::IllegalTransition;
 use crate::messages::Notification;
 use crate::notifications::{render, Branding};
@@ -27,6 +28,13 @@ pub enum Notified {
     AlreadySent,
     /// SES will never take it; recorded on the order's timeline instead of retried forever.
     Undeliverable,
+}
+
+fn recipient(n: &Notification) -> &'static str {
+    match n.event {
+        crate::messages::NotificationEvent::StaffAlert => "staff",
+        _ => "the customer",
+    }
 }
 
 impl Notifier {
@@ -74,12 +82,19 @@ impl Notifier {
             .await?
             .ok_or_else(|| anyhow!("order {} does not exist", n.order_id))?;
         let email = render(&order, n, &self.branding).context("rendering email")?;
+        // An order held for a missing or bad address still gets here: nothing to send to.
+        if !is_plausible_email(&email.to) {
+            return Ok((
+                Notified::Undeliverable,
+                format!("\"{}\" not sent: no valid email address", email.subject),
+            ));
+        }
         match self.mailer.send(&email).await {
             Ok(message_id) => {
                 tracing::info!(order_id = %order.id, event = n.event.as_str(), %message_id, "email sent");
                 Ok((
                     Notified::Sent,
-                    format!("\"{}\" emailed to the customer", email.subject),
+                    format!("\"{}\" emailed to {}", email.subject, recipient(n)),
                 ))
             }
             Err(MailError::Rejected(reason)) => {
