@@ -3,10 +3,11 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::Utc;
+use oms::aws::PreferenceStore;
 use oms::aws::{Clients, IdempotencyStore, Mailer};
 use oms::config::{required, ConfigError, Env};
 use oms::messages::Notification;
-use oms::notifications::Branding;
+use oms::notifications::{BrandColor, Branding, InvalidBranding, LogoUrl};
 use oms::sqs_batch;
 use oms::workflow::notify::Notifier;
 
@@ -26,9 +27,28 @@ impl App {
                     ops_email: required(env, "OPS_EMAIL")?,
                     public_base_url: required(env, "PUBLIC_BASE_URL")?,
                     tracking_link_secret: required(env, "TRACKING_LINK_SECRET")?.into_bytes(),
+                    logo_url: env
+                        .var("MERCHANT_LOGO_URL")
+                        .filter(|url| !url.trim().is_empty())
+                        .map(|url| LogoUrl::parse(&url))
+                        .transpose()
+                        .map_err(|e| invalid("MERCHANT_LOGO_URL", e))?,
+                    brand_color: BrandColor::parse(&required(env, "BRAND_COLOR")?)
+                        .map_err(|e| invalid("BRAND_COLOR", e))?,
                 },
+                preferences: PreferenceStore::new(
+                    aws.dynamodb.clone(),
+                    required(env, "ORDERS_TABLE")?,
+                ),
             },
         })
+    }
+}
+
+fn invalid(name: &'static str, e: InvalidBranding) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        reason: e.to_string(),
     }
 }
 

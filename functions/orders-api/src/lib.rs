@@ -1,12 +1,14 @@
 //! Orders admin API (bearer token): `GET /orders` lists, `GET /orders/{id}` shows one order,
 //! `POST /orders/{id}/hold/release` and `POST /orders/{id}/hold/reject` decide on held orders.
+//! `POST /customers/{email}/preferences` records what a customer agreed to receive.
 //! And the customers' tracking page, public but unguessable: `GET /track/{id}?t=<token>`.
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use oms::aws::order_store::Page;
-use oms::aws::{Clients, LabelStore, OrderStore, StoreError};
+use oms::aws::{Clients, LabelStore, OrderStore, PreferenceStore, StoreError};
 use oms::config::{required, ConfigError, Env};
+use oms::domain::review::is_plausible_email;
 use oms::domain::{Channel, Order, OrderId, OrderStatus};
 use oms::http::order_view::order_view;
 use oms::http::{json, raw_body, ApiError, SecretToken};
@@ -20,6 +22,7 @@ pub struct App {
     orders: OrderStore,
     tracking_link_secret: Vec<u8>,
     merchant_name: String,
+    preferences: PreferenceStore,
     review: Review,
     labels: LabelStore,
     token: SecretToken,
@@ -31,6 +34,7 @@ impl App {
             orders: aws.order_store(env)?,
             tracking_link_secret: required(env, "TRACKING_LINK_SECRET")?.into_bytes(),
             merchant_name: required(env, "MERCHANT_NAME")?,
+            preferences: PreferenceStore::new(aws.dynamodb.clone(), required(env, "ORDERS_TABLE")?),
             review: Review {
                 orders: aws.order_store(env)?,
                 payment_queue: aws.queue(env, "PAYMENT_QUEUE_URL")?,
@@ -105,6 +109,9 @@ fn html(status: StatusCode, page: String) -> Response<Body> {
 
 async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> {
     app.token.check_bearer(request.headers())?;
+    if let Some(email) = request.path_parameters().first("email") {
+        return set_preferences(&request, email, app).await;
+    }
     let id = request.path_parameters().first("id").map(str::to_string);
     let decision = request
         .path_parameters()
@@ -133,6 +140,41 @@ async fn get_order(id: &str, app: &App) -> Result<Response<Body>, ApiError> {
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::not_found("no such order"))?;
     Ok(json(StatusCode::OK, &view(&order, app).await?))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Preferences {
+    non_essential_emails: bool,
+}
+
+async fn set_preferences(
+    request: &Request,
+    email: &str,
+    app: &App,
+) -> Result<Response<Body>, ApiError> {
+    if !is_plausible_email(email) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_email",
+            "not an email address",
+        ));
+    }
+    let body = raw_body(request)?;
+    let preferences: Preferences = serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(
+            "invalid_body",
+            format!("expected {{\"non_essential_emails\": true|false}}: {e}"),
+        )
+    })?;
+    app.preferences
+        .set_non_essential(email, preferences.non_essential_emails)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({"email": email.trim().to_lowercase(), "non_essential_emails": preferences.non_essential_emails}),
+    ))
 }
 
 /// The body of a reject: `{"reason": "..."}` (optional for a release).

@@ -48,6 +48,14 @@ impl NotificationEvent {
     }
 }
 
+impl NotificationEvent {
+    /// Emails a customer gets even after opting out of the rest: those about their money and
+    /// whether their goods arrive.
+    pub fn is_essential(self) -> bool {
+        !matches!(self, NotificationEvent::OutForDelivery)
+    }
+}
+
 impl Notification {
     /// About the order as a whole (confirmed, canceled).
     pub fn about_order(order_id: OrderId, event: NotificationEvent) -> Self {

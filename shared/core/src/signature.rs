@@ -103,7 +103,7 @@ impl WebhookSecrets {
             return Err(SignatureError::Mismatch);
         }
         // Checked after the signature, so an attacker learns nothing about our clock.
-        if (now_unix - timestamp).abs() > TIMESTAMP_TOLERANCE_SECS {
+        if now_unix.abs_diff(timestamp) > TIMESTAMP_TOLERANCE_SECS.unsigned_abs() {
             return Err(SignatureError::Stale(TIMESTAMP_TOLERANCE_SECS));
         }
         Ok(())
@@ -225,6 +225,21 @@ mod tests {
                 secrets().verify_timestamped(body, Some(bad), now),
                 Err(SignatureError::Malformed),
                 "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn extreme_timestamps_are_stale_not_a_panic() {
+        let body = b"{}";
+        for t in [i64::MIN, i64::MAX] {
+            let mut signed = format!("{t}.").into_bytes();
+            signed.extend_from_slice(body);
+            let header = format!("t={t},v1={}", hex::encode(secrets().sign(&signed)));
+            assert_eq!(
+                secrets().verify_timestamped(body, Some(&header), 1_790_000_000),
+                Err(SignatureError::Stale(300)),
+                "found by cargo fuzz (signature_headers)"
             );
         }
     }

@@ -8,6 +8,7 @@ pub mod item;
 pub mod label_store;
 pub mod mailer;
 pub mod order_store;
+pub mod preferences;
 pub mod queue;
 
 pub use cart_store::CartStore;
@@ -16,6 +17,7 @@ pub use idempotency::{Claim, IdempotencyStore};
 pub use label_store::LabelStore;
 pub use mailer::{MailError, Mailer};
 pub use order_store::{OrderStore, StoreError};
+pub use preferences::PreferenceStore;
 pub use queue::Queue;
 
 pub async fn load_config() -> aws_config::SdkConfig {

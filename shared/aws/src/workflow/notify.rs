@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::{anyhow, Context};
 use chrono::{DateTime, Utc};
 
-use crate::aws::{Claim, IdempotencyStore, MailError, Mailer, OrderStore};
+use crate::aws::{Claim, IdempotencyStore, MailError, Mailer, OrderStore, PreferenceStore};
 use crate::domain::review::is_plausible_email;
 use crate::domain::status::IllegalTransition;
 use crate::messages::Notification;
@@ -20,6 +20,7 @@ pub struct Notifier {
     pub claims: IdempotencyStore,
     pub mailer: Mailer,
     pub branding: Branding,
+    pub preferences: PreferenceStore,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +29,8 @@ pub enum Notified {
     AlreadySent,
     /// SES will never take it; recorded on the order's timeline instead of retried forever.
     Undeliverable,
+    /// The customer does not want this kind of email.
+    OptedOut,
 }
 
 fn recipient(n: &Notification) -> &'static str {
@@ -58,6 +61,7 @@ impl Notifier {
         }
         let (kind, detail) = match &sent {
             Ok((Notified::Sent, detail)) => ("email_sent", detail.clone()),
+            Ok((Notified::OptedOut, detail)) => ("email_skipped", detail.clone()),
             Ok((_, detail)) => ("email_failed", detail.clone()),
             Err(_) => return sent.map(|(outcome, _)| outcome),
         };
@@ -87,6 +91,15 @@ impl Notifier {
             return Ok((
                 Notified::Undeliverable,
                 format!("\"{}\" not sent: no valid email address", email.subject),
+            ));
+        }
+        if !n.event.is_essential() && !self.preferences.accepts_non_essential(&email.to).await? {
+            return Ok((
+                Notified::OptedOut,
+                format!(
+                    "\"{}\" not sent: the customer opted out of non-essential email",
+                    email.subject
+                ),
             ));
         }
         match self.mailer.send(&email).await {

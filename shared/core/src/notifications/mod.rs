@@ -26,6 +26,48 @@ pub struct Branding {
     pub public_base_url: String,
     /// Signs tracking page links (see `pages::link_token`).
     pub tracking_link_secret: Vec<u8>,
+    pub logo_url: Option<LogoUrl>,
+    pub brand_color: BrandColor,
+}
+
+/// An `https://` image URL without characters that could break out of an attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogoUrl(String);
+
+/// A `#rrggbb` color.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrandColor(String);
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{0}")]
+pub struct InvalidBranding(&'static str);
+
+impl LogoUrl {
+    pub fn parse(url: &str) -> Result<Self, InvalidBranding> {
+        let safe = url.starts_with("https://")
+            && url.len() <= 2048
+            && !url.chars().any(|c| {
+                c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '\'' | '`')
+            });
+        if safe {
+            Ok(Self(url.to_string()))
+        } else {
+            Err(InvalidBranding(
+                "the logo URL must be an https:// URL without quotes, brackets or spaces",
+            ))
+        }
+    }
+}
+
+impl BrandColor {
+    pub fn parse(color: &str) -> Result<Self, InvalidBranding> {
+        let hex = color.strip_prefix('#').unwrap_or_default();
+        if hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(Self(color.to_string()))
+        } else {
+            Err(InvalidBranding("the brand color must look like #1a2b3c"))
+        }
+    }
 }
 
 impl Branding {
@@ -315,6 +357,15 @@ fn html(order: &Order, c: &Content, branding: &Branding) -> String {
         ("{{details}}", details),
         ("{{items}}", items),
         ("{{tracking_url}}", escape(&branding.tracking_url(order))),
+        ("{{brand_color}}", branding.brand_color.0.clone()),
+        (
+            "{{logo}}",
+            branding
+                .logo_url
+                .as_ref()
+                .map(|l| format!("<img src=\"{}\" alt=\"\" height=\"32\" style=\"display:block;margin-bottom:8px\">", escape(&l.0)))
+                .unwrap_or_default(),
+        ),
         ("{{order_name}}", escape(&order.name)),
     ]
     .iter()
@@ -367,6 +418,8 @@ mod tests {
             ops_email: "ops@example.com".into(),
             public_base_url: "https://oms.example".into(),
             tracking_link_secret: b"links".to_vec(),
+            logo_url: Some(LogoUrl::parse("https://cdn.example/logo.png").unwrap()),
+            brand_color: BrandColor::parse("#0f766e").unwrap(),
         }
     }
 
@@ -391,6 +444,29 @@ mod tests {
             "links to the tracking page"
         );
         assert!(!email.html.contains("{{"), "every placeholder filled");
+    }
+
+    #[test]
+    fn branding_is_applied_and_checked() {
+        let order = Order::place(new_order(PaymentStatus::Paid), now());
+        let email = render(
+            &order,
+            &Notification::order_confirmed(order.id.clone()),
+            &branding(),
+        )
+        .unwrap();
+        assert!(email.html.contains("src=\"https://cdn.example/logo.png\""));
+        assert!(email.html.contains("background:#0f766e"));
+        for bad in [
+            "http://cdn.example/x.png",
+            "https://x\" onload=\"y",
+            "javascript:alert(1)",
+        ] {
+            assert!(LogoUrl::parse(bad).is_err(), "{bad}");
+        }
+        for bad in ["red", "#12345", "#12345g", "#123456;x:y"] {
+            assert!(BrandColor::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1,0 +1,10 @@
+//! Fuzzes the AfterShip tracking webhook parser.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(Some(event)) = oms_core::carriers::aftership::parse(data) {
+        let _ = format!("{event:?}");
+    }
+});
