@@ -579,6 +579,12 @@ async fn marketplace_pushes_refuse_hostile_orders() {
     ));
     cases.extend(native_cases(&base));
     cases.push(case(
+        "channel id a path",
+        with(&base, "/channel_order_id", json!("../../x")),
+        422,
+        "invalid_channel_order_id",
+    ));
+    cases.push(case(
         "channel_order_id missing",
         without(&base, "/channel_order_id"),
         422,
@@ -589,8 +595,15 @@ async fn marketplace_pushes_refuse_hostile_orders() {
 
 #[tokio::test]
 async fn manual_orders_refuse_hostile_input() {
-    let base = native_order("phone-1", "ana@example.com");
+    let mut base = native_order("unused", "ana@example.com");
+    base.as_object_mut().unwrap().remove("channel_order_id");
     let mut cases = common_cases(&base, false);
+    cases.push(case(
+        "channel_order_id given",
+        serde_json::to_vec(&native_order("phone-1", "ana@example.com")).unwrap(),
+        422,
+        "channel_order_id_not_allowed",
+    ));
     for (name, signing) in [
         ("no token", Signing::Missing),
         ("wrong token", Signing::Garbage),
@@ -653,12 +666,6 @@ fn native_cases(base: &Value) -> Vec<Case> {
             with(base, "/lines/0/sku", json!("  ")),
             422,
             "invalid_sku",
-        ),
-        case(
-            "channel id a path",
-            with(base, "/channel_order_id", json!("../../x")),
-            422,
-            "invalid_channel_order_id",
         ),
         case(
             "total missing",

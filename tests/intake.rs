@@ -177,9 +177,17 @@ async fn orders_that_do_not_add_up_wait_for_a_person() {
     let (status, again) = t
         .admin_post(&format!("/orders/{id}/hold/release"), &json!({}))
         .await;
+    assert_eq!(status, 200, "repeating a release is safe: {again}");
+    let (status, rejected) = t
+        .admin_post(
+            &format!("/orders/{id}/hold/reject"),
+            &json!({"reason": "x"}),
+        )
+        .await;
     assert_eq!(
-        (status, again["error"]["code"].as_str()),
-        (409, Some("conflict"))
+        (status, rejected["error"]["code"].as_str()),
+        (409, Some("conflict")),
+        "released, not rejectable"
     );
 
     // Another held order, rejected: canceled, and the customer told.

@@ -168,7 +168,9 @@ impl EasyPostClient {
             .await?
             .json::<CarrierShipment>()
             .await
-            .map_err(|e| CarrierError::Rejected(format!("unreadable carrier response: {e}")))
+            // A purchase may have gone through even if its answer is unreadable: retry, and the
+            // retry reads the shipment back.
+            .map_err(|e| CarrierError::Transient(format!("unreadable carrier response: {e}")))
     }
 }
 
@@ -189,7 +191,10 @@ async fn check_status(response: reqwest::Response) -> Result<reqwest::Response, 
         .take(500)
         .collect();
     let message = format!("HTTP {status}: {body}");
-    if status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408 {
+    // Only a refusal of this shipment is final; a bad key or an unpaid account is the merchant's
+    // to fix, and the retries (then the dead-letter queue and its alarm) make sure someone does.
+    let ours_to_fix = matches!(status.as_u16(), 401..=403);
+    if status.is_server_error() || matches!(status.as_u16(), 408 | 429) || ours_to_fix {
         Err(CarrierError::Transient(message))
     } else {
         Err(CarrierError::Rejected(message))

@@ -18,6 +18,10 @@ pub struct Notification {
     pub event: NotificationEvent,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipment_id: Option<ShipmentId>,
+    /// Tells apart repeated occurrences of the same event (a second hold on one order), which
+    /// each deserve their own email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurrence: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +67,15 @@ impl Notification {
             order_id,
             event,
             shipment_id: None,
+            occurrence: None,
+        }
+    }
+
+    /// Staff hear about each time an order needs a person, once per occurrence.
+    pub fn staff_alert(order_id: OrderId, occurrence: String) -> Self {
+        Self {
+            occurrence: Some(occurrence),
+            ..Self::about_order(order_id, NotificationEvent::StaffAlert)
         }
     }
 
@@ -79,17 +92,20 @@ impl Notification {
             order_id,
             event,
             shipment_id: Some(shipment),
+            occurrence: None,
         }
     }
 
     /// One email per order, event and shipment, however often the message arrives.
     pub fn idempotency_key(&self) -> String {
         let shipment = self.shipment_id.as_ref().map_or("-", ShipmentId::as_str);
+        let occurrence = self.occurrence.as_deref().unwrap_or("-");
         format!(
-            "email#{}#{}#{}",
+            "email#{}#{}#{}#{}",
             self.order_id,
             self.event.as_str(),
-            shipment
+            shipment,
+            occurrence
         )
     }
 }

@@ -16,7 +16,7 @@ pub enum MailError {
     /// Throttling, outages: the queue retries.
     #[error("SES unavailable: {0}")]
     Transient(String),
-    /// SES will never accept this message (rejected address, unverified sender).
+    /// SES will never accept this message (a rejected address).
     #[error("SES rejected the email: {0}")]
     Rejected(String),
 }
@@ -57,12 +57,12 @@ impl Mailer {
         match result {
             Ok(output) => Ok(output.message_id().to_string()),
             Err(e) => {
-                let permanent = e.as_service_error().is_some_and(|s| {
-                    s.is_message_rejected()
-                        || s.is_mail_from_domain_not_verified_exception()
-                        || s.is_configuration_set_does_not_exist_exception()
-                        || s.is_account_sending_paused_exception()
-                });
+                // Only a rejection of this message is final. A paused account, an unverified sending
+                // domain or a missing configuration set are the merchant's to fix: retried, then
+                // parked in the dead-letter queue (and its alarm) rather than lost.
+                let permanent = e
+                    .as_service_error()
+                    .is_some_and(|s| s.is_message_rejected());
                 if permanent {
                     Err(MailError::Rejected(describe(&e)))
                 } else {

@@ -18,8 +18,6 @@ use super::describe;
 use super::item::{from_item, string, to_item, Item};
 use crate::domain::{Order, OrderId, OrderStatus, ShipmentId};
 
-const BY_STATUS: &str = "by_status";
-const BY_CREATED: &str = "by_created";
 /// Optimistic-lock retries before giving up (and letting the queue retry later).
 const MAX_ATTEMPTS: usize = 8;
 
@@ -269,19 +267,21 @@ impl OrderStore {
         limit: i32,
         cursor: Option<&str>,
     ) -> Result<Page, StoreError> {
-        let (index, pk_name, pk_value) = match status {
-            Some(status) => (BY_STATUS, "GSI1PK", format!("STATUS#{status}")),
-            None => (BY_CREATED, "GSI2PK", "ORDERS".to_string()),
+        let (index, partition) = match status {
+            Some(status) => (&BY_STATUS, format!("STATUS#{status}")),
+            None => (&BY_CREATED, "ORDERS".to_string()),
         };
-        let start = cursor.map(decode_cursor).transpose()?;
+        let start = cursor
+            .map(|c| decode_cursor(c, index, &partition))
+            .transpose()?;
         let output = self
             .client
             .query()
             .table_name(&self.table)
-            .index_name(index)
+            .index_name(index.name)
             .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", pk_name)
-            .expression_attribute_values(":pk", s(pk_value))
+            .expression_attribute_names("#pk", index.pk)
+            .expression_attribute_values(":pk", s(partition.clone()))
             .scan_index_forward(false)
             .limit(limit)
             .set_exclusive_start_key(start)
@@ -343,8 +343,6 @@ fn decode_order(item: &Item) -> Result<Order, StoreError> {
     })
 }
 
-const CURSOR_KEYS: [&str; 6] = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"];
-
 fn encode_cursor(key: &Item) -> String {
     let map: serde_json::Map<String, serde_json::Value> = key
         .iter()
@@ -354,27 +352,47 @@ fn encode_cursor(key: &Item) -> String {
         .encode(serde_json::Value::Object(map).to_string())
 }
 
-/// Cursors come back from clients: accept only the key attributes we issue, as strings.
-fn decode_cursor(cursor: &str) -> Result<Item, StoreError> {
+/// Cursors come back from clients: accept exactly the key of an order item in the index and
+/// partition being listed (a cursor from another listing is refused, not passed to DynamoDB).
+fn decode_cursor(cursor: &str, index: &Index, partition: &str) -> Result<Item, StoreError> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .map_err(|_| StoreError::InvalidCursor)?;
     let map: serde_json::Map<String, serde_json::Value> =
         serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)?;
-    if map.is_empty() || map.len() > CURSOR_KEYS.len() {
+    let text = |name: &str| match map.get(name) {
+        Some(serde_json::Value::String(t)) if t.len() < 256 => Ok(t.clone()),
+        _ => Err(StoreError::InvalidCursor),
+    };
+    let (pk, sk, ipk, isk) = (text("PK")?, text("SK")?, text(index.pk)?, text(index.sk)?);
+    if map.len() != 4 || !pk.starts_with("ORDER#") || sk != "META" || ipk != partition {
         return Err(StoreError::InvalidCursor);
     }
-    map.into_iter()
-        .map(|(k, v)| match v {
-            serde_json::Value::String(text)
-                if CURSOR_KEYS.contains(&k.as_str()) && text.len() < 256 =>
-            {
-                Ok((k, s(text)))
-            }
-            _ => Err(StoreError::InvalidCursor),
-        })
-        .collect()
+    Ok(Item::from([
+        ("PK".to_string(), s(pk)),
+        ("SK".to_string(), s(sk)),
+        (index.pk.to_string(), s(ipk)),
+        (index.sk.to_string(), s(isk)),
+    ]))
 }
+
+/// A global secondary index and its key attributes.
+struct Index {
+    name: &'static str,
+    pk: &'static str,
+    sk: &'static str,
+}
+
+const BY_STATUS: Index = Index {
+    name: "by_status",
+    pk: "GSI1PK",
+    sk: "GSI1SK",
+};
+const BY_CREATED: Index = Index {
+    name: "by_created",
+    pk: "GSI2PK",
+    sk: "GSI2SK",
+};
 
 #[cfg(test)]
 mod tests {
@@ -382,14 +400,28 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_tampering() {
-        let key: Item = [("PK", "ORDER#ord_x"), ("SK", "META"), ("GSI2PK", "ORDERS")]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), s(v)))
-            .collect();
-        assert_eq!(decode_cursor(&encode_cursor(&key)).unwrap(), key);
+        let key: Item = [
+            ("PK", "ORDER#ord_x"),
+            ("SK", "META"),
+            ("GSI2PK", "ORDERS"),
+            ("GSI2SK", "2026-01-01T00:00:00.000000Z#ord_x"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), s(v)))
+        .collect();
+        let cursor = encode_cursor(&key);
+        assert_eq!(decode_cursor(&cursor, &BY_CREATED, "ORDERS").unwrap(), key);
+        assert!(
+            decode_cursor(&cursor, &BY_STATUS, "STATUS#open").is_err(),
+            "a cursor belongs to its listing"
+        );
         let evil = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"secret":"x"}"#);
-        for bad in ["", "!!!", "e30", evil.as_str()] {
-            assert!(decode_cursor(bad).is_err(), "{bad:?}");
+        let partial = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"PK":"x"}"#);
+        for bad in ["", "!!!", "e30", evil.as_str(), partial.as_str()] {
+            assert!(
+                decode_cursor(bad, &BY_CREATED, "ORDERS").is_err(),
+                "{bad:?}"
+            );
         }
     }
 

@@ -73,14 +73,7 @@ impl Intake {
             .map_err(|e| IntakeError::Update(e.to_string()))?;
         match updated.outcome {
             ChannelUpdate::Applied => self.resume(&updated.order).await?,
-            ChannelUpdate::Cancelled => {
-                self.notify_queue
-                    .send(&Notification::about_order(
-                        existing.id.clone(),
-                        NotificationEvent::Canceled,
-                    ))
-                    .await?
-            }
+            ChannelUpdate::Cancelled => self.start(&updated.order).await?,
             ChannelUpdate::Unchanged | ChannelUpdate::Stale | ChannelUpdate::TooLate => {}
         }
         tracing::info!(order_id = %existing.id, outcome = ?updated.outcome, "channel update");
@@ -107,27 +100,33 @@ impl Intake {
         }
     }
 
-    /// Confirms the order to the customer and moves it on, as far as it can go by itself.
+    /// Tells the customer what happened (confirmed, or canceled: a retry resends an email a crash
+    /// lost, the notifier dedupes) and moves the order on, as far as it can go by itself.
     async fn start(&self, order: &Order) -> Result<(), IntakeError> {
-        if order.status == OrderStatus::Open {
+        let event = match order.status {
+            OrderStatus::Open => Some(NotificationEvent::OrderConfirmed),
+            OrderStatus::Canceled => Some(NotificationEvent::Canceled),
+            _ => None,
+        };
+        if let Some(event) = event {
             self.notify_queue
-                .send(&Notification::order_confirmed(order.id.clone()))
-                .await?;
-        }
-        if order.hold.is_some() {
-            self.notify_queue
-                .send(&Notification::about_order(
-                    order.id.clone(),
-                    NotificationEvent::StaffAlert,
-                ))
+                .send(&Notification::about_order(order.id.clone(), event))
                 .await?;
         }
         self.resume(order).await
     }
 
-    /// Hands an open order that is not waiting for a person to payment verification.
+    /// Tells staff about a hold (once per hold), or hands an order that is not waiting for a
+    /// person back to payment verification, which routes it on (to the label queue once paid).
     async fn resume(&self, order: &Order) -> Result<(), IntakeError> {
-        if order.status == OrderStatus::Open && order.hold.is_none() {
+        if let Some(hold) = &order.hold {
+            self.notify_queue
+                .send(&Notification::staff_alert(
+                    order.id.clone(),
+                    hold.since.to_rfc3339(),
+                ))
+                .await?;
+        } else if matches!(order.status, OrderStatus::Open | OrderStatus::ReadyToShip) {
             self.payment_queue
                 .send(&OrderMessage {
                     order_id: order.id.clone(),

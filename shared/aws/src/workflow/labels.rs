@@ -1,12 +1,18 @@
 //! Buying a shipping label for a ready order, exactly once, and recording the shipment.
+//!
+//! Exactly once: a carrier shipment is created (free), then committed to on the order as its
+//! pending label with a conditional write that also checks the order still needs that very parcel;
+//! only then is it bought. A retry resumes the pending label (buying it, or finding it bought).
 
 use anyhow::anyhow;
 use chrono::{DateTime, Utc};
 
 use crate::aws::order_store::UpdateError;
 use crate::aws::{LabelStore, OrderStore, Queue};
-use crate::domain::status::IllegalTransition;
-use crate::domain::{Address, Order, OrderId, OrderStatus, Shipment, ShipmentId, TrackingStatus};
+use crate::domain::order::PendingLabel;
+use crate::domain::shipment::ShipmentLine;
+use crate::domain::Address;
+use crate::domain::{Order, OrderId, OrderStatus, Shipment, ShipmentId, TrackingStatus};
 use crate::easypost_api::{
     choose_rate, CarrierError, CarrierShipment, EasyPostClient, ShipmentRequest,
 };
@@ -28,47 +34,31 @@ impl LabelPurchase {
             .get(id)
             .await?
             .ok_or_else(|| anyhow!("order {id} does not exist"))?;
-        if !matches!(
-            order.status,
-            OrderStatus::ReadyToShip | OrderStatus::PartiallyShipped
-        ) {
-            // Done already (or canceled). Re-announce shipments in case an earlier run died
-            // between recording a shipment and enqueueing its email; the notifier dedupes.
+        if order.pending_label.is_none() && !order.needs_label() {
+            if order.shipments.is_empty()
+                && order.unshipped_lines().is_empty()
+                && order.status == OrderStatus::ReadyToShip
+            {
+                self.orders
+                    .update(id, |o| o.fulfill_without_shipping(now))
+                    .await
+                    .map_err(flatten)?;
+                return Ok(());
+            }
+            // Done already, canceled, or waiting for a person or for money (a release or a
+            // channel update starts it again). Re-announce shipments in case an earlier run died
+            // between recording one and enqueueing its email; the notifier dedupes.
             self.announce(&order).await?;
             return Ok(());
         }
         let lines = order.unshipped_lines();
-        if lines.is_empty() {
-            self.orders
-                .update(id, |o| o.fulfill_without_shipping(now))
-                .await
-                .map_err(flatten)?;
-            return Ok(());
-        }
-        let Some(to) = order.shipping_address.clone() else {
-            self.note_failure(
-                id,
-                "the order has goods to ship but no shipping address",
-                now,
-            )
-            .await?;
+        let Some(pending) = self.commit_to_shipment(&order, &lines, now).await? else {
+            tracing::info!(order_id = %id, "order no longer needs this label; nothing bought");
             return Ok(());
         };
-
-        let carrier_shipment = match self.carrier_shipment(&order, &to, now).await {
-            Ok(s) => s,
-            Err(CarrierError::Rejected(reason)) => {
-                self.note_failure(id, &reason, now).await?;
-                return Ok(());
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let bought = match self.buy(&order, carrier_shipment).await {
-            Ok(s) => s,
-            Err(CarrierError::Rejected(reason)) => {
-                self.note_failure(id, &reason, now).await?;
-                return Ok(());
-            }
+        let bought = match self.buy(&order, &pending).await {
+            Ok(bought) => bought,
+            Err(CarrierError::Rejected(reason)) => return self.refuse(id, &reason, now).await,
             Err(e) => return Err(e.into()),
         };
         let (Some(tracking_code), Some(label), Some(rate)) = (
@@ -111,54 +101,57 @@ impl LabelPurchase {
         self.announce(&updated.order).await
     }
 
-    /// The carrier shipment to buy: the one an earlier attempt created, else a new one, remembered
-    /// on the order before anything is bought.
-    async fn carrier_shipment(
+    /// The carrier shipment this order is committed to buying: the one an earlier attempt
+    /// committed to, else a new one, committed to only if the order still needs exactly `lines`.
+    async fn commit_to_shipment(
         &self,
         order: &Order,
-        to: &Address,
+        lines: &[ShipmentLine],
         now: DateTime<Utc>,
-    ) -> Result<CarrierShipment, CarrierError> {
+    ) -> anyhow::Result<Option<PendingLabel>> {
         if let Some(pending) = &order.pending_label {
-            return self.carrier.shipment(&pending.carrier_shipment_id).await;
+            return Ok(Some(pending.clone()));
         }
-        let lines = order.unshipped_lines();
-        let created = self
+        let Some(to) = order.shipping_address.as_ref() else {
+            return Ok(None);
+        };
+        let created = match self
             .carrier
             .create_shipment(&ShipmentRequest {
                 reference: order.id.as_str(),
                 from: &self.ship_from,
                 to,
-                weight_grams: order.weight_grams(&lines),
-            })
-            .await?;
-        let created_id = created.id.clone();
-        let kept = self
-            .orders
-            .update(&order.id, |o| {
-                if o.pending_label.is_none() {
-                    o.remember_pending_label(&created_id, now);
-                }
-                Ok::<_, IllegalTransition>(o.pending_label.clone())
+                weight_grams: order.weight_grams(lines),
             })
             .await
-            .map_err(|e| CarrierError::Transient(e.to_string()))?;
-        match kept.outcome {
-            // Someone else got there first: continue with theirs (an unbought shipment costs nothing).
-            Some(p) if p.carrier_shipment_id != created.id => {
-                self.carrier.shipment(&p.carrier_shipment_id).await
+        {
+            Ok(created) => created,
+            Err(CarrierError::Rejected(reason)) => {
+                self.refuse(&order.id, &reason, now).await?;
+                return Ok(None);
             }
-            _ => Ok(created),
-        }
+            Err(e) => return Err(e.into()),
+        };
+        // An unbought carrier shipment costs nothing: one that loses this race is just dropped.
+        let committed = self
+            .orders
+            .update(&order.id, |o| {
+                Ok::<_, std::convert::Infallible>(o.start_label(&created.id, lines, now))
+            })
+            .await
+            .map_err(flatten)?;
+        Ok(committed.outcome)
     }
 
+    /// Buys the pending label, or finds it bought by an earlier attempt.
     async fn buy(
         &self,
         order: &Order,
-        shipment: CarrierShipment,
+        pending: &PendingLabel,
     ) -> Result<CarrierShipment, CarrierError> {
+        let shipment = self.carrier.shipment(&pending.carrier_shipment_id).await?;
         if shipment.tracking_code.is_some() && shipment.postage_label.is_some() {
-            return Ok(shipment); // bought by an earlier attempt
+            return Ok(shipment);
         }
         let rate = choose_rate(&shipment.rates, order.shipping_method.as_deref())
             .ok_or_else(|| CarrierError::Rejected("the carrier offered no rates".into()))?;
@@ -178,24 +171,23 @@ impl LabelPurchase {
         Ok(())
     }
 
-    /// A label the carrier will not sell (bad address, say) needs a person, not retries.
-    async fn note_failure(
-        &self,
-        id: &OrderId,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        tracing::error!(order_id = %id, reason, "label purchase refused; order needs attention");
-        let detail = format!("Label purchase refused: {reason}");
-        self.orders
+    /// A label the carrier will not sell (an address it cannot deliver to, say) needs a person,
+    /// not retries: the order is held and staff are told; releasing the hold tries again.
+    async fn refuse(&self, id: &OrderId, reason: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+        tracing::error!(order_id = %id, reason, "label refused by the carrier; order held");
+        let updated = self
+            .orders
             .update(id, |o| {
-                if o.timeline.last().is_none_or(|t| t.detail != detail) {
-                    o.note("label_failed", detail.clone(), now);
-                }
-                Ok::<_, IllegalTransition>(())
+                o.refuse_label(reason, now);
+                Ok::<_, std::convert::Infallible>(o.hold.as_ref().map(|h| h.since))
             })
             .await
             .map_err(flatten)?;
+        if let Some(since) = updated.outcome {
+            self.notify_queue
+                .send(&Notification::staff_alert(id.clone(), since.to_rfc3339()))
+                .await?;
+        }
         Ok(())
     }
 }

@@ -52,7 +52,12 @@ impl Notifier {
         }
         let sent = self.send(n).await;
         match &sent {
-            Ok(_) => self.claims.complete(&key).await?,
+            Ok(_) => {
+                // The email is out: failing the message now would send it again after the lease.
+                if let Err(e) = self.claims.complete(&key).await {
+                    tracing::error!(key, error = %e, "email sent but its claim not completed");
+                }
+            }
             Err(_) => {
                 if let Err(e) = self.claims.release(&key).await {
                     tracing::warn!(error = %e, "could not release claim; the retry waits for its lease");

@@ -86,6 +86,14 @@ pub fn parse_order(
     fallback_id: impl FnOnce() -> Option<String>,
 ) -> Result<NewOrder, PayloadError> {
     let order: NativeOrder = parse_json(body, "order")?;
+    // Staff-entered orders take their identity from the Idempotency-Key (or a fresh id), never
+    // from the body, so one key always means one order.
+    if channel == Channel::Manual && order.channel_order_id.is_some() {
+        return Err(PayloadError::new(
+            "channel_order_id_not_allowed",
+            "manual orders are identified by the Idempotency-Key header, not channel_order_id",
+        ));
+    }
     let channel_order_id = order.channel_order_id.or_else(fallback_id).ok_or_else(|| {
         PayloadError::new("missing_channel_order_id", "channel_order_id is required")
     })?;
@@ -229,6 +237,12 @@ mod tests {
         );
         let order = parse_order(&body, Channel::Manual, || Some("M-1".into())).unwrap();
         assert_eq!(order.channel_order_id, "M-1");
+        assert_eq!(
+            parse_order(SAMPLE.as_bytes(), Channel::Manual, || Some("M-1".into()))
+                .unwrap_err()
+                .code,
+            "channel_order_id_not_allowed"
+        );
     }
 
     #[test]

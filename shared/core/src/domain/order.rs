@@ -283,7 +283,8 @@ impl Order {
 
     /// Cancels an order nothing of which has shipped.
     pub fn cancel(&mut self, reason: &str, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
-        if !self.shipments.is_empty() {
+        // A label being bought right now will be paid for: too late to cancel here.
+        if !self.shipments.is_empty() || self.pending_label.is_some() {
             return Err(IllegalTransition {
                 from: self.status,
                 to: OrderStatus::Canceled,
@@ -295,7 +296,6 @@ impl Order {
             PaymentStatus::Authorized | PaymentStatus::Pending => PaymentStatus::Voided,
             other => other,
         };
-        self.pending_label = None;
         self.note("canceled", reason.to_string(), now);
         Ok(())
     }
@@ -382,8 +382,12 @@ impl Order {
             ),
             now,
         );
-        // Only problems the update fixed lift a hold; a new problem holds the order again.
+        // Only problems the update fixed lift a hold; a new problem holds the order again. The
+        // same problems again keep the hold as it was (staff were told once).
         let was_held = self.hold.take();
+        let same_problems = was_held
+            .as_ref()
+            .is_some_and(|h| h.reasons == problems.iter().map(|(r, _)| *r).collect::<Vec<_>>());
         if problems.is_empty() {
             if was_held.is_some() {
                 self.note(
@@ -392,6 +396,8 @@ impl Order {
                     now,
                 );
             }
+        } else if same_problems {
+            self.hold = was_held;
         } else {
             self.put_on_hold(problems, now);
         }
@@ -506,7 +512,7 @@ impl Order {
                     .unwrap_or(DEFAULT_UNIT_GRAMS);
                 unit.saturating_mul(sl.quantity)
             })
-            .sum()
+            .fold(0u32, u32::saturating_add)
     }
 
     /// Closes an order that has nothing to ship (digital goods only).
@@ -523,14 +529,54 @@ impl Order {
         self.become_status(OrderStatus::Closed, now)
     }
 
-    pub fn remember_pending_label(&mut self, carrier_shipment_id: &str, now: DateTime<Utc>) {
-        self.pending_label = Some(PendingLabel {
+    /// Whether a label should be bought now: released to fulfillment, nobody reviewing it, money
+    /// secured, and goods left to ship.
+    pub fn needs_label(&self) -> bool {
+        matches!(
+            self.status,
+            OrderStatus::ReadyToShip | OrderStatus::PartiallyShipped
+        ) && self.hold.is_none()
+            && self.payment_status.allows_fulfillment()
+            && self.shipping_address.is_some()
+            && !self.unshipped_lines().is_empty()
+    }
+
+    /// Commits to buying a label for the carrier shipment created for `lines`, unless another
+    /// attempt got there first (its pending label is returned instead) or the order no longer
+    /// needs exactly this parcel.
+    pub fn start_label(
+        &mut self,
+        carrier_shipment_id: &str,
+        lines: &[ShipmentLine],
+        now: DateTime<Utc>,
+    ) -> Option<PendingLabel> {
+        if let Some(pending) = &self.pending_label {
+            return Some(pending.clone());
+        }
+        if !self.needs_label() || self.unshipped_lines() != lines {
+            return None;
+        }
+        let pending = PendingLabel {
             carrier_shipment_id: carrier_shipment_id.to_string(),
             created_at: now,
-        });
+        };
+        self.pending_label = Some(pending.clone());
         self.note(
             "label_requested",
             format!("Carrier shipment {carrier_shipment_id} created, buying label"),
+            now,
+        );
+        Some(pending)
+    }
+
+    /// The carrier will not sell the label: a person has to look (the hold lifts on release).
+    pub fn refuse_label(&mut self, reason: &str, now: DateTime<Utc>) {
+        self.pending_label = None;
+        self.put_on_hold(
+            vec![(
+                HoldReason::LabelRefused,
+                format!("the carrier refused the label: {reason}"),
+            )],
             now,
         );
     }

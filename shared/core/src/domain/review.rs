@@ -16,6 +16,8 @@ pub enum HoldReason {
     IncompleteShippingAddress,
     MissingEmail,
     InvalidEmail,
+    /// The carrier would not sell a label (an address it cannot deliver to, say).
+    LabelRefused,
 }
 
 /// An order on hold, with what is wrong in words an operator can act on.

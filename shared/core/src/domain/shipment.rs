@@ -83,7 +83,13 @@ impl Shipment {
             self.estimated_delivery = update.estimated_delivery;
         }
         let is_newer = self.status_at.is_none_or(|at| update.at > at);
-        if self.tracking_status.is_terminal() || !is_newer || update.status == self.tracking_status
+        // A carrier that lost track (AfterShip "Expired", Shippo "UNKNOWN") tells us nothing new
+        // about where the parcel is: keep what we know.
+        let uninformative = update.status == TrackingStatus::Unknown;
+        if self.tracking_status.is_terminal()
+            || !is_newer
+            || uninformative
+            || update.status == self.tracking_status
         {
             if is_newer && update.status == self.tracking_status {
                 self.status_at = Some(update.at);
@@ -101,10 +107,6 @@ impl Shipment {
             from,
             to: update.status,
         }
-    }
-
-    pub fn units(&self) -> u32 {
-        self.lines.iter().map(|l| l.quantity).sum()
     }
 }
 
@@ -174,6 +176,14 @@ mod tests {
         );
         assert_eq!(s.tracking_status, TrackingStatus::OutForDelivery);
         assert_eq!(s.events[0].at, at(5), "history stays in carrier order");
+    }
+
+    #[test]
+    fn a_lost_trail_does_not_erase_what_we_know() {
+        let mut s = shipment();
+        s.apply(&update(TrackingStatus::OutForDelivery, 9));
+        s.apply(&update(TrackingStatus::Unknown, 10));
+        assert_eq!(s.tracking_status, TrackingStatus::OutForDelivery);
     }
 
     #[test]
