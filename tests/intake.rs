@@ -444,3 +444,45 @@ async fn an_order_without_an_email_is_held_and_nobody_is_emailed_into_the_void()
         "{failed}"
     );
 }
+
+#[tokio::test]
+async fn a_label_the_carrier_refuses_holds_the_order_until_the_address_is_fixed() {
+    let t = start().await;
+    let channel_id = unique("81");
+    let mut order = shopify_order(&channel_id, &email());
+    order["shipping_address"]["address1"] = json!("1 Undeliverable Road");
+    let (_, body) = answer(
+        t.shopify("orders/create", &serde_json::to_vec(&order).unwrap())
+            .await,
+    )
+    .await;
+    let id = body["order_id"].as_str().unwrap().to_string();
+
+    let held = t
+        .order_until(&id, "held after the carrier refused", |o| {
+            !o["hold"].is_null()
+        })
+        .await;
+    assert_eq!(held["status"], "ready_to_ship");
+    assert_eq!(held["hold"]["reasons"], json!(["label_refused"]));
+    assert_eq!(held["shipments"], json!([]), "nothing bought");
+    eventually(|| async {
+        emails_to("ops@example.com")
+            .await
+            .into_iter()
+            .find(|e| e["body"].as_str().is_some_and(|b| b.contains(&id)))
+    })
+    .await
+    .expect("staff hear about the refusal");
+
+    // The merchant corrects the address in Shopify: the order ships by itself.
+    order["shipping_address"]["address1"] = json!("418 Rue Saint-Paul O");
+    order["updated_at"] = json!("2026-10-02T10:00:00-04:00");
+    t.shopify("orders/updated", &serde_json::to_vec(&order).unwrap())
+        .await;
+    let shipped = t
+        .order_until(&id, "shipped", |o| o["status"] == "shipped")
+        .await;
+    assert_eq!(shipped["hold"], Value::Null);
+    assert_eq!(shipped["shipments"].as_array().unwrap().len(), 1);
+}

@@ -9,11 +9,18 @@ import yaml
 
 
 class CfnLoader(yaml.SafeLoader):
-    """template.yaml uses CloudFormation tags (!Ref, !GetAtt, !Sub); read them as plain values."""
+    """template.yaml uses CloudFormation tags (!Ref, !GetAtt, !Equals, ...); read them as plain values."""
 
 
-for tag in ("!Ref", "!GetAtt", "!Sub"):
-    CfnLoader.add_constructor(tag, lambda loader, node: loader.construct_scalar(node))
+def untagged(loader, _suffix, node):
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)
+
+
+CfnLoader.add_multi_constructor("!", untagged)
 
 schema = json.load(open("docs/order.schema.json"))
 jsonschema.Draft202012Validator.check_schema(schema)

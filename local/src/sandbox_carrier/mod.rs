@@ -562,14 +562,25 @@ fn verified_address(field: &str, address: Option<Address>) -> Result<Address, Ap
     .filter(|(_, value)| value.as_deref().is_none_or(|v| v.trim().is_empty()))
     .map(|(name, _)| name)
     .collect();
-    if missing.is_empty() {
-        Ok(address)
-    } else {
-        Err(ApiError::unprocessable(
+    if !missing.is_empty() {
+        return Err(ApiError::unprocessable(
             "ADDRESS.VERIFY.FAILURE",
             format!("Unable to verify {field}: missing {}", missing.join(", ")),
-        ))
+        ));
     }
+    // A sandbox trigger, like a carrier's test-mode magic values: a street naming itself
+    // undeliverable is refused, so the refusal path can be exercised end to end.
+    let undeliverable = address
+        .street1
+        .as_deref()
+        .is_some_and(|street| street.to_ascii_lowercase().contains("undeliverable"));
+    if undeliverable {
+        return Err(ApiError::unprocessable(
+            "ADDRESS.VERIFY.FAILURE",
+            format!("Unable to verify {field}: the address is undeliverable"),
+        ));
+    }
+    Ok(address)
 }
 
 fn parcel_weight(parcel: Option<ParcelInput>) -> Result<f64, ApiError> {

@@ -74,7 +74,7 @@ impl Tracking {
                 ))
                 .await?;
         }
-        tracing::info!(order_id = %found.order_id, shipment_id = %found.shipment_id, status = %event.update.status, order_status = %updated.order.status, "tracking update applied");
+        tracing::info!(order_id = %found.order_id, shipment_id = %found.shipment_id, event_id = %event.event_id, status = %event.update.status, order_status = %updated.order.status, "tracking update applied");
         Ok(Tracked::Applied(updated.outcome))
     }
 }

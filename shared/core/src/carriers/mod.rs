@@ -11,6 +11,8 @@ use crate::domain::shipment::TrackingUpdate;
 /// A carrier's news about one parcel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrackerEvent {
+    /// The sender's event id, for the logs (empty where the sender has none: Shippo). Identical
+    /// events are recognized by their content instead (`Shipment::apply`).
     pub event_id: String,
     /// Canonical carrier key (see `canonical_carrier`).
     pub carrier: String,
