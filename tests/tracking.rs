@@ -18,6 +18,7 @@ fn aftership_event(code: &str, tag: &str, minutes: i64) -> Value {
     event["msg"]["tag"] = json!(tag);
     event["msg"]["checkpoints"][1]["tag"] = json!(tag);
     event["msg"]["checkpoints"][1]["checkpoint_time"] = json!(later(minutes));
+    event["msg"]["expected_delivery"] = json!(later(3 * 24 * 60));
     event
 }
 
@@ -160,4 +161,48 @@ async fn a_failed_delivery_flags_the_order_and_alerts_staff() {
     let closed = t.order(id).await;
     assert_eq!(closed["status"], "closed");
     assert_eq!(closed["attention"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_parcel_past_its_estimate_is_reported_late_once() {
+    let t = start().await;
+    let customer = format!("{}@example.com", unique("late"));
+    let order = t.shipped_order(&customer).await;
+    let id = order["id"].as_str().unwrap();
+    let shipment = &order["shipments"][0];
+    assert!(
+        shipment["estimated_delivery"].is_string(),
+        "the service's nominal days: {shipment}"
+    );
+    let code = shipment["tracking_code"].as_str().unwrap();
+    let carrier = shipment["carrier"].as_str().unwrap();
+
+    // The carrier's own estimate has passed and the parcel is still moving.
+    let mut late = tracker_event(code, carrier, "in_transit", &later(10));
+    late["result"]["est_delivery_date"] =
+        json!((chrono::Utc::now() - chrono::Duration::hours(2)).to_rfc3339());
+    t.easypost(&late).await;
+    let again = tracker_event(code, carrier, "in_transit", &later(20));
+    t.easypost(&again).await;
+
+    let flagged = t.order(id).await;
+    assert!(flagged["attention"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("past its estimated delivery"));
+    eventually(|| async {
+        subjects(&customer)
+            .await
+            .contains(&"Your order #2093 is running late".to_string())
+            .then_some(())
+    })
+    .await
+    .expect("the customer is told");
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let count = subjects(&customer)
+        .await
+        .iter()
+        .filter(|s| s.contains("running late"))
+        .count();
+    assert_eq!(count, 1, "once");
 }

@@ -362,6 +362,8 @@ pub fn tracker_event(tracking_code: &str, carrier: &str, status: &str, at: &str)
     event["result"]["carrier"] = Value::String(carrier.to_string());
     event["result"]["status"] = Value::String(status.to_string());
     event["result"]["updated_at"] = Value::String(at.to_string());
+    let in_three_days = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+    event["result"]["est_delivery_date"] = Value::String(in_three_days);
     let details = event["result"]["tracking_details"]
         .as_array_mut()
         .expect("details");

@@ -33,6 +33,8 @@ pub enum NotificationEvent {
     Delivered,
     /// A parcel failed delivery, is going back, or waits at a pickup point.
     DeliveryException,
+    /// A parcel is past its estimated delivery.
+    Delayed,
     Canceled,
     /// To the merchant's operations address, not the customer: something needs a person.
     StaffAlert,
@@ -46,6 +48,7 @@ impl NotificationEvent {
             NotificationEvent::OutForDelivery => "out_for_delivery",
             NotificationEvent::Delivered => "delivered",
             NotificationEvent::DeliveryException => "delivery_exception",
+            NotificationEvent::Delayed => "delayed",
             NotificationEvent::StaffAlert => "staff_alert",
             NotificationEvent::Canceled => "canceled",
         }

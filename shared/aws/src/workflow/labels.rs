@@ -86,11 +86,15 @@ impl LabelPurchase {
             tracking_code,
             tracking_status: TrackingStatus::PreTransit,
             status_at: Some(now),
-            estimated_delivery: None,
+            // The service's nominal transit time until the carrier gives its own estimate.
+            estimated_delivery: rate
+                .delivery_days
+                .map(|days| now + chrono::Duration::days(i64::from(days))),
             label_key,
             lines,
             events: Vec::new(),
             created_at: now,
+            delayed_since: None,
         };
         let updated = self
             .orders

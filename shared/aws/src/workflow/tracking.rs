@@ -52,10 +52,11 @@ impl Tracking {
         // Sent from the parcel's state, not from the change: a webhook redelivered after a crash
         // still gets the customer told, and the notifier sends one email per order, event and
         // shipment however often it is asked.
-        let status = updated
-            .order
-            .shipment(&found.shipment_id)
-            .map(|s| s.tracking_status);
+        let shipment = updated.order.shipment(&found.shipment_id);
+        let status = shipment.map(|s| s.tracking_status);
+        let late = shipment.is_some_and(|s| {
+            s.delayed_since.is_some() && s.tracking_status != TrackingStatus::Delivered
+        });
         let events: &[NotificationEvent] = match status {
             Some(TrackingStatus::OutForDelivery) => &[NotificationEvent::OutForDelivery],
             Some(TrackingStatus::Delivered) => &[NotificationEvent::Delivered],
@@ -65,7 +66,12 @@ impl Tracking {
             ],
             _ => &[],
         };
-        for &event in events {
+        let delayed: &[NotificationEvent] = if late {
+            &[NotificationEvent::Delayed]
+        } else {
+            &[]
+        };
+        for &event in events.iter().chain(delayed) {
             self.notify_queue
                 .send(&Notification::about_shipment(
                     found.order_id.clone(),

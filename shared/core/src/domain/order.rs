@@ -638,8 +638,16 @@ impl Order {
             .ok_or_else(|| TrackingError::UnknownShipment(shipment_id.clone()))?;
         let change = shipment.apply(update);
         let code = shipment.tracking_code.clone();
+        if shipment.check_delay(now) {
+            let detail = format!("Parcel {code} is past its estimated delivery and not delivered");
+            self.note("delayed", detail.clone(), now);
+            self.attention = Some(Attention {
+                reason: detail,
+                since: now,
+            });
+        }
         match change {
-            TrackingChange::Nothing => return Ok(change),
+            TrackingChange::Nothing => {}
             TrackingChange::EventsAdded => self.updated_at = now,
             TrackingChange::StatusChanged { from, to } => {
                 let detail = match &update.detail {
@@ -792,6 +800,7 @@ pub(crate) mod tests {
             lines: order.unshipped_lines(),
             events: vec![],
             created_at: now(),
+            delayed_since: None,
         }
     }
 

@@ -25,6 +25,10 @@ pub struct Shipment {
     pub lines: Vec<ShipmentLine>,
     pub events: Vec<TrackingEvent>,
     pub created_at: DateTime<Utc>,
+    /// When we first saw the parcel late (past its estimate, not delivered): the customer is told
+    /// once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delayed_since: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +72,20 @@ pub enum TrackingChange {
 }
 
 impl Shipment {
+    /// Marks the parcel late if it is past its estimate and still on its way; `true` the first
+    /// time only.
+    pub fn check_delay(&mut self, now: DateTime<Utc>) -> bool {
+        let late = self
+            .estimated_delivery
+            .is_some_and(|estimate| now > estimate)
+            && !self.tracking_status.is_terminal();
+        if late && self.delayed_since.is_none() {
+            self.delayed_since = Some(now);
+            return true;
+        }
+        false
+    }
+
     /// Applies a carrier update without ever going backwards: an update older than the status we
     /// have is kept as history only, and a terminal status is never replaced.
     pub fn apply(&mut self, update: &TrackingUpdate) -> TrackingChange {
@@ -134,6 +152,7 @@ mod tests {
             lines: vec![],
             events: vec![],
             created_at: at(1),
+            delayed_since: None,
         }
     }
 
@@ -184,6 +203,22 @@ mod tests {
         s.apply(&update(TrackingStatus::OutForDelivery, 9));
         s.apply(&update(TrackingStatus::Unknown, 10));
         assert_eq!(s.tracking_status, TrackingStatus::OutForDelivery);
+    }
+
+    #[test]
+    fn a_late_parcel_is_noticed_once() {
+        let mut s = shipment();
+        s.estimated_delivery = Some(at(6));
+        assert!(!s.check_delay(at(5)));
+        assert!(s.check_delay(at(7)));
+        assert!(!s.check_delay(at(8)), "once");
+        let mut delivered = shipment();
+        delivered.estimated_delivery = Some(at(6));
+        delivered.apply(&update(TrackingStatus::Delivered, 5));
+        assert!(
+            !delivered.check_delay(at(9)),
+            "delivered parcels are not late"
+        );
     }
 
     #[test]

@@ -108,6 +108,7 @@ pub fn render(
         }
         NotificationEvent::Delivered => delivered(order, shipment(order, notification)?),
         NotificationEvent::DeliveryException => exception(order, shipment(order, notification)?),
+        NotificationEvent::Delayed => delayed(order, shipment(order, notification)?),
         NotificationEvent::Canceled => canceled(order),
         NotificationEvent::StaffAlert => staff_alert(order, notification),
     };
@@ -226,6 +227,20 @@ fn exception(order: &Order, shipment: &Shipment) -> Content {
         .into_iter()
         .flatten()
         .collect(),
+        items: items_in(order, shipment),
+    }
+}
+
+fn delayed(order: &Order, shipment: &Shipment) -> Content {
+    Content {
+        greeting: None,
+        subject: format!("Your order {} is running late", order.name),
+        headline: "Your parcel is running late".into(),
+        message: format!(
+            "Your parcel for order {} with {} has not arrived when expected. We are keeping an eye on it and will let you know as soon as it moves.",
+            order.name, shipment.carrier
+        ),
+        details: vec![format!("Tracking number: {}", shipment.tracking_code)],
         items: items_in(order, shipment),
     }
 }
