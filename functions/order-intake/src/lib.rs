@@ -12,11 +12,13 @@ mod marketplace;
 mod shopify;
 mod woocommerce;
 
+use chrono::Utc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use oms::aws::{CartStore, Clients, DeliveryLog};
 use oms::channels::PayloadError;
 use oms::config::{required, secrets, ConfigError, Env};
+use oms::domain::NewOrder;
 use oms::http::{json, ApiError, SecretToken};
 use oms::signature::WebhookSecrets;
 use oms::workflow::intake::{Intake, Received};
@@ -69,6 +71,20 @@ fn refused(e: PayloadError) -> ApiError {
         StatusCode::UNPROCESSABLE_ENTITY
     };
     ApiError::new(status, e.code, e.message)
+}
+
+/// Takes in a parsed channel order: a refused payload is a 4xx, a stored one answers its outcome.
+async fn take_in(
+    app: &App,
+    order: Result<NewOrder, PayloadError>,
+) -> Result<Response<Body>, ApiError> {
+    let order = order.map_err(refused)?;
+    let outcome = app
+        .intake
+        .receive(order, Utc::now())
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(received(outcome))
 }
 
 /// The webhook answer for an order taken in.

@@ -7,7 +7,7 @@ use oms::channels::native::parse_order;
 use oms::domain::Channel;
 use oms::http::{header, raw_body, require_json, ApiError};
 
-use crate::{delivery, received, refused, App};
+use crate::{delivery, take_in, App};
 
 pub async fn receive(request: &Request, app: &App) -> Result<Response<Body>, ApiError> {
     let headers = request.headers();
@@ -20,19 +20,7 @@ pub async fn receive(request: &Request, app: &App) -> Result<Response<Body>, Api
         )
         .map_err(|e| ApiError::unauthorized(format!("order push rejected: {e}")))?;
     require_json(headers)?;
-    delivery::once(
-        app,
-        "marketplace",
-        header(headers, "x-oms-delivery-id"),
-        async {
-            let order = parse_order(body, Channel::Marketplace, || None).map_err(refused)?;
-            let outcome = app
-                .intake
-                .receive(order, Utc::now())
-                .await
-                .map_err(ApiError::internal)?;
-            Ok(received(outcome))
-        },
-    )
-    .await
+    let delivery_id = header(headers, "x-oms-delivery-id");
+    let order = parse_order(body, Channel::Marketplace, || None);
+    delivery::once(app, "marketplace", delivery_id, take_in(app, order)).await
 }

@@ -1,12 +1,11 @@
 //! `POST /webhooks/shopify`: orders and checkouts from Shopify.
 
-use chrono::Utc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use oms::channels::shopify::{parse_checkout, parse_order, Topic};
 use oms::http::{header, json, raw_body, require_json, ApiError};
 
-use crate::{delivery, ignored, received, refused, App};
+use crate::{delivery, ignored, refused, take_in, App};
 
 pub async fn receive(request: &Request, app: &App) -> Result<Response<Body>, ApiError> {
     let headers = request.headers();
@@ -24,15 +23,7 @@ pub async fn receive(request: &Request, app: &App) -> Result<Response<Body>, Api
         header(headers, "x-shopify-event-id").or_else(|| header(headers, "x-shopify-webhook-id"));
     delivery::once(app, "shopify", delivery_id, async {
         match topic {
-            Topic::Order => {
-                let order = parse_order(body).map_err(refused)?;
-                let outcome = app
-                    .intake
-                    .receive(order, Utc::now())
-                    .await
-                    .map_err(ApiError::internal)?;
-                Ok(received(outcome))
-            }
+            Topic::Order => take_in(app, parse_order(body)).await,
             Topic::Checkout => {
                 let cart = parse_checkout(body).map_err(refused)?;
                 let stored = app.carts.save(&cart).await.map_err(ApiError::internal)?;

@@ -1,12 +1,11 @@
 //! `POST /webhooks/woocommerce`: `order.created` and `order.updated` from WooCommerce.
 
-use chrono::Utc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use oms::channels::woocommerce::{is_ping, parse_order};
 use oms::http::{header, json, raw_body, require_json, ApiError};
 
-use crate::{delivery, ignored, received, refused, App};
+use crate::{delivery, ignored, take_in, App};
 
 pub async fn receive(request: &Request, app: &App) -> Result<Response<Body>, ApiError> {
     let headers = request.headers();
@@ -24,14 +23,11 @@ pub async fn receive(request: &Request, app: &App) -> Result<Response<Body>, Api
         return Ok(ignored(topic));
     }
     let delivery_id = header(headers, "x-wc-webhook-delivery-id");
-    delivery::once(app, "woocommerce", delivery_id, async {
-        let order = parse_order(body).map_err(refused)?;
-        let outcome = app
-            .intake
-            .receive(order, Utc::now())
-            .await
-            .map_err(ApiError::internal)?;
-        Ok(received(outcome))
-    })
+    delivery::once(
+        app,
+        "woocommerce",
+        delivery_id,
+        take_in(app, parse_order(body)),
+    )
     .await
 }

@@ -119,6 +119,41 @@ pub fn header_safe(field: &str, text: &str, max_chars: usize) -> Result<String, 
     Ok(text.trim().to_string())
 }
 
+/// A shipping address as a channel sends it, every part optional: what is there is kept (cleaned
+/// and bounded), and review decides whether it is complete enough to ship to.
+pub struct RawAddress {
+    pub name: Option<String>,
+    pub line1: Option<String>,
+    pub line2: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl RawAddress {
+    /// The name ends up in email headers, so it is refused rather than cleaned.
+    pub fn normalize(self) -> Result<crate::domain::Address, PayloadError> {
+        Ok(crate::domain::Address {
+            name: header_safe(
+                "shipping address name",
+                self.name.as_deref().unwrap_or_default(),
+                128,
+            )?,
+            line1: present(self.line1, 256).unwrap_or_default(),
+            line2: present(self.line2, 256),
+            city: present(self.city, 128).unwrap_or_default(),
+            region: present(self.region, 16),
+            postal_code: present(self.postal_code, 16),
+            country: present(self.country, 2)
+                .map(|c| c.to_ascii_uppercase())
+                .unwrap_or_default(),
+            phone: present(self.phone, 32),
+        })
+    }
+}
+
 /// Present and non-blank, cleaned.
 pub fn present(value: Option<String>, max_chars: usize) -> Option<String> {
     value

@@ -7,12 +7,11 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::fields::{
-    clean_text, header_safe, is_plain_id, parse_json, present, price, quantity, MAX_LINES,
+    clean_text, header_safe, is_plain_id, parse_json, present, price, quantity, RawAddress,
+    MAX_LINES,
 };
 use super::PayloadError;
-use crate::domain::{
-    Address, Channel, Currency, Customer, LineItem, NewOrder, PaymentStatus, Totals,
-};
+use crate::domain::{Channel, Currency, Customer, LineItem, NewOrder, PaymentStatus, Totals};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -153,18 +152,17 @@ pub fn parse_order(
     let shipping_address = order
         .shipping_address
         .map(|a| {
-            Ok::<_, PayloadError>(Address {
-                name: header_safe("shipping_address.name", &a.name, 128)?,
-                line1: present(a.line1, 256).unwrap_or_default(),
-                line2: present(a.line2, 256),
-                city: present(a.city, 128).unwrap_or_default(),
-                region: present(a.region, 16),
-                postal_code: present(a.postal_code, 16),
-                country: present(a.country, 2)
-                    .map(|c| c.to_ascii_uppercase())
-                    .unwrap_or_default(),
-                phone: present(a.phone, 32),
-            })
+            RawAddress {
+                name: Some(a.name),
+                line1: a.line1,
+                line2: a.line2,
+                city: a.city,
+                region: a.region,
+                postal_code: a.postal_code,
+                country: a.country,
+                phone: a.phone,
+            }
+            .normalize()
         })
         .transpose()?;
     let zero = || Some("0");

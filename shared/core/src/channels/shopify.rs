@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::fields::{
     channel_id, clean_text, header_safe, join_name, money, optional_channel_id, parse_json,
-    present, price, quantity, MAX_LINES,
+    present, price, quantity, RawAddress, MAX_LINES,
 };
 use super::PayloadError;
 use crate::domain::{
@@ -219,26 +219,20 @@ fn normalize_line(index: usize, line: ShopifyLine) -> Result<LineItem, PayloadEr
 
 /// Keeps what is there; review decides whether it is complete enough to ship to.
 fn normalize_address(a: ShopifyAddress) -> Result<Address, PayloadError> {
-    let name = match a.name.filter(|n| !n.trim().is_empty()) {
-        Some(name) => Some(name),
-        None => join_name(a.first_name, a.last_name),
-    };
-    Ok(Address {
-        name: header_safe(
-            "shipping address name",
-            name.as_deref().unwrap_or_default(),
-            128,
-        )?,
-        line1: present(a.address1, 256).unwrap_or_default(),
-        line2: present(a.address2, 256),
-        city: present(a.city, 128).unwrap_or_default(),
-        region: present(a.province_code, 16),
-        postal_code: present(a.zip, 16),
-        country: present(a.country_code, 2)
-            .map(|c| c.to_ascii_uppercase())
-            .unwrap_or_default(),
-        phone: present(a.phone, 32),
-    })
+    RawAddress {
+        name: a
+            .name
+            .filter(|n| !n.trim().is_empty())
+            .or_else(|| join_name(a.first_name, a.last_name)),
+        line1: a.address1,
+        line2: a.address2,
+        city: a.city,
+        region: a.province_code,
+        postal_code: a.zip,
+        country: a.country_code,
+        phone: a.phone,
+    }
+    .normalize()
 }
 
 fn payment_status(financial_status: Option<&str>) -> Result<PaymentStatus, PayloadError> {

@@ -6,7 +6,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::fields::{
-    channel_id, clean_text, header_safe, join_name, parse_json, present, price, quantity, MAX_LINES,
+    channel_id, clean_text, header_safe, join_name, parse_json, present, price, quantity,
+    RawAddress, MAX_LINES,
 };
 use super::PayloadError;
 use crate::domain::{
@@ -175,19 +176,17 @@ pub fn parse_order(body: &[u8]) -> Result<NewOrder, PayloadError> {
 }
 
 fn address(c: WooContact) -> Result<Address, PayloadError> {
-    let name = join_name(c.first_name, c.last_name).unwrap_or_default();
-    Ok(Address {
-        name: header_safe("shipping name", &name, 128)?,
-        line1: present(c.address_1, 256).unwrap_or_default(),
-        line2: present(c.address_2, 256),
-        city: present(c.city, 128).unwrap_or_default(),
-        region: present(c.state, 16),
-        postal_code: present(c.postcode, 16),
-        country: present(c.country, 2)
-            .map(|c| c.to_ascii_uppercase())
-            .unwrap_or_default(),
-        phone: present(c.phone, 32),
-    })
+    RawAddress {
+        name: join_name(c.first_name, c.last_name),
+        line1: c.address_1,
+        line2: c.address_2,
+        city: c.city,
+        region: c.state,
+        postal_code: c.postcode,
+        country: c.country,
+        phone: c.phone,
+    }
+    .normalize()
 }
 
 fn payment_status(status: &str) -> Result<PaymentStatus, PayloadError> {
