@@ -206,3 +206,43 @@ async fn a_parcel_past_its_estimate_is_reported_late_once() {
         .count();
     assert_eq!(count, 1, "once");
 }
+
+#[tokio::test]
+async fn deliveries_teach_each_route_its_transit_time() {
+    let t = start().await;
+    let two_days = chrono::Duration::days(2);
+    // Five parcels on one route, each delivered two days after its label.
+    for _ in 0..5 {
+        let order = t
+            .shipped_order(&format!("{}@example.com", unique("route")))
+            .await;
+        let shipment = &order["shipments"][0];
+        let created =
+            chrono::DateTime::parse_from_rfc3339(order["updated_at"].as_str().unwrap()).unwrap();
+        let delivered_at = (created + two_days).to_rfc3339();
+        let event = tracker_event(
+            shipment["tracking_code"].as_str().unwrap(),
+            shipment["carrier"].as_str().unwrap(),
+            "delivered",
+            &delivered_at,
+        );
+        assert_eq!(t.easypost(&event).await.status(), 200);
+        assert_eq!(
+            t.order(order["id"].as_str().unwrap()).await["status"],
+            "closed"
+        );
+    }
+    // The sixth is promised what the route delivers (two days), not the service's nominal five.
+    let order = t
+        .shipped_order(&format!("{}@example.com", unique("route")))
+        .await;
+    let estimate = chrono::DateTime::parse_from_rfc3339(
+        order["shipments"][0]["estimated_delivery"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap()
+    .with_timezone(&chrono::Utc);
+    let days = (estimate - chrono::Utc::now()).num_hours() as f64 / 24.0;
+    assert!((1.5..2.5).contains(&days), "estimate {days:.1} days out");
+}

@@ -9,7 +9,7 @@
 use chrono::Utc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
-use oms::aws::Clients;
+use oms::aws::{Clients, TransitStats};
 use oms::carriers::{aftership, easypost, shippo, TrackerEvent};
 use oms::channels::PayloadError;
 use oms::config::{required, secrets, ConfigError, Env};
@@ -30,6 +30,7 @@ impl App {
             tracking: Tracking {
                 orders: aws.order_store(env)?,
                 notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
+                transit: TransitStats::new(aws.dynamodb.clone(), required(env, "ORDERS_TABLE")?),
             },
             easypost_secrets: secrets(env, "EASYPOST_WEBHOOK_SECRET")?,
             aftership_secrets: secrets(env, "AFTERSHIP_WEBHOOK_SECRET")?,

@@ -3,7 +3,7 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::Utc;
-use oms::aws::{Clients, LabelStore};
+use oms::aws::{Clients, LabelStore, TransitStats};
 use oms::config::{required, ConfigError, Env};
 use oms::easypost_api::EasyPostClient;
 use oms::messages::OrderMessage;
@@ -32,6 +32,7 @@ impl App {
                 labels: LabelStore::new(&aws.config, required(env, "LABEL_BUCKET")?),
                 notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
                 ship_from,
+                transit: TransitStats::new(aws.dynamodb.clone(), required(env, "ORDERS_TABLE")?),
             },
         })
     }

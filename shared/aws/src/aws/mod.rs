@@ -10,6 +10,7 @@ pub mod mailer;
 pub mod order_store;
 pub mod preferences;
 pub mod queue;
+pub mod transit_stats;
 
 pub use cart_store::CartStore;
 pub use deliveries::DeliveryLog;
@@ -19,6 +20,7 @@ pub use mailer::{MailError, Mailer};
 pub use order_store::{OrderStore, StoreError};
 pub use preferences::PreferenceStore;
 pub use queue::Queue;
+pub use transit_stats::TransitStats;
 
 pub async fn load_config() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())

@@ -8,7 +8,8 @@ use anyhow::anyhow;
 use chrono::{DateTime, Utc};
 
 use crate::aws::order_store::UpdateError;
-use crate::aws::{LabelStore, OrderStore, Queue};
+use crate::aws::{LabelStore, OrderStore, Queue, TransitStats};
+use crate::domain::estimate::route_key;
 use crate::domain::order::PendingLabel;
 use crate::domain::shipment::ShipmentLine;
 use crate::domain::Address;
@@ -25,6 +26,7 @@ pub struct LabelPurchase {
     pub labels: LabelStore,
     pub notify_queue: Queue,
     pub ship_from: Address,
+    pub transit: TransitStats,
 }
 
 impl LabelPurchase {
@@ -77,6 +79,29 @@ impl LabelPurchase {
         let pdf = self.carrier.download_label(&label.label_url).await?;
         self.labels.put_pdf(&label_key, pdf).await?;
 
+        let to_country = order
+            .shipping_address
+            .as_ref()
+            .map_or("", |a| a.country.as_str());
+        let route = route_key(
+            &rate.carrier,
+            &rate.service,
+            &self.ship_from.country,
+            to_country,
+        );
+        // Our own history of this route when it has enough deliveries, else the service's nominal
+        // days; the carrier's estimate replaces either once tracking starts.
+        let history = match self.transit.history(&route).await {
+            Ok(history) => history.estimate(now),
+            Err(e) => {
+                tracing::warn!(error = %e, route, "transit history unavailable; using nominal days");
+                None
+            }
+        };
+        let estimated_delivery = history.or_else(|| {
+            rate.delivery_days
+                .map(|days| now + chrono::Duration::days(i64::from(days)))
+        });
         let shipment = Shipment {
             id: shipment_id.clone(),
             carrier: rate.carrier,
@@ -86,15 +111,13 @@ impl LabelPurchase {
             tracking_code,
             tracking_status: TrackingStatus::PreTransit,
             status_at: Some(now),
-            // The service's nominal transit time until the carrier gives its own estimate.
-            estimated_delivery: rate
-                .delivery_days
-                .map(|days| now + chrono::Duration::days(i64::from(days))),
+            estimated_delivery,
             label_key,
             lines,
             events: Vec::new(),
             created_at: now,
             delayed_since: None,
+            route: Some(route),
         };
         let updated = self
             .orders

@@ -6,8 +6,9 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 
 use crate::aws::order_store::UpdateError;
-use crate::aws::{OrderStore, Queue};
+use crate::aws::{OrderStore, Queue, TransitStats};
 use crate::carriers::TrackerEvent;
+use crate::domain::estimate::transit_days;
 use crate::domain::shipment::TrackingChange;
 use crate::domain::TrackingStatus;
 use crate::messages::{Notification, NotificationEvent};
@@ -16,6 +17,7 @@ use crate::messages::{Notification, NotificationEvent};
 pub struct Tracking {
     pub orders: OrderStore,
     pub notify_queue: Queue,
+    pub transit: TransitStats,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +55,22 @@ impl Tracking {
         // still gets the customer told, and the notifier sends one email per order, event and
         // shipment however often it is asked.
         let shipment = updated.order.shipment(&found.shipment_id);
+        // A delivery teaches us how long this route takes (counted when it happens, once).
+        if let (
+            TrackingChange::StatusChanged {
+                to: TrackingStatus::Delivered,
+                ..
+            },
+            Some(s),
+        ) = (updated.outcome, shipment)
+        {
+            if let (Some(route), Some(delivered)) = (&s.route, s.status_at) {
+                let days = transit_days(s.created_at, delivered);
+                if let Err(e) = self.transit.record(route, days).await {
+                    tracing::warn!(error = %e, route, "transit time not recorded");
+                }
+            }
+        }
         let status = shipment.map(|s| s.tracking_status);
         let late = shipment.is_some_and(|s| {
             s.delayed_since.is_some() && s.tracking_status != TrackingStatus::Delivered

@@ -2,6 +2,7 @@
 
 pub mod address;
 pub mod cart;
+pub mod estimate;
 pub mod ids;
 pub mod money;
 pub mod order;

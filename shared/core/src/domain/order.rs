@@ -801,6 +801,7 @@ pub(crate) mod tests {
             events: vec![],
             created_at: now(),
             delayed_since: None,
+            route: None,
         }
     }
 

@@ -29,6 +29,10 @@ pub struct Shipment {
     /// once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delayed_since: Option<DateTime<Utc>>,
+    /// Carrier, service and countries (`estimate::route_key`): where this parcel's transit time
+    /// is counted once it is delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +157,7 @@ mod tests {
             events: vec![],
             created_at: at(1),
             delayed_since: None,
+            route: None,
         }
     }
 
