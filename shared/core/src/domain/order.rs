@@ -730,6 +730,19 @@ pub(crate) mod tests {
         Utc.with_ymd_and_hms(2026, 10, 2, 13, 14, 0).unwrap()
     }
 
+    pub(crate) fn address() -> Address {
+        Address {
+            name: "Priya Natarajan".into(),
+            line1: "418 Rue Saint-Paul O".into(),
+            line2: None,
+            city: "Montréal".into(),
+            region: Some("QC".into()),
+            postal_code: Some("H2Y 2A3".into()),
+            country: "CA".into(),
+            phone: None,
+        }
+    }
+
     pub(crate) fn new_order(payment: PaymentStatus) -> NewOrder {
         NewOrder {
             channel: Channel::Shopify,
@@ -748,16 +761,7 @@ pub(crate) mod tests {
                 email: "priya.n@example.com".into(),
                 name: "Priya Natarajan".into(),
             },
-            shipping_address: Some(Address {
-                name: "Priya Natarajan".into(),
-                line1: "418 Rue Saint-Paul O".into(),
-                line2: None,
-                city: "Montréal".into(),
-                region: Some("QC".into()),
-                postal_code: Some("H2Y 2A3".into()),
-                country: "CA".into(),
-                phone: None,
-            }),
+            shipping_address: Some(address()),
             shipping_method: Some("Standard".into()),
             lines: vec![
                 LineItem {

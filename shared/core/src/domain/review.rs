@@ -128,22 +128,9 @@ pub fn is_plausible_email(email: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::order::tests::new_order;
-    use crate::domain::{Address, PaymentStatus};
+    use crate::domain::order::tests::{address, new_order};
+    use crate::domain::PaymentStatus;
     use rust_decimal::Decimal;
-
-    fn address() -> Address {
-        Address {
-            name: "Priya Natarajan".into(),
-            line1: "418 Rue Saint-Paul O".into(),
-            line2: None,
-            city: "Montréal".into(),
-            region: Some("QC".into()),
-            postal_code: Some("H2Y 2A3".into()),
-            country: "CA".into(),
-            phone: None,
-        }
-    }
 
     fn reasons(order: &NewOrder) -> Vec<HoldReason> {
         review(order).into_iter().map(|(r, _)| r).collect()
