@@ -22,7 +22,7 @@ Commands:
                                   against moto on --aws-port (default 4566)
   test [-- <cargo test args>]     fmt, clippy, build, cargo test against moto, template checks
   lint                            fmt, clippy, template checks
-  bench                           cargo bench --workspace
+  bench                           criterion benchmarks of the core (cargo bench -p oms-core)
   help                            show this message
 ";
 
@@ -142,7 +142,7 @@ fn lint(root: &Path) -> Result<ExitCode> {
 }
 
 fn bench(root: &Path) -> Result<ExitCode> {
-    let status = cargo(root, &["bench", "--workspace"]).status();
+    let status = cargo(root, &["bench", "-p", "oms-core"]).status();
     status
         .map(exit_code)
         .map_err(|e| format!("cannot run cargo: {e}"))
