@@ -3,7 +3,6 @@
 //! Schema in `docs/order.schema.json`; strict about unknown fields so typos fail loudly.
 
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::fields::{
@@ -11,6 +10,7 @@ use super::fields::{
     MAX_LINES,
 };
 use super::PayloadError;
+use crate::domain::order::lines_subtotal;
 use crate::domain::{Channel, Currency, Customer, LineItem, NewOrder, PaymentStatus, Totals};
 
 #[derive(Debug, Deserialize)]
@@ -172,10 +172,7 @@ pub fn parse_order(
         channel_order_id,
         payment_status,
         totals: Totals {
-            subtotal: lines
-                .iter()
-                .map(|l| l.unit_price * Decimal::from(l.quantity))
-                .sum(),
+            subtotal: lines_subtotal(&lines),
             shipping: price(
                 "totals.shipping",
                 order.totals.shipping.as_deref().or_else(zero),

@@ -10,6 +10,7 @@ use super::fields::{
     present, price, quantity, RawAddress, MAX_LINES,
 };
 use super::PayloadError;
+use crate::domain::order::lines_subtotal;
 use crate::domain::{
     Address, Cart, CartLine, Channel, Currency, Customer, LineItem, NewOrder, PaymentStatus, Totals,
 };
@@ -159,10 +160,7 @@ fn normalize(order: ShopifyOrder) -> Result<NewOrder, PayloadError> {
         .sum::<Result<Decimal, _>>()?;
     let subtotal = match order.total_line_items_price.as_deref() {
         Some(text) => price("total_line_items_price", Some(text))?,
-        None => lines
-            .iter()
-            .map(|l| l.unit_price * Decimal::from(l.quantity))
-            .sum(),
+        None => lines_subtotal(&lines),
     };
     let totals = Totals {
         subtotal,

@@ -10,6 +10,7 @@ use super::fields::{
     RawAddress, MAX_LINES,
 };
 use super::PayloadError;
+use crate::domain::order::lines_subtotal;
 use crate::domain::{
     Address, Channel, Currency, Customer, LineItem, NewOrder, PaymentStatus, Totals,
 };
@@ -145,10 +146,7 @@ pub fn parse_order(body: &[u8]) -> Result<NewOrder, PayloadError> {
         payment_status: payment_status(status)?,
         currency,
         totals: Totals {
-            subtotal: lines
-                .iter()
-                .map(|l| l.unit_price * Decimal::from(l.quantity))
-                .sum(),
+            subtotal: lines_subtotal(&lines),
             shipping: price(
                 "shipping_total",
                 order.shipping_total.as_deref().or(Some("0")),

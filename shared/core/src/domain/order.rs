@@ -73,6 +73,14 @@ pub struct LineItem {
     pub requires_shipping: bool,
 }
 
+/// What the lines add up to: unit price times quantity, summed.
+pub fn lines_subtotal(lines: &[LineItem]) -> Decimal {
+    lines
+        .iter()
+        .map(|l| l.unit_price * Decimal::from(l.quantity))
+        .sum()
+}
+
 /// An order as a channel hands it over, normalized and validated, before we own it. A channel may
 /// send the same order again (a retry, or an update); the fingerprint tells the two apart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
