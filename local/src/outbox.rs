@@ -16,19 +16,25 @@ pub async fn page() -> Response {
     }
 }
 
+/// moto builds its state dump while other requests change it and now and then answers with an
+/// error page: ask a few times.
 async fn sent_emails() -> anyhow::Result<Vec<Value>> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL")?;
-    let data: Value = reqwest::get(format!(
-        "{}/moto-api/data.json",
-        endpoint.trim_end_matches('/')
-    ))
-    .await?
-    .json()
-    .await?;
-    Ok(data["ses"]["Message"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default())
+    let url = format!("{}/moto-api/data.json", endpoint.trim_end_matches('/'));
+    let mut last_error = None;
+    for _ in 0..5 {
+        match reqwest::get(&url).await?.json::<Value>().await {
+            Ok(data) => {
+                return Ok(data["ses"]["Message"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default())
+            }
+            Err(e) => last_error = Some(e),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err(last_error.map_or_else(|| anyhow::anyhow!("no answer"), anyhow::Error::from))
 }
 
 fn render(emails: &[Value]) -> String {

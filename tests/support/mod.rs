@@ -331,16 +331,26 @@ pub fn native_order(channel_order_id: &str, email: &str) -> Value {
     order
 }
 
+/// The emulator's whole state. moto builds it while other requests change it and now and then
+/// answers with an error page instead: ask again.
+async fn emulator_data(endpoint: &str) -> Value {
+    for _ in 0..10 {
+        let response = reqwest::get(format!("{endpoint}/moto-api/data.json"))
+            .await
+            .expect("emulator answers");
+        if let Ok(data) = response.json::<Value>().await {
+            return data;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the emulator's data.json never came back as JSON")
+}
+
 /// Emails the emulator's SES accepted for one recipient: `{subject, body, source}` each.
 pub async fn emails_to(recipient: &str) -> Vec<Value> {
     let endpoint =
         std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL set by cargo xtask test");
-    let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json"))
-        .await
-        .expect("emulator answers")
-        .json()
-        .await
-        .expect("emulator data is JSON");
+    let data = emulator_data(&endpoint).await;
     data["ses"]["Message"]
         .as_array()
         .into_iter()
