@@ -61,3 +61,60 @@ async fn a_poison_message_ends_in_the_dead_letter_queue_and_good_ones_flow() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_storm_of_duplicate_label_requests_buys_one_label() {
+    let t = start().await;
+    let mut order = shopify_order(&unique("56"), &format!("{}@example.com", unique("storm")));
+    // Unpaid: it waits in `open`, so the duplicates below all race the first purchase.
+    order["financial_status"] = serde_json::json!("pending");
+    let body = serde_json::to_vec(&order).unwrap();
+    let answer: serde_json::Value = t
+        .shopify("orders/create", &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = answer["order_id"].as_str().unwrap().to_string();
+
+    order["financial_status"] = serde_json::json!("paid");
+    order["updated_at"] = serde_json::json!("2026-10-02T10:00:00-04:00");
+    t.shopify("orders/paid", &serde_json::to_vec(&order).unwrap())
+        .await;
+    let label_queue = &t.oms.resources.refs["LabelQueue"];
+    let sends = (0..8).map(|_| {
+        t.oms
+            .aws
+            .sqs
+            .send_message()
+            .queue_url(label_queue)
+            .message_body(format!(r#"{{"order_id":"{id}"}}"#))
+            .send()
+    });
+    for sent in futures::future::join_all(sends).await {
+        sent.unwrap();
+    }
+
+    let shipped = t
+        .order_until(&id, "shipped", |o| o["status"] == "shipped")
+        .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let settled = t.order(&id).await;
+    assert_eq!(
+        settled["shipments"].as_array().unwrap().len(),
+        1,
+        "{settled}"
+    );
+    assert_eq!(settled["hold"], serde_json::Value::Null);
+    let purchases = settled["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "label_purchased")
+        .count();
+    assert_eq!(purchases, 1);
+    assert_eq!(
+        shipped["shipments"][0]["tracking_code"],
+        settled["shipments"][0]["tracking_code"]
+    );
+}

@@ -182,7 +182,19 @@ impl LabelPurchase {
         }
         let rate = choose_rate(&shipment.rates, order.shipping_method.as_deref())
             .ok_or_else(|| CarrierError::Rejected("the carrier offered no rates".into()))?;
-        self.carrier.buy(&shipment.id, &rate.id).await
+        match self.carrier.buy(&shipment.id, &rate.id).await {
+            // Another attempt bought this same shipment meanwhile (the carrier refuses a second
+            // purchase): that label is the one.
+            Err(CarrierError::Rejected(reason)) => {
+                let again = self.carrier.shipment(&shipment.id).await?;
+                if again.tracking_code.is_some() && again.postage_label.is_some() {
+                    Ok(again)
+                } else {
+                    Err(CarrierError::Rejected(reason))
+                }
+            }
+            result => result,
+        }
     }
 
     async fn announce(&self, order: &Order) -> anyhow::Result<()> {
