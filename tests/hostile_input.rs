@@ -275,17 +275,11 @@ fn field_cases(
 
 async fn send(t: &TestOms, endpoint: &str, c: &Case) -> reqwest::Response {
     let body = c.body.clone();
-    let signature_of = |payload: &[u8]| -> String {
-        use base64::Engine;
-        use hmac::Mac;
-        let secret = match endpoint {
-            "/webhooks/shopify" => t.secret("SHOPIFY_WEBHOOK_SECRET"),
-            _ => t.secret("WOOCOMMERCE_WEBHOOK_SECRET"),
-        };
-        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-        mac.update(payload);
-        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    let secret = match endpoint {
+        "/webhooks/shopify" => "SHOPIFY_WEBHOOK_SECRET",
+        _ => "WOOCOMMERCE_WEBHOOK_SECRET",
     };
+    let signature_of = |payload: &[u8]| t.base64_signature(secret, payload);
     let now = chrono::Utc::now().timestamp();
     let mut request = t
         .http

@@ -305,16 +305,7 @@ async fn a_redelivered_event_is_answered_without_work() {
     let order = shopify_order(&unique("51"), &email());
     let body = serde_json::to_vec(&order).unwrap();
     let send = |payload: Vec<u8>| {
-        let signature = {
-            use base64::Engine;
-            use hmac::Mac;
-            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(
-                t.secret("SHOPIFY_WEBHOOK_SECRET").as_bytes(),
-            )
-            .unwrap();
-            mac.update(&payload);
-            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-        };
+        let signature = t.base64_signature("SHOPIFY_WEBHOOK_SECRET", &payload);
         t.http
             .post(t.url("/webhooks/shopify"))
             .header("content-type", "application/json")

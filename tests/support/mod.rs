@@ -79,10 +79,15 @@ impl TestOms {
         self.oms.env(name).expect("secret configured").to_string()
     }
 
+    /// base64(HMAC-SHA256) of `body` with the configured secret `name`: how Shopify, WooCommerce
+    /// and AfterShip sign.
+    pub fn base64_signature(&self, name: &str, body: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(hmac(&self.secret(name), body))
+    }
+
     /// Delivers a Shopify webhook signed with the configured secret.
     pub async fn shopify(&self, topic: &str, body: &[u8]) -> reqwest::Response {
-        let signature = base64::engine::general_purpose::STANDARD
-            .encode(hmac(&self.secret("SHOPIFY_WEBHOOK_SECRET"), body));
+        let signature = self.base64_signature("SHOPIFY_WEBHOOK_SECRET", body);
         self.shopify_signed(topic, body, Some(&signature)).await
     }
 
@@ -107,8 +112,7 @@ impl TestOms {
 
     /// Delivers a WooCommerce webhook signed with the configured secret.
     pub async fn woocommerce(&self, topic: &str, body: &[u8]) -> reqwest::Response {
-        let signature = base64::engine::general_purpose::STANDARD
-            .encode(hmac(&self.secret("WOOCOMMERCE_WEBHOOK_SECRET"), body));
+        let signature = self.base64_signature("WOOCOMMERCE_WEBHOOK_SECRET", body);
         self.http
             .post(self.url("/webhooks/woocommerce"))
             .header("content-type", "application/json")
@@ -202,8 +206,7 @@ impl TestOms {
     /// Delivers an AfterShip webhook signed with the configured secret.
     pub async fn aftership(&self, event: &Value) -> reqwest::Response {
         let body = serde_json::to_vec(event).expect("JSON");
-        let signature = base64::engine::general_purpose::STANDARD
-            .encode(hmac(&self.secret("AFTERSHIP_WEBHOOK_SECRET"), &body));
+        let signature = self.base64_signature("AFTERSHIP_WEBHOOK_SECRET", &body);
         self.http
             .post(self.url("/webhooks/carriers/aftership"))
             .header("content-type", "application/json")
