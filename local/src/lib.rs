@@ -132,6 +132,8 @@ impl LocalOms {
             environments.insert(function.logical_id.clone(), env);
         }
 
+        create_default_location(&aws, &environments).await?;
+
         let mut tasks = Vec::new();
         let app = gateway::router(routes);
         tasks.push(tokio::spawn(async move {
@@ -160,6 +162,33 @@ impl LocalOms {
             .find_map(|env| env.get(name))
             .map(String::as_str)
     }
+}
+
+/// The location `main` every fresh dev stack starts with, at the template's ship-from address
+/// (kept as it is when a developer has edited it through the API).
+async fn create_default_location(
+    aws: &Clients,
+    environments: &BTreeMap<String, HashMap<String, String>>,
+) -> Result<()> {
+    let env = |name: &str| environments.values().find_map(|env| env.get(name));
+    let (Some(table), Some(address)) = (env("ORDERS_TABLE"), env("SHIP_FROM_ADDRESS")) else {
+        bail!("the template gives no function ORDERS_TABLE and SHIP_FROM_ADDRESS");
+    };
+    let inventory = oms::aws::InventoryStore::new(aws.dynamodb.clone(), table.clone());
+    let id = oms::inventory::LocationId::default_location();
+    if inventory.location(&id).await?.is_none() {
+        let address: oms::domain::Address =
+            serde_json::from_str(address).context("SHIP_FROM_ADDRESS is not an address")?;
+        inventory
+            .put_location(&oms::inventory::Location {
+                id,
+                name: address.name.clone(),
+                address,
+                priority: 0,
+            })
+            .await?;
+    }
+    Ok(())
 }
 
 /// A function's variables: local overrides (the sandbox carrier, this gateway), then the process environment, then dev defaults, then

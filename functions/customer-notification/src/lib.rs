@@ -1,12 +1,12 @@
 //! Customer notification: consumes the notify queue and emails the customer through SES, once per
-//! order, event and shipment.
+//! order, event and shipment; and suppliers, once per crossing of a SKU's reorder point.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::Utc;
 use oms::aws::PreferenceStore;
-use oms::aws::{Clients, IdempotencyStore, Mailer};
+use oms::aws::{Clients, IdempotencyStore, InventoryStore, Mailer};
 use oms::config::{required, ConfigError, Env};
-use oms::messages::Notification;
+use oms::messages::NotifyWork;
 use oms::notifications::{BrandColor, Branding, InvalidBranding, LogoUrl};
 use oms::sqs_batch;
 use oms::workflow::notify::Notifier;
@@ -40,6 +40,10 @@ impl App {
                     aws.dynamodb.clone(),
                     required(env, "ORDERS_TABLE")?,
                 ),
+                inventory: InventoryStore::new(
+                    aws.dynamodb.clone(),
+                    required(env, "ORDERS_TABLE")?,
+                ),
             },
         })
     }
@@ -54,11 +58,11 @@ fn invalid(name: &'static str, e: InvalidBranding) -> ConfigError {
 
 pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
     sqs_batch::process(event, |message| async move {
-        let notification: Notification = sqs_batch::body(&message)?;
-        app.notifier
-            .notify(&notification, Utc::now())
-            .await
-            .map(drop)
+        let outcome = match sqs_batch::body(&message)? {
+            NotifyWork::Order(notification) => app.notifier.notify(&notification, Utc::now()).await,
+            NotifyWork::Reorder(request) => app.notifier.reorder(&request).await,
+        };
+        outcome.map(drop)
     })
     .await
 }

@@ -3,7 +3,7 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::Utc;
-use oms::aws::{Clients, LabelStore, TransitStats};
+use oms::aws::{Clients, InventoryStore, LabelStore, TransitStats};
 use oms::config::{required, ConfigError, Env};
 use oms::easypost_api::EasyPostClient;
 use oms::messages::OrderMessage;
@@ -25,9 +25,22 @@ impl App {
         .map_err(|e| invalid("EASYPOST_API_URL")(e.to_string()))?;
         let ship_from = serde_json::from_str(&required(env, "SHIP_FROM_ADDRESS")?)
             .map_err(|e| invalid("SHIP_FROM_ADDRESS")(e.to_string()))?;
+        let delivery_window_days = required(env, "DELIVERY_WINDOW_DAYS")?
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (1..=30).contains(d))
+            .ok_or_else(|| {
+                invalid("DELIVERY_WINDOW_DAYS")("a whole number of days from 1 to 30".into())
+            })?;
         Ok(Self {
             labels: LabelPurchase {
+                delivery_window_days,
                 orders: aws.order_store(env)?,
+                inventory: InventoryStore::new(
+                    aws.dynamodb.clone(),
+                    required(env, "ORDERS_TABLE")?,
+                ),
                 carrier,
                 labels: LabelStore::new(&aws.config, required(env, "LABEL_BUCKET")?),
                 notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,

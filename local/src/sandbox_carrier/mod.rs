@@ -104,6 +104,7 @@ fn router(carrier: Arc<Carrier>) -> Router {
         .route("/v2/shipments", post(create_shipment))
         .route("/v2/shipments/{id}", get(show_shipment))
         .route("/v2/shipments/{id}/buy", post(buy_shipment))
+        .route("/v2/shipments/{id}/refund", post(refund_shipment))
         .route_layer(middleware::from_fn(require_api_key));
     // Label URLs stay outside the auth layer: EasyPost's are plain links and the client fetches
     // them without credentials.
@@ -134,6 +135,8 @@ struct Shipment {
     tracking_code: Option<String>,
     postage_label: Option<PostageLabel>,
     tracker: Option<Tracker>,
+    /// `submitted` once the label was voided (EasyPost answers the same to a repeated request).
+    refund_status: Option<&'static str>,
 }
 
 #[derive(Clone, Default, Serialize, Deserialize)]
@@ -366,6 +369,7 @@ async fn create_shipment(
         tracking_code: None,
         postage_label: None,
         tracker: None,
+        refund_status: None,
     };
     ledger.shipments.insert(id.clone(), shipment.clone());
     drop(ledger);
@@ -450,6 +454,31 @@ async fn buy_shipment(
     drop(ledger);
     tracing::info!(shipment_id = %id, %tracking_code, "sandbox carrier: label bought");
     Ok(Json(bought))
+}
+
+/// Voids a bought label. The sandbox never scans parcels itself (tests post tracking webhooks),
+/// so every bought label can be refunded; asking again answers the same.
+async fn refund_shipment(
+    State(carrier): State<Arc<Carrier>>,
+    Path(id): Path<String>,
+) -> Result<Json<Shipment>, ApiError> {
+    let mut ledger = carrier.ledger();
+    let shipment = ledger
+        .shipments
+        .get_mut(&id)
+        .ok_or_else(|| ApiError::not_found(&id))?;
+    if shipment.selected_rate.is_none() {
+        return Err(ApiError::unprocessable(
+            "SHIPMENT.REFUND.UNAVAILABLE",
+            "The shipment has no postage to refund",
+        ));
+    }
+    shipment.refund_status = Some("submitted");
+    shipment.updated_at = timestamp();
+    let refunded = shipment.clone();
+    drop(ledger);
+    tracing::info!(shipment_id = %id, "sandbox carrier: label refund submitted");
+    Ok(Json(refunded))
 }
 
 async fn serve_label(
@@ -869,6 +898,34 @@ mod tests {
         let other_rate = other["rates"][0]["id"].as_str().unwrap();
         let reply = buy(&carrier, other["id"].as_str().unwrap(), other_rate).await;
         assert_eq!(reply.json()["tracking_code"], "EZ100000000000000002");
+    }
+
+    #[tokio::test]
+    async fn bought_labels_can_be_voided_once_or_again_but_unbought_ones_cannot() {
+        let carrier = SandboxCarrier::start(0).await.unwrap();
+        let shipment = create(&carrier, 8.0).await;
+        let id = shipment["id"].as_str().unwrap();
+        let path = format!("/v2/shipments/{id}/refund");
+        let early = request(&carrier, "POST", &path, Some(AUTH), None).await;
+        assert_eq!(early.status, 422);
+        assert_eq!(early.json()["error"]["code"], "SHIPMENT.REFUND.UNAVAILABLE");
+
+        let rate_id = shipment["rates"][0]["id"].as_str().unwrap();
+        assert_eq!(buy(&carrier, id, rate_id).await.status, 200);
+        for _ in 0..2 {
+            let refund = request(&carrier, "POST", &path, Some(AUTH), None).await;
+            assert_eq!(refund.status, 200);
+            assert_eq!(refund.json()["refund_status"], "submitted");
+        }
+        let unknown = request(
+            &carrier,
+            "POST",
+            "/v2/shipments/shp_nope/refund",
+            Some(AUTH),
+            None,
+        )
+        .await;
+        assert_eq!(unknown.status, 404);
     }
 
     #[tokio::test]

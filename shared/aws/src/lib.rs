@@ -3,7 +3,9 @@
 //! label API (`easypost_api`), configuration, the HTTP edge (`http`), SQS batch handling, logging,
 //! and the workflow step each function runs (`workflow`).
 
-pub use oms_core::{carriers, channels, domain, messages, notifications, pages, signature};
+pub use oms_core::{
+    carriers, channels, domain, inventory, messages, notifications, pages, signature,
+};
 
 pub mod aws;
 pub mod config;

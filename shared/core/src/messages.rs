@@ -11,6 +11,43 @@ pub struct OrderMessage {
     pub order_id: OrderId,
 }
 
+/// On the payment queue: "look at this order", or "stock of this SKU arrived: retry its
+/// backorders, oldest first".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PaymentWork {
+    Order(OrderMessage),
+    Restock(Restock),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Restock {
+    pub restocked_sku: String,
+}
+
+/// On the notify queue: an order email, or a reorder request to a SKU's supplier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum NotifyWork {
+    Order(Notification),
+    Reorder(ReorderRequest),
+}
+
+/// Available stock of `sku` fell below its reorder point at `since`: one email per crossing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReorderRequest {
+    pub reorder_sku: String,
+    pub since: String,
+}
+
+impl ReorderRequest {
+    pub fn idempotency_key(&self) -> String {
+        format!("email#reorder#{}#{}", self.reorder_sku, self.since)
+    }
+}
+
 /// On the notify queue: "tell the customer about this".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {
@@ -36,6 +73,8 @@ pub enum NotificationEvent {
     /// A parcel is past its estimated delivery.
     Delayed,
     Canceled,
+    /// Paid, but part of the order waits for stock.
+    Backordered,
     /// To the merchant's operations address, not the customer: something needs a person.
     StaffAlert,
 }
@@ -51,6 +90,7 @@ impl NotificationEvent {
             NotificationEvent::Delayed => "delayed",
             NotificationEvent::StaffAlert => "staff_alert",
             NotificationEvent::Canceled => "canceled",
+            NotificationEvent::Backordered => "backordered",
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod cart_store;
 pub mod deliveries;
 pub mod idempotency;
+pub mod inventory_store;
 pub mod item;
 pub mod label_store;
 pub mod mailer;
@@ -15,6 +16,7 @@ pub mod transit_stats;
 pub use cart_store::CartStore;
 pub use deliveries::DeliveryLog;
 pub use idempotency::{Claim, IdempotencyStore};
+pub use inventory_store::InventoryStore;
 pub use label_store::LabelStore;
 pub use mailer::{MailError, Mailer};
 pub use order_store::{OrderStore, StoreError};

@@ -5,18 +5,28 @@
 //! |---|---|---|
 //! | order | `ORDER#<id>` | `META` (+ `GSI1PK` `STATUS#<status>`, `GSI2PK` `ORDERS`, both sorted by creation) |
 //! | tracking lookup | `TRACK#<carrier>#<code>` | `REF` |
+//!
+//! An order's stock is derived from the order itself (`Order::stock_holds`): a write turns the
+//! difference between the version read and the version written into stock counter updates, each
+//! conditioned so `available` never goes negative, plus inventory timeline entries and backorder
+//! queue entries, all in the order's own transaction. Reserving, releasing on cancel and deducting
+//! on shipping therefore happen exactly when, and only if, the order change is stored.
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use aws_sdk_dynamodb::Client;
 use base64::Engine;
-use chrono::{DateTime, Utc};
 
 use super::describe;
+use super::inventory_store::{backorder_pk, sku_pk, sortable, InventoryStore, StockEntry};
 use super::item::{from_item, string, to_item, Item};
 use crate::domain::{Order, OrderId, OrderStatus, ShipmentId};
+use crate::inventory::LocationId;
+
+/// DynamoDB's limit on items in one transaction.
+const MAX_TRANSACTION_ITEMS: usize = 100;
 
 /// Optimistic-lock retries before giving up (and letting the queue retry later).
 const MAX_ATTEMPTS: usize = 8;
@@ -25,6 +35,7 @@ const MAX_ATTEMPTS: usize = 8;
 pub struct OrderStore {
     client: Client,
     table: String,
+    inventory: InventoryStore,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +48,11 @@ pub enum StoreError {
     Contention(OrderId),
     #[error("invalid page cursor")]
     InvalidCursor,
+    /// Another order took units this change meant to reserve: read the stock again and re-plan.
+    #[error("stock of {0} changed while reserving it")]
+    StockChanged(String),
+    #[error("order {0} touches more stock records than one transaction can hold")]
+    TooManyStockRecords(OrderId),
 }
 
 /// The result of `update`: whether anything was written, and what the change function returned.
@@ -44,6 +60,16 @@ pub struct Updated<T> {
     pub order: Order,
     pub written: bool,
     pub outcome: T,
+    /// What the write did to stock, for the caller to follow up (promote backorders, ask a
+    /// supplier to reorder).
+    pub stock: StockEffect,
+}
+
+/// SKUs whose available units the write raised (released) or lowered (reserved).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StockEffect {
+    pub released: Vec<String>,
+    pub reserved: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,9 +96,11 @@ pub struct TrackingRef {
 
 impl OrderStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
+        let table = table.into();
         Self {
+            inventory: InventoryStore::new(client.clone(), table.clone()),
             client,
-            table: table.into(),
+            table,
         }
     }
 
@@ -133,14 +161,17 @@ impl OrderStore {
                     order: after,
                     written: false,
                     outcome,
+                    stock: StockEffect::default(),
                 });
             }
             after.version = before.version + 1;
-            if self.write_version(&before, &after).await? {
+            let changes = stock_changes(&before, &after);
+            if self.write_version(&before, &after, &changes).await? {
                 return Ok(Updated {
                     order: after,
                     written: true,
                     outcome,
+                    stock: effect(&changes),
                 });
             }
         }
@@ -148,7 +179,12 @@ impl OrderStore {
     }
 
     /// `false` when someone else wrote first.
-    async fn write_version(&self, before: &Order, after: &Order) -> Result<bool, StoreError> {
+    async fn write_version(
+        &self,
+        before: &Order,
+        after: &Order,
+        changes: &[StockDelta],
+    ) -> Result<bool, StoreError> {
         let item = encode_order(after)?;
         let expected = AttributeValue::N(before.version.to_string());
         let new_shipments: Vec<_> = after
@@ -156,7 +192,8 @@ impl OrderStore {
             .iter()
             .filter(|s| before.shipment(&s.id).is_none())
             .collect();
-        if new_shipments.is_empty() {
+        let queue_changes = backorder_queue_changes(before, after);
+        if new_shipments.is_empty() && changes.is_empty() && queue_changes.is_empty() {
             let result = self
                 .client
                 .put_item()
@@ -200,6 +237,63 @@ impl OrderStore {
                 .map_err(|e| StoreError::Dynamo(e.to_string()))?;
             items.push(TransactWriteItem::builder().put(lookup).build());
         }
+        // Stock updates sit right after the lookups, so a cancellation reason's index says which
+        // SKU ran out.
+        let first_stock = items.len();
+        for change in changes {
+            items.push(
+                TransactWriteItem::builder()
+                    .update(self.stock_update(change)?)
+                    .build(),
+            );
+        }
+        for change in changes {
+            let entry = StockEntry {
+                at: after.updated_at,
+                location: change.location.clone(),
+                kind: "order".into(),
+                on_hand_delta: change.on_hand,
+                reserved_delta: change.reserved,
+                reason: None,
+                order_id: Some(after.id.clone()),
+            };
+            items.push(
+                TransactWriteItem::builder()
+                    .put(self.inventory.log_put(&change.sku, &entry)?)
+                    .build(),
+            );
+        }
+        for (sku, waiting) in queue_changes {
+            let key = format!("{}#{}", sortable(after.created_at), after.id);
+            let item = if waiting {
+                TransactWriteItem::builder()
+                    .put(
+                        Put::builder()
+                            .table_name(&self.table)
+                            .item("PK", s(backorder_pk(&sku)))
+                            .item("SK", s(key))
+                            .item("order_id", s(after.id.as_str()))
+                            .build()
+                            .map_err(|e| StoreError::Dynamo(e.to_string()))?,
+                    )
+                    .build()
+            } else {
+                TransactWriteItem::builder()
+                    .delete(
+                        Delete::builder()
+                            .table_name(&self.table)
+                            .key("PK", s(backorder_pk(&sku)))
+                            .key("SK", s(key))
+                            .build()
+                            .map_err(|e| StoreError::Dynamo(e.to_string()))?,
+                    )
+                    .build()
+            };
+            items.push(item);
+        }
+        if items.len() > MAX_TRANSACTION_ITEMS {
+            return Err(StoreError::TooManyStockRecords(after.id.clone()));
+        }
         match self
             .client
             .transact_write_items()
@@ -217,16 +311,59 @@ impl OrderStore {
                         .collect(),
                     _ => Vec::new(),
                 };
-                if reasons.first().map(String::as_str) == Some("ConditionalCheckFailed") {
-                    Ok(false)
-                } else {
-                    Err(StoreError::Dynamo(format!(
-                        "transaction cancelled: {reasons:?}"
-                    )))
+                let failed =
+                    |i: usize| reasons.get(i).map(String::as_str) == Some("ConditionalCheckFailed");
+                if failed(0) {
+                    return Ok(false);
                 }
+                if let Some(change) = changes
+                    .iter()
+                    .enumerate()
+                    .find(|(i, _)| failed(first_stock + i))
+                    .map(|(_, c)| c)
+                {
+                    return Err(StoreError::StockChanged(change.sku.clone()));
+                }
+                Err(StoreError::Dynamo(format!(
+                    "transaction cancelled: {reasons:?}"
+                )))
             }
             Err(e) => Err(StoreError::Dynamo(describe(&e))),
         }
+    }
+
+    /// One order's change to one stock record: reserving checks `available`, releasing and
+    /// shipping check the units are there to release or ship.
+    fn stock_update(&self, change: &StockDelta) -> Result<Update, StoreError> {
+        let available = change.on_hand - change.reserved;
+        let mut conditions = vec!["attribute_exists(PK)".to_string()];
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key("PK", s(sku_pk(&change.sku)))
+            .key("SK", s(format!("LOC#{}", change.location)))
+            .update_expression(
+                "SET on_hand = on_hand + :on_hand, reserved = reserved + :reserved, \
+                 available = available + :available",
+            )
+            .expression_attribute_values(":on_hand", n(change.on_hand))
+            .expression_attribute_values(":reserved", n(change.reserved))
+            .expression_attribute_values(":available", n(available));
+        if available < 0 {
+            conditions.push("available >= :need_available".into());
+            update = update.expression_attribute_values(":need_available", n(-available));
+        }
+        if change.reserved < 0 {
+            conditions.push("reserved >= :need_reserved".into());
+            update = update.expression_attribute_values(":need_reserved", n(-change.reserved));
+        }
+        if change.on_hand < 0 {
+            conditions.push("on_hand >= :need_on_hand".into());
+            update = update.expression_attribute_values(":need_on_hand", n(-change.on_hand));
+        }
+        update
+            .condition_expression(conditions.join(" AND "))
+            .build()
+            .map_err(|e| StoreError::Dynamo(e.to_string()))
     }
 
     pub async fn find_by_tracking(
@@ -304,6 +441,73 @@ fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
+fn n(value: i64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// What one order write does to one stock record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StockDelta {
+    sku: String,
+    location: LocationId,
+    on_hand: i64,
+    reserved: i64,
+}
+
+fn stock_changes(before: &Order, after: &Order) -> Vec<StockDelta> {
+    let (old, new) = (before.stock_holds(), after.stock_holds());
+    let keys: std::collections::BTreeSet<_> = old.keys().chain(new.keys()).cloned().collect();
+    keys.into_iter()
+        .filter_map(|key| {
+            let was = old.get(&key).copied().unwrap_or_default();
+            let now = new.get(&key).copied().unwrap_or_default();
+            let reserved = i64::from(now.reserved) - i64::from(was.reserved);
+            let on_hand = i64::from(was.shipped) - i64::from(now.shipped);
+            (reserved != 0 || on_hand != 0).then_some(StockDelta {
+                sku: key.0,
+                location: key.1,
+                on_hand,
+                reserved,
+            })
+        })
+        .collect()
+}
+
+fn effect(changes: &[StockDelta]) -> StockEffect {
+    let mut effect = StockEffect::default();
+    for change in changes {
+        let available = change.on_hand - change.reserved;
+        let list = match available.cmp(&0) {
+            std::cmp::Ordering::Greater => &mut effect.released,
+            std::cmp::Ordering::Less => &mut effect.reserved,
+            std::cmp::Ordering::Equal => continue,
+        };
+        if !list.contains(&change.sku) {
+            list.push(change.sku.clone());
+        }
+    }
+    effect
+}
+
+/// SKUs whose backorder queue gains (`true`) or loses (`false`) this order. A finished order
+/// (canceled, say) waits for nothing.
+fn backorder_queue_changes(before: &Order, after: &Order) -> Vec<(String, bool)> {
+    let waiting = |o: &Order| -> std::collections::BTreeSet<String> {
+        if o.status.is_final() {
+            return Default::default();
+        }
+        o.backordered_skus()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    };
+    let (was, now) = (waiting(before), waiting(after));
+    now.difference(&was)
+        .map(|sku| (sku.clone(), true))
+        .chain(was.difference(&now).map(|sku| (sku.clone(), false)))
+        .collect()
+}
+
 fn order_pk(id: &OrderId) -> String {
     format!("ORDER#{id}")
 }
@@ -313,11 +517,6 @@ fn tracking_pk(carrier: &str, code: &str) -> String {
         "TRACK#{}#{code}",
         crate::carriers::canonical_carrier(carrier)
     )
-}
-
-/// Fixed-width UTC time, so index sort keys order lexically as they do in time.
-fn sortable(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 fn encode_order(order: &Order) -> Result<Item, StoreError> {
@@ -427,7 +626,7 @@ mod tests {
 
     #[test]
     fn sort_keys_are_fixed_width() {
-        use chrono::TimeZone;
+        use chrono::{TimeZone, Utc};
         let a = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         let b = a + chrono::Duration::microseconds(1500);
         assert!(sortable(a) < sortable(b));

@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::domain::order::Attention;
+use crate::domain::order::{Allocation, Attention};
 use crate::domain::review::Hold;
+use crate::domain::shipment::ShipmentLine;
 use crate::domain::{
     Address, Customer, FulfillmentStatus, Order, OrderStatus, PaymentStatus, TimelineEntry, Totals,
     TrackingEvent, TrackingStatus,
@@ -26,6 +27,9 @@ pub struct OrderView<'a> {
     pub shipping_address: Option<&'a Address>,
     pub lines: Vec<LineView<'a>>,
     pub shipments: Vec<ShipmentView<'a>>,
+    /// Set once payment is verified: which location ships what (`parts`), and what waits for
+    /// stock (`backordered`).
+    pub allocation: Option<&'a Allocation>,
     /// Set while the order waits for a person: `{"reasons": [...], "messages": [...], "since": ...}`.
     pub hold: Option<&'a Hold>,
     /// Set while a parcel is in trouble: `{"reason": ..., "since": ...}`.
@@ -54,6 +58,11 @@ pub struct ShipmentView<'a> {
     pub tracking_code: &'a str,
     pub tracking_status: TrackingStatus,
     pub estimated_delivery: Option<DateTime<Utc>>,
+    /// Where the parcel ships from.
+    pub location: Option<&'a str>,
+    /// What the label cost, in the order's currency.
+    pub rate: Decimal,
+    pub lines: &'a [ShipmentLine],
     /// Presigned, short-lived; null where the caller did not ask for label links.
     pub label_url: Option<String>,
     pub events: &'a [TrackingEvent],
@@ -94,10 +103,14 @@ pub fn order_view<'a>(order: &'a Order, label_urls: &[String]) -> OrderView<'a> 
                 tracking_code: &s.tracking_code,
                 tracking_status: s.tracking_status,
                 estimated_delivery: s.estimated_delivery,
+                location: s.location.as_ref().map(|l| l.as_str()),
+                rate: s.rate,
+                lines: &s.lines,
                 label_url: label_urls.get(i).cloned(),
                 events: &s.events,
             })
             .collect(),
+        allocation: order.allocation.as_ref(),
         hold: order.hold.as_ref(),
         attention: order.attention.as_ref(),
         note: order.note.as_deref(),

@@ -7,7 +7,7 @@ use crate::aws::queue::QueueError;
 use crate::aws::{OrderStore, Queue, StoreError};
 use crate::domain::order::ChannelUpdate;
 use crate::domain::{NewOrder, Order, OrderId, OrderStatus};
-use crate::messages::{Notification, NotificationEvent, OrderMessage};
+use crate::messages::{Notification, NotificationEvent, OrderMessage, Restock};
 
 #[derive(Clone)]
 pub struct Intake {
@@ -71,6 +71,8 @@ impl Intake {
             })
             .await
             .map_err(|e| IntakeError::Update(e.to_string()))?;
+        // Stock an update let go of (payment no longer secured) goes to whoever waits for it.
+        self.restock(&updated.stock.released).await?;
         match updated.outcome {
             ChannelUpdate::Applied => self.resume(&updated.order).await?,
             ChannelUpdate::Cancelled => self.start(&updated.order).await?,
@@ -113,7 +115,25 @@ impl Intake {
                 .send(&Notification::about_order(order.id.clone(), event))
                 .await?;
         }
+        if order.status == OrderStatus::Canceled {
+            // Its reservation was released in the cancelling write; a retry after a crash
+            // before this point repeats it here (restocks are harmless when nothing waits).
+            let skus: Vec<String> = order.lines.iter().map(|l| l.sku.clone()).collect();
+            self.restock(&skus).await?;
+        }
         self.resume(order).await
+    }
+
+    async fn restock(&self, skus: &[String]) -> Result<(), IntakeError> {
+        let mut seen = std::collections::BTreeSet::new();
+        for sku in skus.iter().filter(|sku| seen.insert(sku.as_str())) {
+            self.payment_queue
+                .send(&Restock {
+                    restocked_sku: sku.clone(),
+                })
+                .await?;
+        }
+        Ok(())
     }
 
     /// Tells staff about a hold (once per hold), or hands an order that is not waiting for a

@@ -8,7 +8,7 @@ use anyhow::anyhow;
 use chrono::{DateTime, Utc};
 
 use crate::aws::order_store::UpdateError;
-use crate::aws::{LabelStore, OrderStore, Queue, TransitStats};
+use crate::aws::{InventoryStore, LabelStore, OrderStore, Queue, TransitStats};
 use crate::domain::estimate::route_key;
 use crate::domain::order::PendingLabel;
 use crate::domain::shipment::ShipmentLine;
@@ -17,25 +17,42 @@ use crate::domain::{Order, OrderId, OrderStatus, Shipment, ShipmentId, TrackingS
 use crate::easypost_api::{
     choose_rate, CarrierError, CarrierShipment, EasyPostClient, ShipmentRequest,
 };
+use crate::inventory::location::DEFAULT_LOCATION;
+use crate::inventory::LocationId;
 use crate::messages::{Notification, NotificationEvent};
 
 #[derive(Clone)]
 pub struct LabelPurchase {
     pub orders: OrderStore,
+    pub inventory: InventoryStore,
     pub carrier: EasyPostClient,
     pub labels: LabelStore,
     pub notify_queue: Queue,
     pub ship_from: Address,
     pub transit: TransitStats,
+    /// Days a rate must promise delivery within when the order names no service we offer.
+    pub delivery_window_days: u32,
 }
 
 impl LabelPurchase {
+    /// Buys a label for each part of the order still to ship (one parcel per location), one
+    /// after the other, then announces them.
     pub async fn fulfill(&self, id: &OrderId, now: DateTime<Utc>) -> anyhow::Result<()> {
-        let order = self
-            .orders
-            .get(id)
-            .await?
-            .ok_or_else(|| anyhow!("order {id} does not exist"))?;
+        loop {
+            let order = self
+                .orders
+                .get(id)
+                .await?
+                .ok_or_else(|| anyhow!("order {id} does not exist"))?;
+            if !self.ship_next(order, now).await? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Buys the label of the order's next parcel; `false` when there is nothing (more) to buy.
+    async fn ship_next(&self, order: Order, now: DateTime<Utc>) -> anyhow::Result<bool> {
+        let id = &order.id;
         if order.pending_label.is_none() && !order.needs_label() {
             if order.shipments.is_empty()
                 && order.unshipped_lines().is_empty()
@@ -45,22 +62,31 @@ impl LabelPurchase {
                     .update(id, |o| o.fulfill_without_shipping(now))
                     .await
                     .map_err(flatten)?;
-                return Ok(());
+                return Ok(false);
             }
             // Done already, canceled, or waiting for a person or for money (a release or a
             // channel update starts it again). Re-announce shipments in case an earlier run died
             // between recording one and enqueueing its email; the notifier dedupes.
             self.announce(&order).await?;
-            return Ok(());
+            return Ok(false);
         }
-        let lines = order.unshipped_lines();
-        let Some(pending) = self.commit_to_shipment(&order, &lines, now).await? else {
+        let Some((location, lines)) = order.next_parcel() else {
+            return Ok(false);
+        };
+        let ship_from = self.origin_of(&location).await?;
+        let Some(pending) = self
+            .commit_to_shipment(&order, &location, &lines, &ship_from, now)
+            .await?
+        else {
             tracing::info!(order_id = %id, "order no longer needs this label; nothing bought");
-            return Ok(());
+            return Ok(false);
         };
         let bought = match self.buy(&order, &pending).await {
             Ok(bought) => bought,
-            Err(CarrierError::Rejected(reason)) => return self.refuse(id, &reason, now).await,
+            Err(CarrierError::Rejected(reason)) => {
+                self.refuse(id, &reason, now).await?;
+                return Ok(false);
+            }
             Err(e) => return Err(e.into()),
         };
         let (Some(tracking_code), Some(label), Some(rate)) = (
@@ -83,12 +109,7 @@ impl LabelPurchase {
             .shipping_address
             .as_ref()
             .map_or("", |a| a.country.as_str());
-        let route = route_key(
-            &rate.carrier,
-            &rate.service,
-            &self.ship_from.country,
-            to_country,
-        );
+        let route = route_key(&rate.carrier, &rate.service, &ship_from.country, to_country);
         // Our own history of this route when it has enough deliveries, else the service's nominal
         // days; the carrier's estimate replaces either once tracking starts.
         let history = match self.transit.history(&route).await {
@@ -118,6 +139,7 @@ impl LabelPurchase {
             created_at: now,
             delayed_since: None,
             route: Some(route),
+            location: Some(location),
         };
         let updated = self
             .orders
@@ -125,7 +147,18 @@ impl LabelPurchase {
             .await
             .map_err(flatten)?;
         tracing::info!(order_id = %id, shipment_id = %shipment_id, tracking_code = %shipment.tracking_code, "label bought");
-        self.announce(&updated.order).await
+        self.announce(&updated.order).await?;
+        Ok(true)
+    }
+
+    /// Where a location's parcels leave from: its address, or the configured ship-from address
+    /// for the default location when the merchant has not set it up.
+    async fn origin_of(&self, location: &LocationId) -> anyhow::Result<Address> {
+        match self.inventory.location(location).await? {
+            Some(found) => Ok(found.address),
+            None if location.as_str() == DEFAULT_LOCATION => Ok(self.ship_from.clone()),
+            None => Err(anyhow!("location {location} does not exist")),
+        }
     }
 
     /// The carrier shipment this order is committed to buying: the one an earlier attempt
@@ -133,7 +166,9 @@ impl LabelPurchase {
     async fn commit_to_shipment(
         &self,
         order: &Order,
+        location: &LocationId,
         lines: &[ShipmentLine],
+        ship_from: &Address,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<PendingLabel>> {
         if let Some(pending) = &order.pending_label {
@@ -146,7 +181,7 @@ impl LabelPurchase {
             .carrier
             .create_shipment(&ShipmentRequest {
                 reference: order.id.as_str(),
-                from: &self.ship_from,
+                from: ship_from,
                 to,
                 weight_grams: order.weight_grams(lines),
             })
@@ -163,7 +198,7 @@ impl LabelPurchase {
         let committed = self
             .orders
             .update(&order.id, |o| {
-                Ok::<_, std::convert::Infallible>(o.start_label(&created.id, lines, now))
+                Ok::<_, std::convert::Infallible>(o.start_label(&created.id, location, lines, now))
             })
             .await
             .map_err(flatten)?;
@@ -180,8 +215,12 @@ impl LabelPurchase {
         if shipment.tracking_code.is_some() && shipment.postage_label.is_some() {
             return Ok(shipment);
         }
-        let rate = choose_rate(&shipment.rates, order.shipping_method.as_deref())
-            .ok_or_else(|| CarrierError::Rejected("the carrier offered no rates".into()))?;
+        let rate = choose_rate(
+            &shipment.rates,
+            order.shipping_method.as_deref(),
+            self.delivery_window_days,
+        )
+        .ok_or_else(|| CarrierError::Rejected("the carrier offered no rates".into()))?;
         match self.carrier.buy(&shipment.id, &rate.id).await {
             // Another attempt bought this same shipment meanwhile (the carrier refuses a second
             // purchase): that label is the one.

@@ -7,4 +7,5 @@ pub mod labels;
 pub mod notify;
 pub mod payment;
 pub mod review;
+pub mod stock;
 pub mod tracking;

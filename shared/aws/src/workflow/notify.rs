@@ -5,11 +5,13 @@ use std::time::Duration;
 use anyhow::{anyhow, Context};
 use chrono::{DateTime, Utc};
 
-use crate::aws::{Claim, IdempotencyStore, MailError, Mailer, OrderStore, PreferenceStore};
+use crate::aws::{
+    Claim, IdempotencyStore, InventoryStore, MailError, Mailer, OrderStore, PreferenceStore,
+};
 use crate::domain::review::is_plausible_email;
 use crate::domain::status::IllegalTransition;
-use crate::messages::Notification;
-use crate::notifications::{render, Branding};
+use crate::messages::{Notification, ReorderRequest};
+use crate::notifications::{render, render_reorder, Branding, ReorderInfo};
 
 /// Longer than one send takes, shorter than the queue's visibility timeout.
 const LEASE: Duration = Duration::from_secs(30);
@@ -21,6 +23,7 @@ pub struct Notifier {
     pub mailer: Mailer,
     pub branding: Branding,
     pub preferences: PreferenceStore,
+    pub inventory: InventoryStore,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +85,60 @@ impl Notifier {
             tracing::error!(order_id = %n.order_id, error = %e, "email sent but not noted on the timeline");
         }
         sent.map(|(outcome, _)| outcome)
+    }
+
+    /// Asks a SKU's supplier (or, without one, the ops address) to restock, once per crossing
+    /// of its reorder point.
+    pub async fn reorder(&self, request: &ReorderRequest) -> anyhow::Result<Notified> {
+        let key = request.idempotency_key();
+        match self.claims.claim(&key, LEASE).await? {
+            Claim::AlreadyDone => return Ok(Notified::AlreadySent),
+            Claim::InProgress => {
+                return Err(anyhow!("email {key} is being sent by another worker"))
+            }
+            Claim::Proceed => {}
+        }
+        let sent = self.send_reorder(request).await;
+        let settled = match &sent {
+            Ok(_) => self.claims.complete(&key).await,
+            Err(_) => self.claims.release(&key).await,
+        };
+        if let Err(e) = settled {
+            tracing::warn!(key, error = %e, "reorder email claim not settled");
+        }
+        sent
+    }
+
+    async fn send_reorder(&self, request: &ReorderRequest) -> anyhow::Result<Notified> {
+        let sku = request.reorder_sku.as_str();
+        let stock = self.inventory.sku(sku).await?;
+        let Some(reorder_point) = stock.settings.reorder_point else {
+            tracing::info!(sku, "reorder point removed since; no request sent");
+            return Ok(Notified::OptedOut);
+        };
+        let info = ReorderInfo {
+            sku,
+            supplier_email: stock
+                .settings
+                .supplier_email
+                .as_deref()
+                .unwrap_or(&self.branding.ops_email),
+            reorder_point,
+            available: stock.levels.iter().map(|l| l.available()).sum(),
+            on_hand: stock.levels.iter().map(|l| l.on_hand).sum(),
+        };
+        let email = render_reorder(&info, &self.branding);
+        match self.mailer.send(&email).await {
+            Ok(message_id) => {
+                tracing::info!(sku, %message_id, "reorder request sent");
+                Ok(Notified::Sent)
+            }
+            Err(MailError::Rejected(reason)) => {
+                tracing::error!(sku, %reason, "reorder request undeliverable");
+                Ok(Notified::Undeliverable)
+            }
+            Err(e @ MailError::Transient(_)) => Err(e.into()),
+        }
     }
 
     async fn send(&self, n: &Notification) -> anyhow::Result<(Notified, String)> {

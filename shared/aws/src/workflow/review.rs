@@ -1,18 +1,23 @@
-//! A person's decision on an order held for review: release it to fulfillment, or reject it.
+//! What staff decide about an order: release or reject a held one, cancel one, void a label.
 
 use chrono::{DateTime, Utc};
 
-use crate::aws::order_store::UpdateError;
+use crate::aws::order_store::{UpdateError, Updated};
 use crate::aws::{OrderStore, Queue};
-use crate::domain::order::HoldError;
-use crate::domain::{Order, OrderId};
+use crate::domain::order::{HoldError, VoidError};
+use crate::domain::status::IllegalTransition;
+use crate::domain::{Order, OrderId, ShipmentId};
+use crate::easypost_api::{CarrierError, EasyPostClient};
 use crate::messages::{Notification, NotificationEvent, OrderMessage};
+use crate::workflow::stock::StockFollowUp;
 
 #[derive(Clone)]
 pub struct Review {
     pub orders: OrderStore,
     pub payment_queue: Queue,
     pub notify_queue: Queue,
+    pub stock: StockFollowUp,
+    pub carrier: EasyPostClient,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -21,8 +26,18 @@ pub enum ReviewError {
     NotFound,
     #[error(transparent)]
     Refused(HoldError),
+    #[error(transparent)]
+    Cancel(IllegalTransition),
+    #[error(transparent)]
+    Void(VoidError),
+    #[error("the carrier refused to void the label: {0}")]
+    CarrierRefused(String),
     #[error("{0}")]
     Unavailable(String),
+}
+
+fn unavailable(e: impl std::fmt::Display) -> ReviewError {
+    ReviewError::Unavailable(e.to_string())
 }
 
 impl From<UpdateError<HoldError>> for ReviewError {
@@ -56,7 +71,8 @@ impl Review {
         Ok(order)
     }
 
-    /// Rejects a held order: canceled, and the customer told. Repeatable like `release`.
+    /// Rejects a held order: canceled, its stock released, and the customer told. Repeatable
+    /// like `release`.
     pub async fn reject(
         &self,
         id: &OrderId,
@@ -67,14 +83,105 @@ impl Review {
         let order = self
             .decide(id, "hold_rejected", |o| o.reject_hold(by, reason, now))
             .await?;
+        self.canceled(&order, now).await?;
+        Ok(order)
+    }
+
+    /// Cancels an order nothing of which is with the carrier (void its labels first). Repeating
+    /// a cancel that went through succeeds again and finishes its follow-up.
+    pub async fn cancel(
+        &self,
+        id: &OrderId,
+        by: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Order, ReviewError> {
+        let order = match self
+            .orders
+            .update(id, |o| {
+                if o.status == crate::domain::OrderStatus::Canceled {
+                    return Ok(());
+                }
+                o.cancel(&format!("Canceled by {by}: {reason}"), now)
+            })
+            .await
+        {
+            Ok(Updated { order, .. }) => order,
+            Err(UpdateError::NotFound(_)) => return Err(ReviewError::NotFound),
+            Err(UpdateError::Rejected(e)) => return Err(ReviewError::Cancel(e)),
+            Err(UpdateError::Store(e)) => return Err(unavailable(e)),
+        };
+        self.canceled(&order, now).await?;
+        Ok(order)
+    }
+
+    /// A canceled order's stock goes to whoever waits for it, and the customer is told.
+    async fn canceled(&self, order: &Order, now: DateTime<Utc>) -> Result<(), ReviewError> {
+        // The release itself happened in the order's write; retrying backorders for every SKU
+        // of the order is harmless and also covers a retried call.
+        let mut skus: Vec<String> = order.lines.iter().map(|l| l.sku.clone()).collect();
+        skus.dedup();
+        let effect = crate::aws::order_store::StockEffect {
+            released: skus,
+            reserved: Vec::new(),
+        };
+        self.stock.after(&effect, now).await.map_err(unavailable)?;
         self.notify_queue
             .send(&Notification::about_order(
-                id.clone(),
+                order.id.clone(),
                 NotificationEvent::Canceled,
             ))
             .await
-            .map_err(|e| ReviewError::Unavailable(e.to_string()))?;
-        Ok(order)
+            .map_err(unavailable)
+    }
+
+    /// Voids a label the carrier has not scanned: the carrier refunds it, the parcel's goods are
+    /// reserved again, and the order is held for a person to decide (release buys a new label,
+    /// reject cancels). 409 once the carrier has the parcel.
+    pub async fn void_shipment(
+        &self,
+        id: &OrderId,
+        shipment_id: &ShipmentId,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Order, ReviewError> {
+        let order = self
+            .orders
+            .get(id)
+            .await
+            .map_err(unavailable)?
+            .ok_or(ReviewError::NotFound)?;
+        // Check first on a copy, so a parcel already scanned is refused before asking the carrier.
+        match order.clone().void_shipment(shipment_id, by, now) {
+            Ok(()) => {}
+            // Voided by an earlier call whose answer was lost.
+            Err(VoidError::AlreadyVoided) => return Ok(order),
+            Err(e) => return Err(ReviewError::Void(e)),
+        }
+        let carrier_shipment_id = order
+            .shipment(shipment_id)
+            .map(|s| s.carrier_shipment_id.clone())
+            .ok_or_else(|| ReviewError::Void(VoidError::UnknownShipment(shipment_id.clone())))?;
+        match self.carrier.refund(&carrier_shipment_id).await {
+            Ok(refund) if refund.refund_status.as_deref() == Some("rejected") => {
+                return Err(ReviewError::CarrierRefused(
+                    "the carrier rejected the refund".into(),
+                ))
+            }
+            Ok(_) => {}
+            Err(CarrierError::Rejected(reason)) => return Err(ReviewError::CarrierRefused(reason)),
+            Err(e @ CarrierError::Transient(_)) => return Err(unavailable(e)),
+        }
+        match self
+            .orders
+            .update(id, |o| o.void_shipment(shipment_id, by, now))
+            .await
+        {
+            Ok(updated) => Ok(updated.order),
+            Err(UpdateError::NotFound(_)) => Err(ReviewError::NotFound),
+            Err(UpdateError::Rejected(e)) => Err(ReviewError::Void(e)),
+            Err(UpdateError::Store(e)) => Err(unavailable(e)),
+        }
     }
 
     /// Applies a decision, or recognizes it as already taken: the order is off hold and the last

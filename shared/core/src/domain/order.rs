@@ -6,6 +6,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use std::collections::BTreeMap;
+
 use super::review::{review, Hold, HoldReason};
 use super::shipment::{ShipmentLine, TrackingChange, TrackingUpdate};
 use super::status::IllegalTransition;
@@ -13,6 +15,8 @@ use super::{
     Address, Currency, FulfillmentStatus, OrderId, OrderStatus, PaymentStatus, Shipment,
     ShipmentId, TimelineEntry, Totals, TrackingStatus,
 };
+use crate::inventory::plan::{plan, Part, PartLine};
+use crate::inventory::{Location, LocationId, StockView};
 
 /// Where an order came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -119,7 +123,27 @@ impl NewOrder {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingLabel {
     pub carrier_shipment_id: String,
+    /// The location whose part of the order this parcel carries.
+    pub location: LocationId,
     pub created_at: DateTime<Utc>,
+}
+
+/// Where the order's goods come from, decided when its payment is verified: each location's part
+/// (reserved from that location's stock) and what no location has yet.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Allocation {
+    pub parts: Vec<Part>,
+    /// Waiting for stock: the order stays `open` until these are reserved too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backordered: Vec<ShipmentLine>,
+}
+
+/// What an order holds of one SKU at one location: units reserved for it and units already
+/// handed to the carrier (deducted from on hand).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StockHold {
+    pub reserved: u32,
+    pub shipped: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +165,8 @@ pub struct Order {
     pub shipments: Vec<Shipment>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_label: Option<PendingLabel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocation: Option<Allocation>,
     #[serde(default)]
     pub hold: Option<Hold>,
     /// Set when a parcel runs into trouble (failed delivery, return, waiting at a pickup point):
@@ -181,6 +207,8 @@ pub enum PaymentCheck {
     AwaitingPayment,
     /// A person has to look at the order first.
     OnHold,
+    /// Paid, but some lines wait for stock: the order stays open; what could be reserved is.
+    Backordered,
 }
 
 /// What a channel's update did to an order we already had.
@@ -227,6 +255,7 @@ impl Order {
             lines: new.lines,
             shipments: Vec::new(),
             pending_label: None,
+            allocation: None,
             hold: None,
             attention: None,
             note: new.note,
@@ -292,13 +321,14 @@ impl Order {
     /// Cancels an order nothing of which has shipped.
     pub fn cancel(&mut self, reason: &str, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
         // A label being bought right now will be paid for: too late to cancel here.
-        if !self.shipments.is_empty() || self.pending_label.is_some() {
+        if self.active_shipments().next().is_some() || self.pending_label.is_some() {
             return Err(IllegalTransition {
                 from: self.status,
                 to: OrderStatus::Canceled,
             });
         }
         self.become_status(OrderStatus::Canceled, now)?;
+        self.release_stock("the order was canceled", now);
         self.payment_status = match self.payment_status {
             PaymentStatus::Paid | PaymentStatus::PartiallyRefunded => PaymentStatus::Refunded,
             PaymentStatus::Authorized | PaymentStatus::Pending => PaymentStatus::Voided,
@@ -343,7 +373,7 @@ impl Order {
                 }
             };
         }
-        if !self.shipments.is_empty() || self.pending_label.is_some() {
+        if self.active_shipments().next().is_some() || self.pending_label.is_some() {
             self.note(
                 "update_after_fulfillment",
                 "Channel update received after fulfillment started; not applied",
@@ -380,6 +410,13 @@ impl Order {
         if lines_editable {
             self.lines = new.lines;
             self.totals = new.totals;
+        }
+        if !self.payment_status.allows_fulfillment() {
+            // Money no longer secured: the goods go back on the shelf until it is.
+            self.release_stock("payment is no longer secured", now);
+            if self.status == OrderStatus::ReadyToShip {
+                let _ = self.become_status(OrderStatus::Open, now);
+            }
         }
         self.note(
             "order_updated",
@@ -441,9 +478,13 @@ impl Order {
         Ok(())
     }
 
-    /// Releases an open order to fulfillment once its payment is secured.
+    /// Releases an open order to fulfillment once its payment is secured and its goods are
+    /// reserved. `stock` and `locations` are what the store showed just before; the store's write
+    /// re-checks every reservation, so a stale view can fail the write but never oversell.
     pub fn verify_payment(
         &mut self,
+        stock: &StockView,
+        locations: &[Location],
         now: DateTime<Utc>,
     ) -> Result<PaymentCheck, IllegalTransition> {
         if self.status != OrderStatus::Open {
@@ -462,17 +503,100 @@ impl Order {
         if !self.payment_status.allows_fulfillment() {
             return Ok(PaymentCheck::AwaitingPayment);
         }
-        self.note(
-            "payment_verified",
-            format!(
-                "Payment {} confirmed by {}",
-                self.payment_status,
-                self.channel.as_str()
-            ),
-            now,
-        );
+        let first_time = self.allocation.is_none();
+        if first_time {
+            self.note(
+                "payment_verified",
+                format!(
+                    "Payment {} confirmed by {}",
+                    self.payment_status,
+                    self.channel.as_str()
+                ),
+                now,
+            );
+        }
+        let mut allocation = self.allocation.take().unwrap_or_default();
+        let wanted = if first_time {
+            merge_lines(self.shippable_lines().map(|l| ShipmentLine {
+                sku: l.sku.clone(),
+                quantity: l.quantity,
+            }))
+        } else {
+            std::mem::take(&mut allocation.backordered)
+        };
+        let planned = plan(&wanted, stock, locations, self.shipping_address.as_ref());
+        let changed = first_time || planned.backordered != wanted;
+        for part in planned.parts {
+            add_part(&mut allocation.parts, part);
+        }
+        allocation.backordered = planned.backordered;
+        let backordered = !allocation.backordered.is_empty();
+        let summary = describe_parts(&allocation.parts);
+        let waiting = describe_lines(&allocation.backordered);
+        self.allocation = Some(allocation);
+        if backordered {
+            if changed {
+                self.note(
+                    "backordered",
+                    format!("Waiting for stock: {waiting}; reserved so far: {summary}"),
+                    now,
+                );
+            }
+            return Ok(PaymentCheck::Backordered);
+        }
+        self.note("stock_reserved", format!("Ships from {summary}"), now);
         self.become_status(OrderStatus::ReadyToShip, now)?;
         Ok(PaymentCheck::Verified)
+    }
+
+    /// Lets go of every reservation (the order will not ship, or not yet).
+    fn release_stock(&mut self, why: &str, now: DateTime<Utc>) {
+        if self.allocation.take().is_some() {
+            self.note(
+                "stock_released",
+                format!("Reserved stock released: {why}"),
+                now,
+            );
+        }
+    }
+
+    /// Units this order holds per SKU and location. The store turns the difference between two
+    /// versions of an order into stock counter changes, written in the same transaction.
+    pub fn stock_holds(&self) -> BTreeMap<(String, LocationId), StockHold> {
+        let mut holds: BTreeMap<(String, LocationId), StockHold> = BTreeMap::new();
+        let Some(allocation) = &self.allocation else {
+            return holds;
+        };
+        for part in &allocation.parts {
+            for line in part.lines.iter().filter(|l| l.reserved) {
+                holds
+                    .entry((line.sku.clone(), part.location.clone()))
+                    .or_default()
+                    .reserved += line.quantity;
+            }
+        }
+        for shipment in self.active_shipments() {
+            let Some(location) = &shipment.location else {
+                continue;
+            };
+            for line in &shipment.lines {
+                if let Some(hold) = holds.get_mut(&(line.sku.clone(), location.clone())) {
+                    let moved = line.quantity.min(hold.reserved);
+                    hold.reserved -= moved;
+                    hold.shipped += moved;
+                }
+            }
+        }
+        holds
+    }
+
+    /// SKUs this order waits for.
+    pub fn backordered_skus(&self) -> Vec<&str> {
+        self.allocation
+            .iter()
+            .flat_map(|a| &a.backordered)
+            .map(|l| l.sku.as_str())
+            .collect()
     }
 
     /// Lines that travel in a parcel (digital goods and services do not).
@@ -537,8 +661,44 @@ impl Order {
         self.become_status(OrderStatus::Closed, now)
     }
 
+    /// The next parcel waiting for a label: the one a label is being bought for, else the first
+    /// location whose part is not all shipped; with what it carries.
+    pub fn next_parcel(&self) -> Option<(LocationId, Vec<ShipmentLine>)> {
+        let allocation = self.allocation.as_ref()?;
+        let pending = self.pending_label.as_ref().map(|p| &p.location);
+        allocation
+            .parts
+            .iter()
+            .filter(|part| pending.is_none_or(|location| &part.location == location))
+            .find_map(|part| {
+                let left = self.unshipped_from(part);
+                (!left.is_empty()).then(|| (part.location.clone(), left))
+            })
+    }
+
+    /// What of a location's part no active parcel from that location carries yet.
+    fn unshipped_from(&self, part: &Part) -> Vec<ShipmentLine> {
+        part.lines
+            .iter()
+            .filter_map(|line| {
+                let shipped: u32 = self
+                    .active_shipments()
+                    .filter(|s| s.location.as_ref() == Some(&part.location))
+                    .flat_map(|s| &s.lines)
+                    .filter(|l| l.sku == line.sku)
+                    .map(|l| l.quantity)
+                    .sum();
+                let left = line.quantity.saturating_sub(shipped);
+                (left > 0).then(|| ShipmentLine {
+                    sku: line.sku.clone(),
+                    quantity: left,
+                })
+            })
+            .collect()
+    }
+
     /// Whether a label should be bought now: released to fulfillment, nobody reviewing it, money
-    /// secured, and goods left to ship.
+    /// secured, and a reserved part left to ship.
     pub fn needs_label(&self) -> bool {
         matches!(
             self.status,
@@ -546,35 +706,81 @@ impl Order {
         ) && self.hold.is_none()
             && self.payment_status.allows_fulfillment()
             && self.shipping_address.is_some()
-            && !self.unshipped_lines().is_empty()
+            && self.next_parcel().is_some()
     }
 
-    /// Commits to buying a label for the carrier shipment created for `lines`, unless another
-    /// attempt got there first (its pending label is returned instead) or the order no longer
-    /// needs exactly this parcel.
+    /// Commits to buying a label for the carrier shipment created for the parcel `location` and
+    /// `lines`, unless another attempt got there first (its pending label is returned instead) or
+    /// the order no longer needs exactly this parcel.
     pub fn start_label(
         &mut self,
         carrier_shipment_id: &str,
+        location: &LocationId,
         lines: &[ShipmentLine],
         now: DateTime<Utc>,
     ) -> Option<PendingLabel> {
         if let Some(pending) = &self.pending_label {
             return Some(pending.clone());
         }
-        if !self.needs_label() || self.unshipped_lines() != lines {
+        if !self.needs_label() || self.next_parcel() != Some((location.clone(), lines.to_vec())) {
             return None;
         }
         let pending = PendingLabel {
             carrier_shipment_id: carrier_shipment_id.to_string(),
+            location: location.clone(),
             created_at: now,
         };
         self.pending_label = Some(pending.clone());
         self.note(
             "label_requested",
-            format!("Carrier shipment {carrier_shipment_id} created, buying label"),
+            format!("Carrier shipment {carrier_shipment_id} created for the parcel from {location}, buying label"),
             now,
         );
         Some(pending)
+    }
+
+    /// Staff void a label the carrier has not scanned yet: the carrier refunds it, its goods go
+    /// back to being reserved, and the order is held so a person decides what happens next
+    /// (release buys a new label, reject cancels).
+    pub fn void_shipment(
+        &mut self,
+        shipment_id: &ShipmentId,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), VoidError> {
+        let shipment = self
+            .shipments
+            .iter_mut()
+            .find(|s| &s.id == shipment_id)
+            .ok_or_else(|| VoidError::UnknownShipment(shipment_id.clone()))?;
+        if shipment.tracking_status == TrackingStatus::Cancelled {
+            return Err(VoidError::AlreadyVoided);
+        }
+        if !shipment.events.is_empty()
+            || !matches!(
+                shipment.tracking_status,
+                TrackingStatus::PreTransit | TrackingStatus::Unknown
+            )
+        {
+            return Err(VoidError::AlreadyScanned(shipment.tracking_status));
+        }
+        shipment.tracking_status = TrackingStatus::Cancelled;
+        shipment.status_at = Some(now);
+        let code = shipment.tracking_code.clone();
+        self.note(
+            "shipment_voided",
+            format!("Label {code} voided by {by}; its goods are reserved again"),
+            now,
+        );
+        self.roll_up(now)?;
+        self.put_on_hold(
+            vec![(
+                HoldReason::ShipmentVoided,
+                format!("label {code} was voided: release to buy a new one, reject to cancel"),
+            )],
+            now,
+        );
+        Ok(())
     }
 
     /// The carrier will not sell the label: a person has to look (the hold lifts on release).
@@ -683,6 +889,14 @@ impl Order {
     fn roll_up(&mut self, now: DateTime<Utc>) -> Result<(), IllegalTransition> {
         let active: Vec<&Shipment> = self.active_shipments().collect();
         if active.is_empty() {
+            // Nothing with the carrier (every label voided): back to waiting for a label.
+            if matches!(
+                self.status,
+                OrderStatus::Shipped | OrderStatus::PartiallyShipped
+            ) {
+                self.become_status(OrderStatus::ReadyToShip, now)?;
+                self.fulfillment_status = FulfillmentStatus::Unfulfilled;
+            }
             return Ok(());
         }
         let all_shipped = self.unshipped_lines().is_empty();
@@ -720,11 +934,80 @@ pub enum HoldError {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VoidError {
+    #[error("order has no shipment {0}")]
+    UnknownShipment(ShipmentId),
+    #[error("the shipment is already voided")]
+    AlreadyVoided,
+    #[error("the carrier has scanned the parcel already ({0}); it can no longer be voided")]
+    AlreadyScanned(TrackingStatus),
+    #[error(transparent)]
+    Illegal(#[from] IllegalTransition),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TrackingError {
     #[error("order has no shipment {0}")]
     UnknownShipment(ShipmentId),
     #[error(transparent)]
     Illegal(#[from] IllegalTransition),
+}
+
+/// Sums quantities per SKU, keeping the order SKUs first appear in.
+fn merge_lines(lines: impl Iterator<Item = ShipmentLine>) -> Vec<ShipmentLine> {
+    let mut merged: Vec<ShipmentLine> = Vec::new();
+    for line in lines.filter(|l| l.quantity > 0) {
+        match merged.iter_mut().find(|m| m.sku == line.sku) {
+            Some(m) => m.quantity = m.quantity.saturating_add(line.quantity),
+            None => merged.push(line),
+        }
+    }
+    merged
+}
+
+/// Adds a newly reserved part to an allocation, into the same location's part when there is one.
+fn add_part(parts: &mut Vec<Part>, part: Part) {
+    let Some(existing) = parts.iter_mut().find(|p| p.location == part.location) else {
+        parts.push(part);
+        return;
+    };
+    for line in part.lines {
+        match existing
+            .lines
+            .iter_mut()
+            .find(|l| l.sku == line.sku && l.reserved == line.reserved)
+        {
+            Some(l) => l.quantity = l.quantity.saturating_add(line.quantity),
+            None => existing.lines.push(line),
+        }
+    }
+}
+
+fn describe_parts(parts: &[Part]) -> String {
+    if parts.is_empty() {
+        return "nothing".into();
+    }
+    parts
+        .iter()
+        .map(|p| format!("{} ({})", p.location, describe_part_lines(&p.lines)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn describe_part_lines(lines: &[PartLine]) -> String {
+    lines
+        .iter()
+        .map(|l| format!("{} x {}", l.quantity, l.sku))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn describe_lines(lines: &[ShipmentLine]) -> String {
+    lines
+        .iter()
+        .map(|l| format!("{} x {}", l.quantity, l.sku))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -814,7 +1097,13 @@ pub(crate) mod tests {
             created_at: now(),
             delayed_since: None,
             route: None,
+            location: Some(LocationId::default_location()),
         }
+    }
+
+    /// Verifies payment with no stock records anywhere: every SKU untracked.
+    fn verify(order: &mut Order) -> Result<PaymentCheck, IllegalTransition> {
+        order.verify_payment(&StockView::default(), &[], now())
     }
 
     fn tracking(status: TrackingStatus, minutes: i64) -> TrackingUpdate {
@@ -837,12 +1126,9 @@ pub(crate) mod tests {
     fn a_paid_order_walks_from_open_to_closed() {
         let mut order = Order::place(new_order(PaymentStatus::Paid), now());
         assert_eq!(order.status, OrderStatus::Open);
-        assert_eq!(order.verify_payment(now()), Ok(PaymentCheck::Verified));
+        assert_eq!(verify(&mut order), Ok(PaymentCheck::Verified));
         assert_eq!(order.status, OrderStatus::ReadyToShip);
-        assert_eq!(
-            order.verify_payment(now()),
-            Ok(PaymentCheck::AlreadyVerified)
-        );
+        assert_eq!(verify(&mut order), Ok(PaymentCheck::AlreadyVerified));
 
         let shipment = shipment_for(&order);
         let sid = shipment.id.clone();
@@ -867,6 +1153,7 @@ pub(crate) mod tests {
             [
                 "order_created",
                 "payment_verified",
+                "stock_reserved",
                 "status_changed",
                 "label_purchased",
                 "status_changed",
@@ -880,10 +1167,7 @@ pub(crate) mod tests {
     #[test]
     fn unpaid_orders_wait() {
         let mut order = Order::place(new_order(PaymentStatus::Pending), now());
-        assert_eq!(
-            order.verify_payment(now()),
-            Ok(PaymentCheck::AwaitingPayment)
-        );
+        assert_eq!(verify(&mut order), Ok(PaymentCheck::AwaitingPayment));
         assert_eq!(order.status, OrderStatus::Open);
         assert_eq!(order.timeline.len(), 1);
     }
@@ -892,7 +1176,7 @@ pub(crate) mod tests {
     fn canceled_orders_cannot_ship() {
         let mut order = Order::place(new_order(PaymentStatus::Paid), now());
         order.status = OrderStatus::Canceled;
-        assert!(order.verify_payment(now()).is_err());
+        assert!(verify(&mut order).is_err());
         let shipment = shipment_for(&order);
         assert!(order.record_shipment(shipment, now()).is_err());
     }

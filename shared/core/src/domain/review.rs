@@ -18,6 +18,8 @@ pub enum HoldReason {
     InvalidEmail,
     /// The carrier would not sell a label (an address it cannot deliver to, say).
     LabelRefused,
+    /// Staff voided a label: release to buy a new one, reject to cancel.
+    ShipmentVoided,
 }
 
 /// An order on hold, with what is wrong in words an operator can act on.

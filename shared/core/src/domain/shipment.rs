@@ -33,6 +33,9 @@ pub struct Shipment {
     /// is counted once it is delivered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<String>,
+    /// The location it ships from, whose stock it was reserved from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<crate::inventory::LocationId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,6 +161,7 @@ mod tests {
             created_at: at(1),
             delayed_since: None,
             route: None,
+            location: None,
         }
     }
 

@@ -94,9 +94,15 @@ impl OrderStatus {
         matches!(
             (self, next),
             (Open, ReadyToShip | Canceled | Failed | Closed)
-                | (ReadyToShip, PartiallyShipped | Shipped | Canceled | Closed)
-                | (PartiallyShipped, Shipped | PartiallyClosed)
-                | (Shipped, PartiallyClosed | Closed | Returned)
+                | (
+                    ReadyToShip,
+                    Open | PartiallyShipped | Shipped | Canceled | Closed
+                )
+                | (PartiallyShipped, ReadyToShip | Shipped | PartiallyClosed)
+                | (
+                    Shipped,
+                    ReadyToShip | PartiallyShipped | PartiallyClosed | Closed | Returned
+                )
                 | (PartiallyClosed, Closed | Returned)
                 | (Closed, Returned)
         )
@@ -157,10 +163,16 @@ mod tests {
             (Open, Canceled),
             (Open, Failed),
             (Open, Closed),
+            // Payment no longer secured: back to waiting for it.
+            (ReadyToShip, Open),
             (ReadyToShip, PartiallyShipped),
             (ReadyToShip, Shipped),
             (ReadyToShip, Canceled),
             (ReadyToShip, Closed),
+            // Labels voided before the carrier scanned them.
+            (PartiallyShipped, ReadyToShip),
+            (Shipped, ReadyToShip),
+            (Shipped, PartiallyShipped),
             (PartiallyShipped, Shipped),
             (PartiallyShipped, PartiallyClosed),
             (Shipped, PartiallyClosed),

@@ -7,6 +7,50 @@ use crate::messages::{Notification, NotificationEvent};
 
 const LAYOUT: &str = include_str!("../../templates/email.html");
 
+/// A request to a supplier: `sku` is down to `available` units, below its reorder point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReorderInfo<'a> {
+    pub sku: &'a str,
+    pub supplier_email: &'a str,
+    pub reorder_point: u32,
+    pub available: i64,
+    pub on_hand: i64,
+}
+
+/// The email asking a supplier to restock a SKU (copied to nobody: the ops address hears about
+/// it on the SKU's own timeline and in the sent-mail log).
+pub fn render_reorder(info: &ReorderInfo<'_>, branding: &Branding) -> Email {
+    let subject = format!(
+        "Reorder request from {}: {}",
+        branding.merchant_name, info.sku
+    );
+    let lines = [
+        "Hello,".to_string(),
+        format!(
+            "{} would like to reorder SKU {}. Available stock has fallen to {} unit(s) ({} on hand), below the reorder point of {}.",
+            branding.merchant_name, info.sku, info.available, info.on_hand, info.reorder_point
+        ),
+        format!(
+            "Please reply to {} with a quantity and delivery date.",
+            branding.ops_email
+        ),
+        format!("Thank you,\n{}", branding.merchant_name),
+    ];
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif\">{}</body></html>",
+        lines
+            .iter()
+            .map(|l| format!("<p>{}</p>", escape(l).replace('\n', "<br>")))
+            .collect::<String>()
+    );
+    Email {
+        to: info.supplier_email.to_string(),
+        subject,
+        text: lines.join("\n\n") + "\n",
+        html,
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
     pub to: String,
@@ -110,6 +154,7 @@ pub fn render(
         NotificationEvent::DeliveryException => exception(order, shipment(order, notification)?),
         NotificationEvent::Delayed => delayed(order, shipment(order, notification)?),
         NotificationEvent::Canceled => canceled(order),
+        NotificationEvent::Backordered => backordered(order),
         NotificationEvent::StaffAlert => staff_alert(order, notification),
     };
     let to = match notification.event {
@@ -161,8 +206,70 @@ fn shipped(order: &Order, shipment: &Shipment) -> Content {
             "Order {} has shipped with {} {}.",
             order.name, shipment.carrier, shipment.service
         ),
-        details: vec![format!("Tracking number: {}", shipment.tracking_code)],
+        details: std::iter::once(format!("Tracking number: {}", shipment.tracking_code))
+            .chain(still_to_come(order, shipment))
+            .collect(),
         items: items_in(order, shipment),
+    }
+}
+
+/// What of the order this parcel and the ones sent before it do not carry: it follows in another
+/// parcel. Counted from the parcels up to this one, so the email reads the same whenever it is
+/// rendered.
+fn still_to_come(order: &Order, shipment: &Shipment) -> Vec<String> {
+    let sent_so_far: Vec<&Shipment> = order
+        .shipments
+        .iter()
+        .take_while(|s| s.id != shipment.id)
+        .chain(std::iter::once(shipment))
+        .filter(|s| s.tracking_status != crate::domain::TrackingStatus::Cancelled)
+        .collect();
+    let rest: Vec<String> = order
+        .shippable_lines()
+        .filter_map(|line| {
+            let sent: u32 = sent_so_far
+                .iter()
+                .flat_map(|s| &s.lines)
+                .filter(|l| l.sku == line.sku)
+                .map(|l| l.quantity)
+                .sum();
+            let left = line.quantity.saturating_sub(sent);
+            (left > 0).then(|| format!("{left} x {}", line.title))
+        })
+        .collect();
+    if rest.is_empty() {
+        return Vec::new();
+    }
+    vec![format!(
+        "Still to come in a separate parcel: {}",
+        rest.join(", ")
+    )]
+}
+
+fn backordered(order: &Order) -> Content {
+    let waiting = order
+        .allocation
+        .iter()
+        .flat_map(|a| &a.backordered)
+        .map(|b| {
+            let title = order
+                .lines
+                .iter()
+                .find(|l| l.sku == b.sku)
+                .map_or_else(|| b.sku.clone(), |l| l.title.clone());
+            (title, b.quantity)
+        })
+        .collect();
+    Content {
+        greeting: None,
+        subject: format!("Part of your order {} is on backorder", order.name),
+        headline: "Some items are on their way to us".into(),
+        message: format!(
+            "Thanks for order {}. The items below are out of stock right now; we have set aside everything else and will ship your order as soon as they arrive. We will email you when it ships.",
+            order.name
+        ),
+        details: Vec::new(),
+        items: waiting,
     }
 }
 

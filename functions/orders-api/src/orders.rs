@@ -1,0 +1,225 @@
+//! Orders: list, show, decide holds, cancel, void labels.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, RequestExt, Response};
+use oms::aws::order_store::Page;
+use oms::aws::StoreError;
+use oms::domain::order::VoidError;
+use oms::domain::{Channel, Order, OrderId, OrderStatus, ShipmentId};
+use oms::http::order_view::order_view;
+use oms::http::{json, raw_body, ApiError};
+use oms::workflow::review::ReviewError;
+
+use crate::App;
+
+const DEFAULT_LIMIT: i32 = 50;
+const MAX_LIMIT: i32 = 100;
+
+pub async fn get_order(id: &str, app: &App) -> Result<Response<Body>, ApiError> {
+    let id = OrderId::parse(id).map_err(|_| ApiError::not_found("no such order"))?;
+    let order = app
+        .orders
+        .get(&id)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::not_found("no such order"))?;
+    Ok(json(StatusCode::OK, &view(&order, app).await?))
+}
+
+/// The body of a reject: `{"reason": "..."}` (optional for a release).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Decision {
+    reason: Option<String>,
+}
+
+pub async fn decide_hold(
+    request: &Request,
+    id: &str,
+    decision: &str,
+    app: &App,
+) -> Result<Response<Body>, ApiError> {
+    let id = order_id(id)?;
+    let reason = reason(request)?;
+    let now = chrono::Utc::now();
+    let result = match decision {
+        "release" => app.review.release(&id, "admin", now).await,
+        "reject" => {
+            let reason = reason.ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "reason_required",
+                    "say why the order is rejected",
+                )
+            })?;
+            app.review.reject(&id, "admin", &reason, now).await
+        }
+        other => {
+            return Err(ApiError::not_found(format!(
+                "no hold decision {other:?}; use release or reject"
+            )))
+        }
+    };
+    let order = result.map_err(review_error)?;
+    Ok(json(StatusCode::OK, &view(&order, app).await?))
+}
+
+/// `POST /orders/{id}/cancel` `{"reason": "..."}`: nothing of it may be with the carrier.
+pub async fn cancel_order(
+    request: &Request,
+    id: &str,
+    app: &App,
+) -> Result<Response<Body>, ApiError> {
+    let id = order_id(id)?;
+    let reason = reason(request)?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reason_required",
+            "say why the order is canceled",
+        )
+    })?;
+    let order = app
+        .review
+        .cancel(&id, "admin", &reason, chrono::Utc::now())
+        .await
+        .map_err(review_error)?;
+    Ok(json(StatusCode::OK, &view(&order, app).await?))
+}
+
+/// `DELETE /orders/{id}/shipments/{sid}`: voids a label the carrier has not scanned.
+pub async fn void_shipment(
+    id: &str,
+    shipment: &str,
+    app: &App,
+) -> Result<Response<Body>, ApiError> {
+    let id = order_id(id)?;
+    let shipment = ShipmentId(shipment.to_string());
+    let order = app
+        .review
+        .void_shipment(&id, &shipment, "admin", chrono::Utc::now())
+        .await
+        .map_err(review_error)?;
+    Ok(json(StatusCode::OK, &view(&order, app).await?))
+}
+
+fn order_id(id: &str) -> Result<OrderId, ApiError> {
+    OrderId::parse(id).map_err(|_| ApiError::not_found("no such order"))
+}
+
+/// The optional `{"reason": "..."}` body of staff decisions, as one clean line.
+fn reason(request: &Request) -> Result<Option<String>, ApiError> {
+    let body = raw_body(request)?;
+    let decision: Decision = if body.iter().all(u8::is_ascii_whitespace) {
+        Decision { reason: None }
+    } else {
+        serde_json::from_slice(body).map_err(|e| {
+            ApiError::bad_request(
+                "invalid_body",
+                format!("expected {{\"reason\": \"...\"}}: {e}"),
+            )
+        })?
+    };
+    Ok(decision
+        .reason
+        .map(|r| {
+            r.chars()
+                .filter(|c| !c.is_control())
+                .take(500)
+                .collect::<String>()
+        })
+        .filter(|r| !r.trim().is_empty()))
+}
+
+fn review_error(e: ReviewError) -> ApiError {
+    match e {
+        ReviewError::NotFound => ApiError::not_found("no such order"),
+        ReviewError::Void(VoidError::UnknownShipment(_)) => {
+            ApiError::not_found("the order has no such shipment")
+        }
+        e @ (ReviewError::Refused(_)
+        | ReviewError::Cancel(_)
+        | ReviewError::Void(_)
+        | ReviewError::CarrierRefused(_)) => {
+            ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
+        }
+        ReviewError::Unavailable(e) => ApiError::internal(e),
+    }
+}
+
+pub async fn list_orders(request: &Request, app: &App) -> Result<Response<Body>, ApiError> {
+    let query = request.query_string_parameters();
+    let status = query
+        .first("status")
+        .map(|s| {
+            OrderStatus::parse(s).ok_or_else(|| {
+                ApiError::bad_request("invalid_status", format!("unknown order status {s:?}"))
+            })
+        })
+        .transpose()?;
+    let limit = match query.first("limit") {
+        None => DEFAULT_LIMIT,
+        Some(text) => text
+            .parse::<i32>()
+            .ok()
+            .filter(|l| (1..=MAX_LIMIT).contains(l))
+            .ok_or_else(|| {
+                ApiError::bad_request("invalid_limit", format!("limit must be 1 to {MAX_LIMIT}"))
+            })?,
+    };
+    let page = match (query.first("channel"), query.first("channel_order_id")) {
+        (Some(channel), Some(channel_order_id)) => {
+            let channel = Channel::parse(channel).ok_or_else(|| {
+                ApiError::bad_request("invalid_channel", format!("unknown channel {channel:?}"))
+            })?;
+            let id = OrderId::for_channel_order(channel.as_str(), channel_order_id);
+            let order = app.orders.get(&id).await.map_err(ApiError::internal)?;
+            Page {
+                orders: order
+                    .into_iter()
+                    .filter(|o| status.is_none_or(|s| o.status == s))
+                    .collect(),
+                next_cursor: None,
+            }
+        }
+        (None, None) => app
+            .orders
+            .list(status, limit, query.first("cursor"))
+            .await
+            .map_err(|e| match e {
+                StoreError::InvalidCursor => {
+                    ApiError::bad_request("invalid_cursor", "the cursor is not one we issued")
+                }
+                other => ApiError::internal(other),
+            })?,
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "channel and channel_order_id go together",
+            ))
+        }
+    };
+    let mut orders = Vec::with_capacity(page.orders.len());
+    for order in &page.orders {
+        orders.push(serde_json::to_value(view(order, app).await?).map_err(ApiError::internal)?);
+    }
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({"orders": orders, "next_cursor": page.next_cursor}),
+    ))
+}
+
+pub async fn view<'a>(
+    order: &'a Order,
+    app: &App,
+) -> Result<oms::http::order_view::OrderView<'a>, ApiError> {
+    let mut urls = Vec::with_capacity(order.shipments.len());
+    for shipment in &order.shipments {
+        urls.push(
+            app.labels
+                .url(&shipment.label_key)
+                .await
+                .map_err(ApiError::internal)?,
+        );
+    }
+    Ok(order_view(order, &urls))
+}

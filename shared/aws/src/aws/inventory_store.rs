@@ -1,0 +1,535 @@
+//! Locations and stock in DynamoDB.
+//!
+//! | item | PK | SK |
+//! |---|---|---|
+//! | location | `LOCATIONS` | `<location id>` (one partition: a merchant has a handful) |
+//! | stock of a SKU at a location | `SKU#<sku>` | `LOC#<location>`: `on_hand`, `reserved`, `available` |
+//! | a SKU's reorder settings | `SKU#<sku>` | `SETTINGS`: `reorder_point`, `supplier_email`, `low_since` |
+//! | inventory timeline entry | `SKU#<sku>` | `LOG#<time>#<n>` |
+//! | backorder queue | `BACKORDER#<sku>` | `<order created_at>#<order id>` (oldest first) |
+//!
+//! `available` is stored next to `on_hand` and `reserved` (always `on_hand - reserved`) because a
+//! condition expression cannot do arithmetic: every reservation is `available >= qty`, checked by
+//! DynamoDB in the same write that takes the units, so no interleaving can oversell.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::item::{from_item, string, to_item, Item};
+use super::{describe, StoreError};
+use crate::domain::OrderId;
+use crate::inventory::{Location, LocationId, StockLevel, StockView};
+
+/// Timeline entries shown with a SKU.
+const TIMELINE_LIMIT: i32 = 50;
+
+#[derive(Clone)]
+pub struct InventoryStore {
+    client: Client,
+    table: String,
+}
+
+/// Everything known about one SKU.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkuStock {
+    pub levels: Vec<StockLevel>,
+    pub settings: ReorderSettings,
+    pub timeline: Vec<StockEntry>,
+}
+
+/// When to ask the supplier for more.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReorderSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reorder_point: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier_email: Option<String>,
+    /// Set when available stock fell below the reorder point (the supplier was asked once);
+    /// cleared when it is back at or above it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low_since: Option<DateTime<Utc>>,
+}
+
+/// One change on a SKU's inventory timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockEntry {
+    pub at: DateTime<Utc>,
+    pub location: LocationId,
+    /// `set`, `adjust`, `import`, or `order` (reserved, released or shipped for an order).
+    pub kind: String,
+    pub on_hand_delta: i64,
+    pub reserved_delta: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<OrderId>,
+}
+
+/// A change staff make to a SKU's stock at one location.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StockChange {
+    /// Counted: on hand is now exactly this.
+    Set(u32),
+    /// Received (+) or removed (-: damaged, lost, found short).
+    Adjust(i64),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StockChangeError {
+    #[error("location {0} does not exist")]
+    UnknownLocation(LocationId),
+    #[error("{sku} at {location}: {reserved} unit(s) are reserved for orders, so on hand cannot go below that")]
+    BelowReserved {
+        sku: String,
+        location: LocationId,
+        reserved: i64,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl InventoryStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub async fn put_location(&self, location: &Location) -> Result<(), StoreError> {
+        let mut item =
+            to_item(
+                serde_json::to_value(location).map_err(|e| StoreError::Corrupt {
+                    id: location.id.to_string(),
+                    reason: e.to_string(),
+                })?,
+            );
+        item.insert("PK".into(), s("LOCATIONS"));
+        item.insert("SK".into(), s(location.id.as_str()));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+        Ok(())
+    }
+
+    pub async fn locations(&self) -> Result<Vec<Location>, StoreError> {
+        let items = self.query("LOCATIONS", None, true, None).await?;
+        items.iter().map(decode).collect()
+    }
+
+    pub async fn location(&self, id: &LocationId) -> Result<Option<Location>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("PK", s("LOCATIONS"))
+            .key("SK", s(id.as_str()))
+            .send()
+            .await
+            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+        output.item.as_ref().map(decode).transpose()
+    }
+
+    /// Stock, settings and recent timeline of one SKU (no stock records: untracked).
+    pub async fn sku(&self, sku: &str) -> Result<SkuStock, StoreError> {
+        let items = self.query(&sku_pk(sku), Some("LOC#"), true, None).await?;
+        let levels = items.iter().map(decode_level).collect::<Result<_, _>>()?;
+        let settings = self.settings(sku).await?;
+        let timeline = self
+            .query(&sku_pk(sku), Some("LOG#"), false, Some(TIMELINE_LIMIT))
+            .await?
+            .iter()
+            .map(decode)
+            .collect::<Result<_, _>>()?;
+        Ok(SkuStock {
+            levels,
+            settings,
+            timeline,
+        })
+    }
+
+    pub async fn levels(&self, sku: &str) -> Result<Vec<StockLevel>, StoreError> {
+        self.query(&sku_pk(sku), Some("LOC#"), true, None)
+            .await?
+            .iter()
+            .map(decode_level)
+            .collect()
+    }
+
+    /// What an order's planner sees for these SKUs (strongly consistent reads).
+    pub async fn view(&self, skus: &[&str]) -> Result<StockView, StoreError> {
+        let mut view = StockView::default();
+        for &sku in skus {
+            if view.available.contains_key(sku) {
+                continue;
+            }
+            let levels = self.levels(sku).await?;
+            if levels.is_empty() {
+                continue;
+            }
+            let by_location: BTreeMap<LocationId, u32> = levels
+                .into_iter()
+                .map(|l| {
+                    let units = u32::try_from(l.available().max(0)).unwrap_or(u32::MAX);
+                    (l.location, units)
+                })
+                .collect();
+            view.available.insert(sku.to_string(), by_location);
+        }
+        Ok(view)
+    }
+
+    pub async fn settings(&self, sku: &str) -> Result<ReorderSettings, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("PK", s(sku_pk(sku)))
+            .key("SK", s("SETTINGS"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+        Ok(match output.item {
+            Some(item) => decode(&item)?,
+            None => ReorderSettings::default(),
+        })
+    }
+
+    /// Sets the reorder point and supplier (keeping whether the supplier was already asked).
+    pub async fn set_reorder(
+        &self,
+        sku: &str,
+        reorder_point: Option<u32>,
+        supplier_email: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(sku_pk(sku)))
+            .key("SK", s("SETTINGS"));
+        let mut sets = Vec::new();
+        let mut removes = Vec::new();
+        match reorder_point {
+            Some(point) => {
+                sets.push("reorder_point = :point");
+                update = update.expression_attribute_values(":point", n(point));
+            }
+            None => removes.push("reorder_point"),
+        }
+        match supplier_email {
+            Some(email) => {
+                sets.push("supplier_email = :email");
+                update = update.expression_attribute_values(":email", s(email));
+            }
+            None => removes.push("supplier_email"),
+        }
+        let mut expression = String::new();
+        if !sets.is_empty() {
+            expression.push_str(&format!("SET {}", sets.join(", ")));
+        }
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
+        update
+            .update_expression(expression.trim())
+            .send()
+            .await
+            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+        Ok(())
+    }
+
+    /// Marks the SKU as below its reorder point. `true` only for the call that crossed (so the
+    /// supplier is asked once per crossing, however many orders race past the line).
+    pub async fn mark_low(&self, sku: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.flip_low(
+            sku,
+            "SET low_since = :now",
+            "attribute_exists(reorder_point) AND attribute_not_exists(low_since)",
+            Some(now),
+        )
+        .await
+    }
+
+    /// Stock is back at or above the reorder point: the next crossing asks the supplier again.
+    pub async fn clear_low(&self, sku: &str) -> Result<bool, StoreError> {
+        self.flip_low(sku, "REMOVE low_since", "attribute_exists(low_since)", None)
+            .await
+    }
+
+    async fn flip_low(
+        &self,
+        sku: &str,
+        expression: &str,
+        condition: &str,
+        now: Option<DateTime<Utc>>,
+    ) -> Result<bool, StoreError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(sku_pk(sku)))
+            .key("SK", s("SETTINGS"))
+            .update_expression(expression)
+            .condition_expression(condition);
+        if let Some(now) = now {
+            update = update.expression_attribute_values(":now", s(now.to_rfc3339()));
+        }
+        match update.send().await {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(false)
+            }
+            Err(e) => Err(StoreError::Dynamo(describe(&e))),
+        }
+    }
+
+    /// Applies a staff change to one SKU at one location, with its timeline entry, in one
+    /// transaction. On hand never drops below what is reserved. Returns the new level.
+    pub async fn change(
+        &self,
+        sku: &str,
+        location: &LocationId,
+        change: StockChange,
+        kind: &str,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<StockLevel, StockChangeError> {
+        if self.location(location).await?.is_none() {
+            return Err(StockChangeError::UnknownLocation(location.clone()));
+        }
+        let before = self
+            .levels(sku)
+            .await?
+            .into_iter()
+            .find(|l| &l.location == location);
+        let update = match change {
+            StockChange::Set(on_hand) => Update::builder()
+                .update_expression(
+                    "SET on_hand = :n, reserved = if_not_exists(reserved, :zero), \
+                     available = :n - if_not_exists(reserved, :zero)",
+                )
+                .condition_expression("attribute_not_exists(PK) OR reserved <= :n")
+                .expression_attribute_values(":n", n(on_hand))
+                .expression_attribute_values(":zero", n(0)),
+            StockChange::Adjust(delta) if delta < 0 => Update::builder()
+                .update_expression("SET on_hand = on_hand + :d, available = available + :d")
+                .condition_expression("available >= :need")
+                .expression_attribute_values(":d", n(delta))
+                .expression_attribute_values(":need", n(-delta)),
+            StockChange::Adjust(delta) => Update::builder()
+                .update_expression(
+                    "SET on_hand = if_not_exists(on_hand, :zero) + :d, \
+                     reserved = if_not_exists(reserved, :zero), \
+                     available = if_not_exists(available, :zero) + :d",
+                )
+                .expression_attribute_values(":d", n(delta))
+                .expression_attribute_values(":zero", n(0)),
+        };
+        let update = update
+            .table_name(&self.table)
+            .key("PK", s(sku_pk(sku)))
+            .key("SK", s(format!("LOC#{location}")))
+            .build()
+            .map_err(|e| StoreError::Dynamo(e.to_string()))?;
+        let previous_on_hand = before.as_ref().map_or(0, |l| l.on_hand);
+        let on_hand_delta = match change {
+            StockChange::Set(on_hand) => i64::from(on_hand) - previous_on_hand,
+            StockChange::Adjust(delta) => delta,
+        };
+        let entry = StockEntry {
+            at: now,
+            location: location.clone(),
+            kind: kind.to_string(),
+            on_hand_delta,
+            reserved_delta: 0,
+            reason: reason.map(str::to_string),
+            order_id: None,
+        };
+        let items = vec![
+            TransactWriteItem::builder().update(update).build(),
+            TransactWriteItem::builder()
+                .put(self.log_put(sku, &entry)?)
+                .build(),
+        ];
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(SdkError::ServiceError(e)) if e.err().is_transaction_canceled_exception() => {
+                let reserved = self
+                    .levels(sku)
+                    .await?
+                    .into_iter()
+                    .find(|l| &l.location == location)
+                    .map_or(0, |l| l.reserved);
+                return Err(StockChangeError::BelowReserved {
+                    sku: sku.to_string(),
+                    location: location.clone(),
+                    reserved,
+                });
+            }
+            Err(e) => return Err(StoreError::Dynamo(describe(&e)).into()),
+        }
+        let after = self
+            .levels(sku)
+            .await?
+            .into_iter()
+            .find(|l| &l.location == location)
+            .ok_or_else(|| StoreError::Corrupt {
+                id: sku_pk(sku),
+                reason: format!("stock at {location} vanished after writing it"),
+            })?;
+        Ok(after)
+    }
+
+    /// A timeline entry as a put for a transaction. The sort key is unique per entry: time, then
+    /// location and order (two entries for one SKU in one write differ by location).
+    pub fn log_put(&self, sku: &str, entry: &StockEntry) -> Result<Put, StoreError> {
+        let mut item = to_item(
+            serde_json::to_value(entry).map_err(|e| StoreError::Corrupt {
+                id: sku_pk(sku),
+                reason: e.to_string(),
+            })?,
+        );
+        let order = entry.order_id.as_ref().map_or("-", |o| o.as_str());
+        item.insert("PK".into(), s(sku_pk(sku)));
+        item.insert(
+            "SK".into(),
+            s(format!(
+                "LOG#{}#{}#{order}#{}",
+                sortable(entry.at),
+                entry.location,
+                uuid_like(entry)
+            )),
+        );
+        Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .build()
+            .map_err(|e| StoreError::Dynamo(e.to_string()))
+    }
+
+    /// Orders waiting for `sku`, oldest first.
+    pub async fn backorders(&self, sku: &str, limit: i32) -> Result<Vec<OrderId>, StoreError> {
+        let items = self
+            .query(&backorder_pk(sku), None, true, Some(limit))
+            .await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| string(item, "order_id"))
+            .filter_map(|id| OrderId::parse(&id).ok())
+            .collect())
+    }
+
+    async fn query(
+        &self,
+        pk: &str,
+        sk_prefix: Option<&str>,
+        ascending: bool,
+        limit: Option<i32>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .scan_index_forward(ascending)
+                .expression_attribute_values(":pk", s(pk))
+                .set_exclusive_start_key(start)
+                .set_limit(limit);
+            query = match sk_prefix {
+                Some(prefix) => query
+                    .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                    .expression_attribute_values(":prefix", s(prefix)),
+                None => query.key_condition_expression("PK = :pk"),
+            };
+            let output = query
+                .send()
+                .await
+                .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+            items.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            if start.is_none() || limit.is_some() {
+                return Ok(items);
+            }
+        }
+    }
+}
+
+pub fn sku_pk(sku: &str) -> String {
+    format!("SKU#{sku}")
+}
+
+pub fn backorder_pk(sku: &str) -> String {
+    format!("BACKORDER#{sku}")
+}
+
+/// Fixed-width UTC time, so sort keys order lexically as they do in time.
+pub fn sortable(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// Distinguishes entries written at the same microsecond for the same SKU, location and order.
+fn uuid_like(entry: &StockEntry) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(serde_json::to_vec(entry).unwrap_or_default());
+    hex::encode(&digest[..6])
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn decode<T: serde::de::DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
+    serde_json::from_value(from_item(item)).map_err(|e| StoreError::Corrupt {
+        id: format!(
+            "{}/{}",
+            string(item, "PK").unwrap_or_default(),
+            string(item, "SK").unwrap_or_default()
+        ),
+        reason: e.to_string(),
+    })
+}
+
+fn decode_level(item: &Item) -> Result<StockLevel, StoreError> {
+    let location = string(item, "SK")
+        .and_then(|sk| sk.strip_prefix("LOC#").map(str::to_string))
+        .and_then(|id| LocationId::parse(&id).ok());
+    let number = |name: &str| match item.get(name) {
+        Some(AttributeValue::N(v)) => v.parse::<i64>().ok(),
+        _ => None,
+    };
+    match (location, number("on_hand"), number("reserved")) {
+        (Some(location), Some(on_hand), Some(reserved)) => Ok(StockLevel {
+            location,
+            on_hand,
+            reserved,
+        }),
+        _ => Err(StoreError::Corrupt {
+            id: string(item, "PK").unwrap_or_default(),
+            reason: "stock record lacks location, on_hand or reserved".into(),
+        }),
+    }
+}

@@ -1,0 +1,81 @@
+//! What follows a stock change: units freed up retry the orders waiting for them (oldest first,
+//! through the payment queue), and available stock falling below a SKU's reorder point asks its
+//! supplier for more, once per crossing.
+
+use chrono::{DateTime, Utc};
+
+use crate::aws::order_store::StockEffect;
+use crate::aws::{InventoryStore, Queue};
+use crate::messages::{ReorderRequest, Restock};
+
+#[derive(Clone)]
+pub struct StockFollowUp {
+    pub inventory: InventoryStore,
+    pub payment_queue: Queue,
+    pub notify_queue: Queue,
+}
+
+impl StockFollowUp {
+    pub async fn after(&self, effect: &StockEffect, now: DateTime<Utc>) -> anyhow::Result<()> {
+        for sku in &effect.released {
+            self.restocked(sku).await?;
+        }
+        for sku in &effect.reserved {
+            self.check_reorder_point(sku, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Units of `sku` became available: its backorders get a chance, and its low-stock mark is
+    /// cleared once it is back at or above the reorder point.
+    pub async fn restocked(&self, sku: &str) -> anyhow::Result<()> {
+        self.payment_queue
+            .send(&Restock {
+                restocked_sku: sku.to_string(),
+            })
+            .await?;
+        let settings = self.inventory.settings(sku).await?;
+        if let (Some(point), Some(_)) = (settings.reorder_point, settings.low_since) {
+            if total_available(&self.inventory, sku).await? >= i64::from(point) {
+                self.inventory.clear_low(sku).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Units of `sku` were taken: below the reorder point, the supplier is asked (once).
+    pub async fn check_reorder_point(&self, sku: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+        let settings = self.inventory.settings(sku).await?;
+        let Some(point) = settings.reorder_point else {
+            return Ok(());
+        };
+        if settings.low_since.is_some()
+            || total_available(&self.inventory, sku).await? >= i64::from(point)
+        {
+            return Ok(());
+        }
+        if self.inventory.mark_low(sku, now).await? {
+            tracing::info!(
+                sku,
+                reorder_point = point,
+                "stock below reorder point; supplier asked"
+            );
+            self.notify_queue
+                .send(&ReorderRequest {
+                    reorder_sku: sku.to_string(),
+                    since: now.to_rfc3339(),
+                })
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+pub async fn total_available(inventory: &InventoryStore, sku: &str) -> anyhow::Result<i64> {
+    Ok(inventory
+        .levels(sku)
+        .await?
+        .iter()
+        .map(|l| l.available())
+        .sum())
+}
