@@ -172,20 +172,74 @@ impl TestOms {
     }
 
     pub async fn admin_post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let response = self
+        self.admin(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn admin_put(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.admin(reqwest::Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn admin_delete(&self, path: &str) -> (u16, Value) {
+        self.admin(reqwest::Method::DELETE, path, None).await
+    }
+
+    /// An admin API call with the bearer token: status and JSON answer.
+    pub async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let mut request = self
             .http
-            .post(self.url(path))
-            .bearer_auth(self.secret("OMS_ADMIN_TOKEN"))
-            .json(body)
-            .send()
-            .await
-            .expect("gateway answers");
+            .request(method, self.url(path))
+            .bearer_auth(self.secret("OMS_ADMIN_TOKEN"));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("gateway answers");
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
-    /// Every item in this stack's table, by partition key (a test-only scan).
-    /// Partition keys of everything stored, except the default location every stack starts with.
+    /// Sets a SKU's stock at a location through the admin API.
+    pub async fn stock(&self, sku: &str, location: &str, on_hand: u32) -> Value {
+        let (status, body) = self
+            .admin_put(
+                &format!("/inventory/{sku}"),
+                &serde_json::json!({"location": location, "on_hand": on_hand}),
+            )
+            .await;
+        assert_eq!(status, 200, "PUT /inventory/{sku}: {body}");
+        body
+    }
+
+    /// Pushes a paid order for these `(sku, units)` at 10.00 each, in our own format; its id.
+    pub async fn paid_order_of(&self, email: &str, lines: &[(&str, u32)]) -> String {
+        let body = serde_json::to_vec(&order_of(&unique("mkt"), email, lines)).unwrap();
+        let response = self.marketplace(&body).await;
+        assert_eq!(response.status(), 200, "order push refused");
+        let answer: Value = response.json().await.expect("JSON answer");
+        answer["order_id"].as_str().expect("order id").to_string()
+    }
+
+    /// Drops this stack's table. The emulator keeps every stack's state for the whole run, and the
+    /// email reader loads all of it, so a test that writes thousands of items cleans up after
+    /// itself to keep the tests after it fast.
+    pub async fn drop_table(&self) {
+        let table = &self.oms.resources.refs["OrdersTable"];
+        self.oms
+            .aws
+            .dynamodb
+            .delete_table()
+            .table_name(table)
+            .send()
+            .await
+            .expect("delete table");
+    }
+
+    /// Partition keys of everything in this stack's table (a test-only scan), except the default
+    /// location every stack starts with.
     pub async fn stored_keys(&self) -> Vec<String> {
         let table = &self.oms.resources.refs["OrdersTable"];
         let output = self
@@ -333,6 +387,23 @@ pub fn native_order(channel_order_id: &str, email: &str) -> Value {
     let mut order: Value = serde_json::from_str(NATIVE_ORDER).expect("fixture is JSON");
     order["channel_order_id"] = Value::String(channel_order_id.to_string());
     order["customer"]["email"] = Value::String(email.to_string());
+    order
+}
+
+/// A paid order in our own format for these `(sku, units)` at 10.00 each, shipped to the US.
+pub fn order_of(channel_order_id: &str, email: &str, lines: &[(&str, u32)]) -> Value {
+    let mut order = native_order(channel_order_id, email);
+    let units: u32 = lines.iter().map(|(_, units)| units).sum();
+    order["lines"] = lines
+        .iter()
+        .map(|(sku, units)| {
+            serde_json::json!({"sku": sku, "title": format!("Item {sku}"), "quantity": units, "unit_price": "10.00", "grams": 200})
+        })
+        .collect();
+    order["totals"] = serde_json::json!({
+        "shipping": "0.00", "tax": "0.00", "discounts": "0.00",
+        "total": format!("{units}0.00"),
+    });
     order
 }
 

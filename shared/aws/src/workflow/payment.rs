@@ -11,8 +11,10 @@ use crate::domain::{Order, OrderId, OrderStatus};
 use crate::messages::{Notification, NotificationEvent, OrderMessage, Restock};
 use crate::workflow::stock::{total_available, StockFollowUp};
 
-/// Re-plans after another order took the stock this one meant to reserve.
-const MAX_PLANS: usize = 8;
+/// Re-plans after another order took the stock this one meant to reserve. Each loser of a race
+/// sees the winner's write when it reads again, so this only runs out under a storm of orders
+/// for one SKU; the message is then retried by the queue.
+const MAX_PLANS: u64 = 25;
 /// Backorders retried per restock message; more continue in a follow-up message.
 const RESTOCK_BATCH: i32 = 50;
 
@@ -28,7 +30,11 @@ pub struct PaymentVerification {
 
 impl PaymentVerification {
     pub async fn verify(&self, id: &OrderId, now: DateTime<Utc>) -> anyhow::Result<()> {
-        for _ in 0..MAX_PLANS {
+        for attempt in 0..MAX_PLANS {
+            if attempt > 0 {
+                // Let the concurrent writers finish before reading again.
+                tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
+            }
             let order = self
                 .orders
                 .get(id)

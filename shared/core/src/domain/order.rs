@@ -328,6 +328,7 @@ impl Order {
             });
         }
         self.become_status(OrderStatus::Canceled, now)?;
+        self.hold = None;
         self.release_stock("the order was canceled", now);
         self.payment_status = match self.payment_status {
             PaymentStatus::Paid | PaymentStatus::PartiallyRefunded => PaymentStatus::Refunded,
@@ -1161,6 +1162,201 @@ pub(crate) mod tests {
                 "tracking_updated",
                 "status_changed"
             ]
+        );
+    }
+
+    fn main_location() -> Location {
+        Location {
+            id: LocationId::default_location(),
+            name: "Main".into(),
+            address: address(),
+            priority: 0,
+        }
+    }
+
+    /// `units` of each SKU available at `main`.
+    fn stock(units: &[(&str, u32)]) -> StockView {
+        let mut view = StockView::default();
+        for (sku, n) in units {
+            view.available.insert(
+                sku.to_string(),
+                [(LocationId::default_location(), *n)].into(),
+            );
+        }
+        view
+    }
+
+    fn hold_of(order: &Order, sku: &str) -> StockHold {
+        order
+            .stock_holds()
+            .get(&(sku.to_string(), LocationId::default_location()))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    fn shipped_part(order: &Order) -> Shipment {
+        let (location, lines) = order.next_parcel().expect("a parcel to ship");
+        Shipment {
+            location: Some(location),
+            lines,
+            ..shipment_for(order)
+        }
+    }
+
+    #[test]
+    fn stock_is_reserved_at_verification_and_deducted_when_the_parcel_ships() {
+        let mut order = Order::place(new_order(PaymentStatus::Paid), now());
+        let view = stock(&[("TOWEL", 5), ("BOWL", 5)]);
+        assert_eq!(
+            order.verify_payment(&view, &[main_location()], now()),
+            Ok(PaymentCheck::Verified)
+        );
+        assert_eq!(
+            hold_of(&order, "TOWEL"),
+            StockHold {
+                reserved: 2,
+                shipped: 0
+            }
+        );
+        assert_eq!(
+            hold_of(&order, "BOWL"),
+            StockHold {
+                reserved: 1,
+                shipped: 0
+            }
+        );
+
+        order.record_shipment(shipped_part(&order), now()).unwrap();
+        assert_eq!(
+            hold_of(&order, "TOWEL"),
+            StockHold {
+                reserved: 0,
+                shipped: 2
+            }
+        );
+        assert_eq!(
+            hold_of(&order, "BOWL"),
+            StockHold {
+                reserved: 0,
+                shipped: 1
+            }
+        );
+        assert!(order.next_parcel().is_none());
+    }
+
+    #[test]
+    fn what_no_location_has_is_backordered_and_the_order_waits_for_it() {
+        let mut order = Order::place(new_order(PaymentStatus::Paid), now());
+        let locations = [main_location()];
+        let short = stock(&[("TOWEL", 1), ("BOWL", 5)]);
+        assert_eq!(
+            order.verify_payment(&short, &locations, now()),
+            Ok(PaymentCheck::Backordered)
+        );
+        assert_eq!(order.status, OrderStatus::Open);
+        assert_eq!(order.backordered_skus(), ["TOWEL"]);
+        assert_eq!(
+            hold_of(&order, "TOWEL").reserved,
+            1,
+            "what there is, is kept"
+        );
+        assert!(!order.needs_label());
+
+        // Retried with nothing new: nothing changes, not even the timeline.
+        let before = order.clone();
+        let empty = stock(&[("TOWEL", 0), ("BOWL", 4)]);
+        assert_eq!(
+            order.verify_payment(&empty, &locations, now()),
+            Ok(PaymentCheck::Backordered)
+        );
+        assert_eq!(order, before);
+
+        // Stock arrives.
+        let restocked = stock(&[("TOWEL", 3), ("BOWL", 4)]);
+        assert_eq!(
+            order.verify_payment(&restocked, &locations, now()),
+            Ok(PaymentCheck::Verified)
+        );
+        assert_eq!(order.status, OrderStatus::ReadyToShip);
+        assert!(order.backordered_skus().is_empty());
+        assert_eq!(hold_of(&order, "TOWEL").reserved, 2);
+        assert_eq!(
+            order.next_parcel().map(|(_, lines)| lines.len()),
+            Some(2),
+            "one parcel from main with both lines"
+        );
+    }
+
+    #[test]
+    fn canceling_or_losing_the_payment_releases_every_reservation() {
+        let locations = [main_location()];
+        let view = stock(&[("TOWEL", 5), ("BOWL", 5)]);
+        let mut order = Order::place(new_order(PaymentStatus::Paid), now());
+        order.verify_payment(&view, &locations, now()).unwrap();
+        order.cancel("customer asked", now()).unwrap();
+        assert!(order.stock_holds().is_empty());
+
+        let mut order = Order::place(new_order(PaymentStatus::Paid), now());
+        order.verify_payment(&view, &locations, now()).unwrap();
+        let mut update = new_order(PaymentStatus::Voided);
+        update.note = Some("chargeback".into());
+        order.apply_channel_update(update, now());
+        assert!(order.stock_holds().is_empty());
+        assert_eq!(order.status, OrderStatus::Open);
+    }
+
+    #[test]
+    fn a_voided_label_puts_its_units_back_to_reserved_and_holds_the_order() {
+        let mut order = Order::place(new_order(PaymentStatus::Paid), now());
+        order
+            .verify_payment(
+                &stock(&[("TOWEL", 5), ("BOWL", 5)]),
+                &[main_location()],
+                now(),
+            )
+            .unwrap();
+        let shipment = shipped_part(&order);
+        let id = shipment.id.clone();
+        order.record_shipment(shipment, now()).unwrap();
+        assert_eq!(order.status, OrderStatus::Shipped);
+
+        order.void_shipment(&id, "admin", now()).unwrap();
+        assert_eq!(order.status, OrderStatus::ReadyToShip);
+        assert_eq!(order.fulfillment_status, FulfillmentStatus::Unfulfilled);
+        assert_eq!(
+            hold_of(&order, "TOWEL"),
+            StockHold {
+                reserved: 2,
+                shipped: 0
+            }
+        );
+        assert_eq!(
+            order.hold.as_ref().map(|h| h.reasons.clone()),
+            Some(vec![HoldReason::ShipmentVoided])
+        );
+        assert_eq!(
+            order.void_shipment(&id, "admin", now()),
+            Err(VoidError::AlreadyVoided)
+        );
+        order.release_hold("admin", now()).unwrap();
+        assert!(order.needs_label(), "a new label for the same parcel");
+
+        let again = Shipment {
+            id: ShipmentId::for_carrier_shipment("easypost", "shp_2"),
+            ..shipped_part(&order)
+        };
+        let again_id = again.id.clone();
+        order.record_shipment(again, now()).unwrap();
+        order
+            .apply_tracking(&again_id, &tracking(TrackingStatus::InTransit, 30), now())
+            .unwrap();
+        assert_eq!(
+            order.void_shipment(&again_id, "admin", now()),
+            Err(VoidError::AlreadyScanned(TrackingStatus::InTransit))
+        );
+        assert!(
+            order.cancel("too late", now()).is_err(),
+            "a parcel with the carrier cannot be canceled"
         );
     }
 

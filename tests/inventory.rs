@@ -1,0 +1,361 @@
+//! Stock per location through the admin API, and what it does to orders: reserved when payment is
+//! verified, split across locations when no single one has everything, deducted when the label is
+//! bought, back to reserved when a label is voided, and a supplier asked to restock once per
+//! crossing of the reorder point.
+
+use oms_tests::{emails_to, eventually, start, tracker_event, unique, TestOms};
+use serde_json::{json, Value};
+
+fn later(minutes: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::minutes(minutes)).to_rfc3339()
+}
+
+fn at<'a>(sku: &'a Value, location: &str) -> &'a Value {
+    sku["locations"]
+        .as_array()
+        .and_then(|levels| levels.iter().find(|l| l["location"] == location))
+        .unwrap_or(&Value::Null)
+}
+
+async fn sku(t: &TestOms, sku: &str) -> Value {
+    let (status, body) = t.admin_get(&format!("/inventory/{sku}")).await;
+    assert_eq!(status, 200, "GET /inventory/{sku}: {body}");
+    body
+}
+
+async fn east_location(t: &TestOms, priority: i32) {
+    let (status, body) = t
+        .admin_put(
+            "/locations/east",
+            &json!({"name": "East DC", "priority": priority, "address": {
+                "name": "East DC", "line1": "9 Harbor Way", "city": "Newark",
+                "region": "NJ", "postal_code": "07102", "country": "US"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "PUT /locations/east: {body}");
+}
+
+#[tokio::test]
+async fn stock_is_counted_adjusted_imported_and_shown_per_location() {
+    let t = start().await;
+    east_location(&t, 5).await;
+    let (status, locations) = t.admin_get("/locations").await;
+    assert_eq!(status, 200);
+    let ids: Vec<&str> = locations["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["east", "main"], "highest priority first");
+
+    let untracked = sku(&t, "MUG").await;
+    assert_eq!(untracked["tracked"], false);
+
+    t.stock("MUG", "main", 5).await;
+    let (status, adjusted) = t
+        .admin_post(
+            "/inventory/MUG/adjust",
+            &json!({"location": "main", "delta": 3, "reason": "PO-1042 received"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{adjusted}");
+    assert_eq!(adjusted["tracked"], true);
+    assert_eq!(at(&adjusted, "main")["on_hand"], 8);
+    assert_eq!(at(&adjusted, "main")["available"], 8);
+    let kinds: Vec<&str> = adjusted["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["adjust", "set"], "newest first");
+    assert_eq!(adjusted["timeline"][0]["reason"], "PO-1042 received");
+
+    // Removing more than there is, or stock at a place that does not exist, changes nothing.
+    let (status, refused) = t
+        .admin_post(
+            "/inventory/MUG/adjust",
+            &json!({"location": "main", "delta": -9, "reason": "damaged"}),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (409, Some("below_reserved"))
+    );
+    let (status, refused) = t
+        .admin_put("/inventory/MUG", &json!({"location": "west", "on_hand": 1}))
+        .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (422, Some("unknown_location"))
+    );
+    for (body, code) in [
+        (json!({"location": "main", "on_hand": -1}), "invalid_stock"),
+        (json!({"location": "main"}), "invalid_stock"),
+        (
+            json!({"location": "main", "delta": 0, "reason": "x"}),
+            "invalid_body",
+        ),
+    ] {
+        let (status, refused) = t.admin_put("/inventory/MUG", &body).await;
+        assert_eq!(refused["error"]["code"], code, "{body}: {status} {refused}");
+    }
+    assert_eq!(at(&sku(&t, "MUG").await, "main")["on_hand"], 8);
+
+    // A file with one bad row applies nothing; a good one sets every row.
+    let csv = |text: &str| {
+        t.http
+            .post(t.url("/inventory/import"))
+            .bearer_auth(t.secret("OMS_ADMIN_TOKEN"))
+            .header("content-type", "text/csv")
+            .body(text.to_string())
+            .send()
+    };
+    let bad = csv("sku,location,on_hand\nMUG,east,4\nBOWL,east,lots\n")
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let error: Value = bad.json().await.unwrap();
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("line 3"),
+        "{error}"
+    );
+    let unknown = csv("MUG,west,4\n").await.unwrap();
+    assert_eq!(unknown.status(), 422);
+    assert_eq!(at(&sku(&t, "MUG").await, "east"), &Value::Null);
+
+    let good = csv("sku,location,on_hand\r\nMUG,east,4\r\nBOWL,east,2\r\n")
+        .await
+        .unwrap();
+    assert_eq!(good.status(), 200);
+    let summary: Value = good.json().await.unwrap();
+    assert_eq!(
+        (summary["imported"].as_u64(), summary["skus"].as_u64()),
+        (Some(2), Some(2))
+    );
+    let mug = sku(&t, "MUG").await;
+    assert_eq!(
+        (mug["on_hand"].as_i64(), mug["available"].as_i64()),
+        (Some(12), Some(12))
+    );
+    assert_eq!(at(&mug, "east")["on_hand"], 4);
+    assert_eq!(mug["timeline"][0]["kind"], "import");
+}
+
+#[tokio::test]
+async fn an_order_no_single_location_can_ship_goes_out_in_two_parcels() {
+    let t = start().await;
+    east_location(&t, 5).await;
+    t.stock("TEAPOT", "main", 3).await;
+    t.stock("CUPS", "east", 3).await;
+    let email = format!("{}@example.com", unique("split"));
+    let id = t.paid_order_of(&email, &[("TEAPOT", 1), ("CUPS", 2)]).await;
+
+    let order = t
+        .order_until(&id, "shipped in two parcels", |o| o["status"] == "shipped")
+        .await;
+    assert_eq!(order["fulfillment_status"], "fulfilled");
+    let shipments = order["shipments"].as_array().unwrap();
+    assert_eq!(shipments.len(), 2, "{order:#}");
+    let from = |location: &str| {
+        shipments
+            .iter()
+            .find(|s| s["location"] == location)
+            .unwrap_or_else(|| panic!("a parcel from {location}: {order:#}"))
+    };
+    assert_eq!(
+        from("east")["lines"],
+        json!([{"sku": "CUPS", "quantity": 2}])
+    );
+    assert_eq!(
+        from("main")["lines"],
+        json!([{"sku": "TEAPOT", "quantity": 1}])
+    );
+    assert_ne!(from("east")["tracking_code"], from("main")["tracking_code"]);
+
+    // Handing the parcels over deducted their units; nothing stays reserved.
+    let teapot = sku(&t, "TEAPOT").await;
+    assert_eq!(
+        (
+            at(&teapot, "main")["on_hand"].as_i64(),
+            at(&teapot, "main")["reserved"].as_i64()
+        ),
+        (Some(2), Some(0))
+    );
+    let cups = sku(&t, "CUPS").await;
+    assert_eq!(
+        (
+            at(&cups, "east")["on_hand"].as_i64(),
+            at(&cups, "east")["reserved"].as_i64()
+        ),
+        (Some(1), Some(0))
+    );
+
+    // The first parcel's email says what is still to come.
+    let first_code = shipments[0]["tracking_code"].as_str().unwrap().to_string();
+    let shipped_email = eventually(|| async {
+        emails_to(&email)
+            .await
+            .into_iter()
+            .find(|m| m["body"].as_str().is_some_and(|b| b.contains(&first_code)))
+    })
+    .await
+    .expect("a shipped email for the first parcel");
+    assert!(
+        shipped_email["body"]
+            .as_str()
+            .unwrap()
+            .contains("Still to come in a separate parcel"),
+        "{shipped_email:#}"
+    );
+
+    for (i, shipment) in shipments.iter().enumerate() {
+        let code = shipment["tracking_code"].as_str().unwrap();
+        let carrier = shipment["carrier"].as_str().unwrap();
+        let delivered = tracker_event(code, carrier, "delivered", &later(60));
+        assert_eq!(t.easypost(&delivered).await.status(), 200);
+        let order = t.order(&id).await;
+        let expected = if i == 0 {
+            ("partially_closed", "partially_delivered")
+        } else {
+            ("closed", "delivered")
+        };
+        assert_eq!(
+            (
+                order["status"].as_str().unwrap(),
+                order["fulfillment_status"].as_str().unwrap()
+            ),
+            expected
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_label_is_voided_before_the_first_scan_and_not_after() {
+    let t = start().await;
+    t.stock("LAMP", "main", 2).await;
+    let id = t
+        .paid_order_of(&format!("{}@example.com", unique("void")), &[("LAMP", 1)])
+        .await;
+    let order = t
+        .order_until(&id, "shipped", |o| o["status"] == "shipped")
+        .await;
+    let first = order["shipments"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(at(&sku(&t, "LAMP").await, "main")["on_hand"], 1);
+
+    let path = format!("/orders/{id}/shipments/{first}");
+    let (status, voided) = t.admin_delete(&path).await;
+    assert_eq!(status, 200, "{voided}");
+    assert_eq!(voided["status"], "ready_to_ship");
+    assert_eq!(voided["shipments"][0]["tracking_status"], "cancelled");
+    assert_eq!(voided["hold"]["reasons"], json!(["shipment_voided"]));
+    let lamp = sku(&t, "LAMP").await;
+    assert_eq!(
+        (
+            at(&lamp, "main")["on_hand"].as_i64(),
+            at(&lamp, "main")["reserved"].as_i64()
+        ),
+        (Some(2), Some(1)),
+        "the voided parcel's unit is reserved again"
+    );
+    let (status, _) = t.admin_delete(&path).await;
+    assert_eq!(status, 200, "voiding again answers the same");
+
+    // Releasing the hold buys a new label.
+    let (status, _) = t
+        .admin_post(&format!("/orders/{id}/hold/release"), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let order = t
+        .order_until(&id, "shipped again", |o| {
+            o["status"] == "shipped" && o["shipments"].as_array().is_some_and(|s| s.len() == 2)
+        })
+        .await;
+    let second = &order["shipments"][1];
+    assert_eq!(at(&sku(&t, "LAMP").await, "main")["on_hand"], 1);
+
+    // Once the carrier has scanned the parcel it can no longer be voided.
+    let scan = tracker_event(
+        second["tracking_code"].as_str().unwrap(),
+        second["carrier"].as_str().unwrap(),
+        "in_transit",
+        &later(30),
+    );
+    assert_eq!(t.easypost(&scan).await.status(), 200);
+    let (status, refused) = t
+        .admin_delete(&format!(
+            "/orders/{id}/shipments/{}",
+            second["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (409, Some("conflict")),
+        "{refused}"
+    );
+    let (status, _) = t
+        .admin_delete(&format!("/orders/{id}/shipments/shp_nope"))
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn the_supplier_is_asked_to_restock_once_per_crossing_of_the_reorder_point() {
+    let t = start().await;
+    let supplier = format!("{}@supplier.example", unique("restock"));
+    let (status, body) = t
+        .admin_put(
+            "/inventory/CANDLE",
+            &json!({"location": "main", "on_hand": 5, "reorder_point": 3, "supplier_email": supplier}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["reorder_point"], 3);
+
+    let customer = format!("{}@example.com", unique("candles"));
+    let first = t.paid_order_of(&customer, &[("CANDLE", 3)]).await;
+    t.order_until(&first, "shipped", |o| o["status"] == "shipped")
+        .await;
+    let second = t.paid_order_of(&customer, &[("CANDLE", 1)]).await;
+    t.order_until(&second, "shipped", |o| o["status"] == "shipped")
+        .await;
+
+    let requests = eventually(|| async {
+        let emails = emails_to(&supplier).await;
+        (!emails.is_empty()).then_some(emails)
+    })
+    .await
+    .expect("the supplier hears about it");
+    assert_eq!(requests.len(), 1, "once per crossing, not per order");
+    let text = requests[0]["body"].as_str().unwrap();
+    assert!(
+        text.contains("CANDLE") && text.contains("reorder point of 3"),
+        "{text}"
+    );
+    let candle = sku(&t, "CANDLE").await;
+    assert!(candle["below_reorder_point_since"].is_string(), "{candle}");
+
+    // Back above the point, then below again: a second request.
+    let (status, _) = t
+        .admin_post(
+            "/inventory/CANDLE/adjust",
+            &json!({"location": "main", "delta": 10, "reason": "delivery"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(sku(&t, "CANDLE").await["below_reorder_point_since"].is_null());
+    let third = t.paid_order_of(&customer, &[("CANDLE", 10)]).await;
+    t.order_until(&third, "shipped", |o| o["status"] == "shipped")
+        .await;
+    let requests = eventually(|| async {
+        let emails = emails_to(&supplier).await;
+        (emails.len() >= 2).then_some(emails)
+    })
+    .await
+    .expect("a second crossing, a second request");
+    assert_eq!(requests.len(), 2);
+}
