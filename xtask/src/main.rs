@@ -1,7 +1,7 @@
 //! Developer commands for the OMS workspace: `cargo xtask dev | test | lint | bench`.
 
-mod browser;
 mod moto;
+mod system_tools;
 mod venv;
 
 use std::env;
@@ -116,7 +116,7 @@ fn dev(root: &Path, port: u16, aws_port: u16) -> Result<ExitCode> {
 
 fn test(root: &Path, test_args: &[String]) -> Result<ExitCode> {
     venv::ensure(root)?;
-    browser::ensure()?;
+    system_tools::ensure()?;
     let target = target_dir(root);
     let moto = Moto::start(root, &target, free_port()?)?;
     let mut tests = cargo(root, &["test", "--workspace"]);

@@ -720,4 +720,56 @@ mod tests {
             );
         }
     }
+
+    /// The label is a real 4x6 page: poppler renders it, and the barcode on the picture reads
+    /// back as the tracking code (as a warehouse scanner would read it).
+    #[test]
+    fn the_label_renders_as_a_4x6_page_whose_barcode_scans_as_the_tracking_code() {
+        let from = ["EXAMPLE STORE".to_string(), "1 DOCK ROAD".to_string()];
+        let to = [
+            "PRIYA NATARAJAN".to_string(),
+            "418 RUE SAINT-PAUL O".to_string(),
+        ];
+        let pdf = render(&Label {
+            shipment_id: "shp_render_check",
+            carrier: "USPS",
+            service: "Priority",
+            postage: "$7.95",
+            delivery_days: Some(2),
+            weight_oz: 12.5,
+            reference: Some("ord_render"),
+            ship_date: "2026-11-22",
+            from_lines: &from,
+            to_lines: &to,
+            tracking_code: "EZ100000000000000042",
+        });
+        let dir = std::env::temp_dir().join(format!("label-render-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pdf_path = dir.join("label.pdf");
+        std::fs::write(&pdf_path, &pdf).unwrap();
+        let prefix = dir.join("label");
+        let rendered = std::process::Command::new("pdftoppm")
+            .args(["-png", "-r", "100", "-singlefile"])
+            .arg(&pdf_path)
+            .arg(&prefix)
+            .status()
+            .expect("pdftoppm (poppler-utils; cargo xtask test installs it)");
+        assert!(rendered.success());
+        let png = std::fs::read(dir.join("label.png")).unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
+        // IHDR: width and height, big-endian, at bytes 16..24. 4x6 inches at 100 dpi.
+        let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+        let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+        assert_eq!((width, height), (400, 600));
+        let scanned = std::process::Command::new("zbarimg")
+            .args(["--quiet", "--raw", "-Scode128.enable"])
+            .arg(dir.join("label.png"))
+            .output()
+            .expect("zbarimg (zbar-tools; cargo xtask test installs it)");
+        assert_eq!(
+            String::from_utf8_lossy(&scanned.stdout).trim(),
+            "EZ100000000000000042"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
