@@ -208,6 +208,40 @@ async fn a_parcel_past_its_estimate_is_reported_late_once() {
 }
 
 #[tokio::test]
+async fn a_parcel_that_goes_quiet_past_its_estimate_is_reported_late_without_carrier_news() {
+    let t = start().await;
+    let customer = format!("{}@example.com", unique("quiet"));
+    let order = t.shipped_order(&customer).await;
+    let id = order["id"].as_str().unwrap();
+    let shipment = &order["shipments"][0];
+    let code = shipment["tracking_code"].as_str().unwrap();
+    let carrier = shipment["carrier"].as_str().unwrap();
+
+    // The last word from the carrier: in transit, expected in three seconds. Then silence.
+    let mut scan = tracker_event(code, carrier, "in_transit", &later(1));
+    scan["result"]["est_delivery_date"] =
+        json!((chrono::Utc::now() + chrono::Duration::seconds(3)).to_rfc3339());
+    assert_eq!(t.easypost(&scan).await.status(), 200);
+    assert!(t.order(id).await["attention"].is_null(), "not late yet");
+
+    eventually(|| async {
+        subjects(&customer)
+            .await
+            .contains(&"Your order #2093 is running late".to_string())
+            .then_some(())
+    })
+    .await
+    .expect("the customer is told without another webhook");
+    let flagged = t.order(id).await;
+    assert!(
+        flagged["attention"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("past its estimated delivery")),
+        "{flagged:#}"
+    );
+}
+
+#[tokio::test]
 async fn deliveries_teach_each_route_its_transit_time() {
     let t = start().await;
     let two_days = chrono::Duration::days(2);

@@ -97,7 +97,7 @@ fn parse_dev_flags(args: &[String]) -> Result<(u16, u16)> {
 
 fn dev(root: &Path, port: u16, aws_port: u16) -> Result<ExitCode> {
     venv::ensure(root)?;
-    let moto = Moto::start(root, &target_dir(root), aws_port)?;
+    let moto = Moto::start(root, &target_dir(root), "moto", aws_port)?;
     let mut cmd = cargo(
         root,
         &["run", "-p", "oms-local", "--", "--port", &port.to_string()],
@@ -118,20 +118,47 @@ fn test(root: &Path, test_args: &[String]) -> Result<ExitCode> {
     venv::ensure(root)?;
     system_tools::ensure()?;
     let target = target_dir(root);
-    let moto = Moto::start(root, &target, free_port()?)?;
+    let moto = Moto::start(root, &target, "moto", free_port()?)?;
     let mut tests = cargo(root, &["test", "--workspace"]);
-    tests
-        .args(test_args)
-        .envs(LOCAL_AWS)
-        .env_remove("AWS_SESSION_TOKEN");
-    tests.env("AWS_ENDPOINT_URL", moto.endpoint());
-    tests.env("OMS_BIN_DIR", target.join("debug"));
+    tests.args(test_args);
+    against(&mut tests, &moto, &target);
     let mut steps = code_checks(root);
     steps.extend([cargo(root, &["build", "--workspace", "--bins"]), tests]);
+    // The load test gets an emulator of its own: it neither slows the others down nor is slowed
+    // by what they leave behind. Skipped when a filter picks particular tests.
+    let load_moto = if test_args.is_empty() {
+        let moto = Moto::start(root, &target, "moto-load", free_port()?)?;
+        let mut load = cargo(
+            root,
+            &[
+                "test",
+                "-p",
+                "oms-tests",
+                "--test",
+                "under_load",
+                "--",
+                "--ignored",
+            ],
+        );
+        against(&mut load, &moto, &target);
+        steps.push(load);
+        Some(moto)
+    } else {
+        None
+    };
     steps.extend(template_checks(root));
     let code = run_steps("test", steps);
     drop(moto);
+    drop(load_moto);
     Ok(code)
+}
+
+/// Points a test run at an emulator with local credentials, and at the built binaries.
+fn against(cmd: &mut Command, moto: &Moto, target: &Path) {
+    cmd.envs(LOCAL_AWS)
+        .env_remove("AWS_SESSION_TOKEN")
+        .env("AWS_ENDPOINT_URL", moto.endpoint())
+        .env("OMS_BIN_DIR", target.join("debug"));
 }
 
 fn lint(root: &Path) -> Result<ExitCode> {

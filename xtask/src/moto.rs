@@ -19,13 +19,14 @@ pub struct Moto {
 }
 
 impl Moto {
-    pub fn start(root: &Path, target_dir: &Path, port: u16) -> Result<Moto> {
+    /// Starts moto on `port`, logging to `<target_dir>/<name>.log`.
+    pub fn start(root: &Path, target_dir: &Path, name: &str, port: u16) -> Result<Moto> {
         // moto would fail to bind, but a server already there could answer the readiness probe.
         TcpListener::bind(("127.0.0.1", port))
             .map_err(|e| format!("port {port} is not free for moto: {e}"))?;
         fs::create_dir_all(target_dir)
             .map_err(|e| format!("cannot create {}: {e}", target_dir.display()))?;
-        let log_path = target_dir.join("moto.log");
+        let log_path = target_dir.join(format!("{name}.log"));
         let log = File::create(&log_path)
             .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
         let log_err = log

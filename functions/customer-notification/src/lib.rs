@@ -4,7 +4,7 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::Utc;
 use oms::aws::PreferenceStore;
-use oms::aws::{Clients, IdempotencyStore, InventoryStore, Mailer};
+use oms::aws::{CartStore, Clients, IdempotencyStore, InventoryStore, Mailer};
 use oms::config::{required, ConfigError, Env};
 use oms::messages::NotifyWork;
 use oms::notifications::{BrandColor, Branding, InvalidBranding, LogoUrl};
@@ -44,6 +44,9 @@ impl App {
                     aws.dynamodb.clone(),
                     required(env, "ORDERS_TABLE")?,
                 ),
+                carts: CartStore::new(aws.dynamodb.clone(), required(env, "ORDERS_TABLE")?),
+                notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
+                cart_reminder_after: oms::config::cart_reminder_after(env)?,
             },
         })
     }
@@ -61,6 +64,10 @@ pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
         let outcome = match sqs_batch::body(&message)? {
             NotifyWork::Order(notification) => app.notifier.notify(&notification, Utc::now()).await,
             NotifyWork::Reorder(request) => app.notifier.reorder(&request).await,
+            NotifyWork::DelayCheck(check) => app.notifier.delay_check(&check, Utc::now()).await,
+            NotifyWork::CartReminder(reminder) => {
+                app.notifier.cart_reminder(&reminder, Utc::now()).await
+            }
         };
         outcome.map(drop)
     })

@@ -21,11 +21,12 @@ use oms::config::{required, secrets, ConfigError, Env};
 use oms::domain::NewOrder;
 use oms::http::{json, ApiError, SecretToken};
 use oms::signature::WebhookSecrets;
+use oms::workflow::carts::Checkouts;
 use oms::workflow::intake::{Intake, Received};
 
 pub struct App {
     intake: Intake,
-    carts: CartStore,
+    checkouts: Checkouts,
     deliveries: DeliveryLog,
     shopify_secrets: WebhookSecrets,
     woocommerce_secrets: WebhookSecrets,
@@ -42,7 +43,11 @@ impl App {
                 payment_queue: aws.queue(env, "PAYMENT_QUEUE_URL")?,
                 notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
             },
-            carts: CartStore::new(aws.dynamodb.clone(), &table),
+            checkouts: Checkouts {
+                carts: CartStore::new(aws.dynamodb.clone(), &table),
+                notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
+                reminder_after: oms::config::cart_reminder_after(env)?,
+            },
             deliveries: DeliveryLog::new(aws.dynamodb.clone(), &table),
             shopify_secrets: secrets(env, "SHOPIFY_WEBHOOK_SECRET")?,
             woocommerce_secrets: secrets(env, "WOOCOMMERCE_WEBHOOK_SECRET")?,

@@ -1,8 +1,11 @@
 //! `POST /webhooks/shopify`: orders and checkouts from Shopify.
 
+use chrono::Utc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use oms::channels::shopify::{parse_checkout, parse_order, Topic};
+use oms::aws::cart_store::Saved;
+use oms::channels::shopify::{checkout_token, parse_checkout, parse_order, Topic};
+use oms::domain::Channel;
 use oms::http::{header, json, raw_body, require_json, ApiError};
 
 use crate::{delivery, ignored, refused, take_in, App};
@@ -23,11 +26,28 @@ pub async fn receive(request: &Request, app: &App) -> Result<Response<Body>, Api
         header(headers, "x-shopify-event-id").or_else(|| header(headers, "x-shopify-webhook-id"));
     delivery::once(app, "shopify", delivery_id, async {
         match topic {
-            Topic::Order => take_in(app, parse_order(body)).await,
+            Topic::Order => {
+                let response = take_in(app, parse_order(body)).await?;
+                if let Some(token) = checkout_token(body) {
+                    app.checkouts
+                        .converted(Channel::Shopify, &token, Utc::now())
+                        .await
+                        .map_err(ApiError::internal)?;
+                }
+                Ok(response)
+            }
             Topic::Checkout => {
                 let cart = parse_checkout(body).map_err(refused)?;
-                let stored = app.carts.save(&cart).await.map_err(ApiError::internal)?;
-                let status = if stored { "stored" } else { "stale" };
+                let saved = app
+                    .checkouts
+                    .receive(&cart, Utc::now())
+                    .await
+                    .map_err(ApiError::internal)?;
+                let status = if saved == Saved::Stale {
+                    "stale"
+                } else {
+                    "stored"
+                };
                 Ok(json(
                     StatusCode::OK,
                     &serde_json::json!({"status": status, "cart": cart.token}),

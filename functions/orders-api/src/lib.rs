@@ -4,9 +4,11 @@
 //!   `POST /orders/{id}/cancel`, `DELETE /orders/{id}/shipments/{sid}` (void a label).
 //! - Stock: `PUT /locations/{id}`, `GET /locations`, `PUT|GET /inventory/{sku}`,
 //!   `POST /inventory/{sku}/adjust`, `POST /inventory/import` (text/csv).
+//! - Carts: `GET /carts?state=open|converted|abandoned`.
 //! - `POST /customers/{email}/preferences`: what a customer agreed to receive.
 //! - `GET /track/{id}?t=<token>`: the tracking page, public but unguessable.
 
+mod carts;
 mod orders;
 mod preferences;
 mod stock;
@@ -14,7 +16,7 @@ mod tracking_page;
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
-use oms::aws::{Clients, InventoryStore, LabelStore, OrderStore, PreferenceStore};
+use oms::aws::{CartStore, Clients, InventoryStore, LabelStore, OrderStore, PreferenceStore};
 use oms::config::{required, ConfigError, Env};
 use oms::easypost_api::EasyPostClient;
 use oms::http::{ApiError, SecretToken};
@@ -23,6 +25,7 @@ use oms::workflow::stock::StockFollowUp;
 
 pub struct App {
     orders: OrderStore,
+    carts: CartStore,
     inventory: InventoryStore,
     stock: StockFollowUp,
     tracking_link_secret: Vec<u8>,
@@ -54,6 +57,7 @@ impl App {
         })?;
         Ok(Self {
             orders: aws.order_store(env)?,
+            carts: CartStore::new(aws.dynamodb.clone(), table.clone()),
             inventory,
             stock: stock.clone(),
             tracking_link_secret: required(env, "TRACKING_LINK_SECRET")?.into_bytes(),
@@ -103,6 +107,7 @@ async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> 
         (&Method::POST, ["customers", _, "preferences"]) => {
             preferences::set_preferences(&request, &param("email"), app).await
         }
+        (&Method::GET, ["carts"]) => carts::list(&request, app).await,
         (&Method::GET, ["locations"]) => stock::list_locations(app).await,
         (&Method::PUT, ["locations", _]) => stock::put_location(&request, &param("id"), app).await,
         (&Method::POST, ["inventory", "import"]) => stock::import(&request, app).await,

@@ -41,3 +41,19 @@ pub fn required(env: &dyn Env, name: &'static str) -> Result<String, ConfigError
 pub fn secrets(env: &dyn Env, name: &'static str) -> Result<WebhookSecrets, ConfigError> {
     WebhookSecrets::parse(&required(env, name)?).ok_or(ConfigError::Missing(name))
 }
+
+/// `CART_REMINDER_AFTER_MINUTES`: how long a checkout goes unchanged and unconverted before its
+/// shopper gets the one reminder (0 to 30 days).
+pub fn cart_reminder_after(env: &dyn Env) -> Result<chrono::Duration, ConfigError> {
+    const NAME: &str = "CART_REMINDER_AFTER_MINUTES";
+    required(env, NAME)?
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|m| (0..=30 * 24 * 60).contains(m))
+        .map(chrono::Duration::minutes)
+        .ok_or_else(|| ConfigError::Invalid {
+            name: NAME,
+            reason: "a whole number of minutes from 0 to 43200".into(),
+        })
+}

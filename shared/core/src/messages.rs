@@ -32,6 +32,29 @@ pub struct Restock {
 pub enum NotifyWork {
     Order(Notification),
     Reorder(ReorderRequest),
+    CartReminder(CartReminder),
+    DelayCheck(DelayCheck),
+}
+
+/// Look whether a parcel is past its estimate without news from the carrier: due at the estimate
+/// it was scheduled for, and dropped when the estimate has moved since (the move scheduled a new
+/// check). Waits in the queue like `CartReminder`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DelayCheck {
+    pub delay_order_id: OrderId,
+    pub delay_shipment_id: ShipmentId,
+    pub due: chrono::DateTime<chrono::Utc>,
+}
+
+/// A checkout may be abandoned: when it has gone unchanged and unconverted for the configured
+/// time, its shopper gets one reminder. Until then the message comes back later (SQS delays are
+/// at most 15 minutes, so a 4-hour wait is a short chain of delayed messages, no scheduler).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CartReminder {
+    pub cart_channel: crate::domain::Channel,
+    pub cart_token: String,
 }
 
 /// Available stock of `sku` fell below its reorder point at `since`: one email per crossing.
@@ -75,6 +98,10 @@ pub enum NotificationEvent {
     Canceled,
     /// Paid, but part of the order waits for stock.
     Backordered,
+    /// The channel reports the payment failed or was voided: the order waits for it.
+    PaymentProblem,
+    /// Money went back to the customer (fully or partly); `occurrence` tells the two apart.
+    Refunded,
     /// To the merchant's operations address, not the customer: something needs a person.
     StaffAlert,
 }
@@ -91,6 +118,8 @@ impl NotificationEvent {
             NotificationEvent::StaffAlert => "staff_alert",
             NotificationEvent::Canceled => "canceled",
             NotificationEvent::Backordered => "backordered",
+            NotificationEvent::PaymentProblem => "payment_problem",
+            NotificationEvent::Refunded => "refunded",
         }
     }
 }

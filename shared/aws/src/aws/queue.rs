@@ -4,6 +4,9 @@ use serde::Serialize;
 
 use super::describe;
 
+/// The longest delay SQS gives a message.
+pub const MAX_DELAY_SECONDS: u32 = 900;
+
 #[derive(Clone)]
 pub struct Queue {
     client: aws_sdk_sqs::Client,
@@ -26,11 +29,22 @@ impl Queue {
     }
 
     pub async fn send<T: Serialize>(&self, message: &T) -> Result<(), QueueError> {
+        self.send_after(message, 0).await
+    }
+
+    /// Delivered no sooner than `delay_seconds` from now (SQS allows up to 900).
+    pub async fn send_after<T: Serialize>(
+        &self,
+        message: &T,
+        delay_seconds: u32,
+    ) -> Result<(), QueueError> {
         let body = serde_json::to_string(message).map_err(|e| self.error(e.to_string()))?;
+        let delay = i32::try_from(delay_seconds.min(MAX_DELAY_SECONDS)).unwrap_or(0);
         self.client
             .send_message()
             .queue_url(&self.url)
             .message_body(body)
+            .delay_seconds(delay)
             .send()
             .await
             .map_err(|e| self.error(describe(&e)))?;

@@ -73,6 +73,7 @@ impl Intake {
             .map_err(|e| IntakeError::Update(e.to_string()))?;
         // Stock an update let go of (payment no longer secured) goes to whoever waits for it.
         self.restock(&updated.stock.released).await?;
+        self.payment_changed(&existing, &updated.order).await?;
         match updated.outcome {
             ChannelUpdate::Applied => self.resume(&updated.order).await?,
             ChannelUpdate::Cancelled => self.start(&updated.order).await?,
@@ -122,6 +123,27 @@ impl Intake {
             self.restock(&skus).await?;
         }
         self.resume(order).await
+    }
+
+    /// Tells the customer when the channel reports their payment failed, or money went back.
+    async fn payment_changed(&self, before: &Order, after: &Order) -> Result<(), IntakeError> {
+        use crate::domain::PaymentStatus::*;
+        // A cancellation's email says what happens to the money.
+        if before.payment_status == after.payment_status || after.status == OrderStatus::Canceled {
+            return Ok(());
+        }
+        let notification = match after.payment_status {
+            Failed | Voided => {
+                Notification::about_order(after.id.clone(), NotificationEvent::PaymentProblem)
+            }
+            Refunded | PartiallyRefunded => Notification {
+                occurrence: Some(after.payment_status.to_string()),
+                ..Notification::about_order(after.id.clone(), NotificationEvent::Refunded)
+            },
+            _ => return Ok(()),
+        };
+        self.notify_queue.send(&notification).await?;
+        Ok(())
     }
 
     async fn restock(&self, skus: &[String]) -> Result<(), IntakeError> {

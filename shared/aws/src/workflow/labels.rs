@@ -147,6 +147,9 @@ impl LabelPurchase {
             .await
             .map_err(flatten)?;
         tracing::info!(order_id = %id, shipment_id = %shipment_id, tracking_code = %shipment.tracking_code, "label bought");
+        if updated.written {
+            crate::workflow::delays::schedule(&self.notify_queue, id, &shipment, now).await?;
+        }
         self.announce(&updated.order).await?;
         Ok(true)
     }

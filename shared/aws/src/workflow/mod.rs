@@ -2,6 +2,8 @@
 //! adapters. Each step re-reads the order and acts on its current state, so running it again after
 //! a crash or a duplicate message finishes what was left undone and repeats nothing.
 
+pub mod carts;
+pub mod delays;
 pub mod intake;
 pub mod labels;
 pub mod notify;

@@ -5,13 +5,15 @@ use std::time::Duration;
 use anyhow::{anyhow, Context};
 use chrono::{DateTime, Utc};
 
+use crate::aws::cart_store::{CartState, CartStore};
+use crate::aws::queue::MAX_DELAY_SECONDS;
 use crate::aws::{
-    Claim, IdempotencyStore, InventoryStore, MailError, Mailer, OrderStore, PreferenceStore,
+    Claim, IdempotencyStore, InventoryStore, MailError, Mailer, OrderStore, PreferenceStore, Queue,
 };
 use crate::domain::review::is_plausible_email;
 use crate::domain::status::IllegalTransition;
-use crate::messages::{Notification, ReorderRequest};
-use crate::notifications::{render, render_reorder, Branding, ReorderInfo};
+use crate::messages::{CartReminder, DelayCheck, Notification, NotificationEvent, ReorderRequest};
+use crate::notifications::{render, render_cart_reminder, render_reorder, Branding, ReorderInfo};
 
 /// Longer than one send takes, shorter than the queue's visibility timeout.
 const LEASE: Duration = Duration::from_secs(30);
@@ -24,6 +26,11 @@ pub struct Notifier {
     pub branding: Branding,
     pub preferences: PreferenceStore,
     pub inventory: InventoryStore,
+    pub carts: CartStore,
+    /// Where not-yet-due cart reminders go back to wait.
+    pub notify_queue: Queue,
+    /// How long a checkout stays unchanged and unconverted before its shopper is reminded.
+    pub cart_reminder_after: chrono::Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +41,8 @@ pub enum Notified {
     Undeliverable,
     /// The customer does not want this kind of email.
     OptedOut,
+    /// Nothing to send (a checkout that became an order), or not yet (a reminder not due).
+    NotNeeded,
 }
 
 fn recipient(n: &Notification) -> &'static str {
@@ -85,6 +94,129 @@ impl Notifier {
             tracing::error!(order_id = %n.order_id, error = %e, "email sent but not noted on the timeline");
         }
         sent.map(|(outcome, _)| outcome)
+    }
+
+    /// A parcel's estimate has come (or the check waits again): still on its way, the order is
+    /// flagged and the customer told it is running late, once.
+    pub async fn delay_check(
+        &self,
+        check: &DelayCheck,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Notified> {
+        let Some(order) = self.orders.get(&check.delay_order_id).await? else {
+            return Ok(Notified::NotNeeded);
+        };
+        let Some(shipment) = order.shipment(&check.delay_shipment_id) else {
+            return Ok(Notified::NotNeeded);
+        };
+        // A moved estimate scheduled its own check; a finished parcel needs none.
+        if shipment.estimated_delivery != Some(check.due) || shipment.tracking_status.is_terminal()
+        {
+            return Ok(Notified::NotNeeded);
+        }
+        // Already flagged (by a run that may have died before emailing): just the email, which
+        // the notifier sends once.
+        if shipment.delayed_since.is_none() {
+            if now <= check.due {
+                let wait = crate::workflow::delays::wait_until(check.due, now).max(1);
+                self.notify_queue.send_after(check, wait).await?;
+                return Ok(Notified::NotNeeded);
+            }
+            self.orders
+                .update(&check.delay_order_id, |o| {
+                    o.check_parcel_delay(&check.delay_shipment_id, now)
+                })
+                .await
+                .context("flagging a late parcel")?;
+        }
+        tracing::info!(order_id = %check.delay_order_id, shipment_id = %check.delay_shipment_id, "parcel past its estimate without news; customer told");
+        self.notify(
+            &Notification::about_shipment(
+                check.delay_order_id.clone(),
+                NotificationEvent::Delayed,
+                check.delay_shipment_id.clone(),
+            ),
+            now,
+        )
+        .await
+    }
+
+    /// A checkout's reminder: not yet due, it waits again in the queue; due and the checkout still
+    /// open, the cart becomes `abandoned` and its shopper gets one email.
+    pub async fn cart_reminder(
+        &self,
+        reminder: &CartReminder,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Notified> {
+        let (channel, token) = (reminder.cart_channel, reminder.cart_token.as_str());
+        let Some(mut stored) = self.carts.get(channel, token).await? else {
+            return Ok(Notified::NotNeeded);
+        };
+        if stored.state == CartState::Open {
+            let due = stored.cart.channel_updated_at + self.cart_reminder_after;
+            if now < due {
+                let wait = (due - now)
+                    .num_seconds()
+                    .clamp(1, i64::from(MAX_DELAY_SECONDS));
+                self.notify_queue
+                    .send_after(reminder, u32::try_from(wait).unwrap_or(MAX_DELAY_SECONDS))
+                    .await?;
+                return Ok(Notified::NotNeeded);
+            }
+            if !self
+                .carts
+                .close(channel, token, CartState::Abandoned, now)
+                .await?
+            {
+                stored = self
+                    .carts
+                    .get(channel, token)
+                    .await?
+                    .ok_or_else(|| anyhow!("cart {token} vanished"))?;
+            } else {
+                stored.state = CartState::Abandoned;
+            }
+        }
+        if stored.state != CartState::Abandoned {
+            return Ok(Notified::NotNeeded);
+        }
+        // Abandoned (by this run or one that died before sending): one email, claimed.
+        let Some(email) = render_cart_reminder(&stored.cart, &self.branding) else {
+            return Ok(Notified::Undeliverable);
+        };
+        if !is_plausible_email(&email.to) {
+            return Ok(Notified::Undeliverable);
+        }
+        if !self.preferences.accepts_non_essential(&email.to).await? {
+            return Ok(Notified::OptedOut);
+        }
+        let key = format!("email#cart#{}#{token}", channel.as_str());
+        match self.claims.claim(&key, LEASE).await? {
+            Claim::AlreadyDone => return Ok(Notified::AlreadySent),
+            Claim::InProgress => {
+                return Err(anyhow!("email {key} is being sent by another worker"))
+            }
+            Claim::Proceed => {}
+        }
+        let sent = match self.mailer.send(&email).await {
+            Ok(message_id) => {
+                tracing::info!(cart = token, %message_id, "abandoned cart reminder sent");
+                Ok(Notified::Sent)
+            }
+            Err(MailError::Rejected(reason)) => {
+                tracing::error!(cart = token, %reason, "cart reminder undeliverable");
+                Ok(Notified::Undeliverable)
+            }
+            Err(e @ MailError::Transient(_)) => Err(anyhow::Error::from(e)),
+        };
+        let settled = match &sent {
+            Ok(_) => self.claims.complete(&key).await,
+            Err(_) => self.claims.release(&key).await,
+        };
+        if let Err(e) = settled {
+            tracing::warn!(key, error = %e, "cart reminder claim not settled");
+        }
+        sent
     }
 
     /// Asks a SKU's supplier (or, without one, the ops address) to restock, once per crossing

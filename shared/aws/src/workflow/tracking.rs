@@ -40,7 +40,12 @@ impl Tracking {
         let result = self
             .orders
             .update(&found.order_id, |order| {
-                order.apply_tracking(&found.shipment_id, &event.update, now)
+                let estimate = order
+                    .shipment(&found.shipment_id)
+                    .and_then(|s| s.estimated_delivery);
+                order
+                    .apply_tracking(&found.shipment_id, &event.update, now)
+                    .map(|change| (change, estimate))
             })
             .await;
         let updated = match result {
@@ -54,7 +59,14 @@ impl Tracking {
         // Sent from the parcel's state, not from the change: a webhook redelivered after a crash
         // still gets the customer told, and the notifier sends one email per order, event and
         // shipment however often it is asked.
+        let (change, estimate_before) = updated.outcome;
         let shipment = updated.order.shipment(&found.shipment_id);
+        // A revised estimate moves the quiet-parcel check to the new date.
+        if let Some(s) =
+            shipment.filter(|s| updated.written && s.estimated_delivery != estimate_before)
+        {
+            crate::workflow::delays::schedule(&self.notify_queue, &found.order_id, s, now).await?;
+        }
         // A delivery teaches us how long this route takes (counted when it happens, once).
         if let (
             TrackingChange::StatusChanged {
@@ -62,7 +74,7 @@ impl Tracking {
                 ..
             },
             Some(s),
-        ) = (updated.outcome, shipment)
+        ) = (change, shipment)
         {
             if let (Some(route), Some(delivered)) = (&s.route, s.status_at) {
                 let days = transit_days(s.created_at, delivered);
@@ -99,6 +111,6 @@ impl Tracking {
                 .await?;
         }
         tracing::info!(order_id = %found.order_id, shipment_id = %found.shipment_id, event_id = %event.event_id, status = %event.update.status, order_status = %updated.order.status, "tracking update applied");
-        Ok(Tracked::Applied(updated.outcome))
+        Ok(Tracked::Applied(change))
     }
 }

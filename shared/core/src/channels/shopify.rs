@@ -310,6 +310,19 @@ pub fn parse_checkout(body: &[u8]) -> Result<Cart, PayloadError> {
     })
 }
 
+/// The checkout an order was placed from, so its cart can be marked converted. Read from an
+/// order body that already parsed, so anything odd simply means "none".
+pub fn checkout_token(body: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct OrderCheckout {
+        checkout_token: Option<String>,
+    }
+    serde_json::from_slice::<OrderCheckout>(body)
+        .ok()?
+        .checkout_token
+        .filter(|t| super::fields::is_plain_id(t))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -375,11 +375,18 @@ impl Order {
             };
         }
         if self.active_shipments().next().is_some() || self.pending_label.is_some() {
-            self.note(
-                "update_after_fulfillment",
-                "Channel update received after fulfillment started; not applied",
-                now,
-            );
+            // The goods are on their way; money facts (a refund, say) still count.
+            let detail = if self.payment_status == new.payment_status {
+                "Channel update received after fulfillment started; not applied".to_string()
+            } else {
+                let detail = format!(
+                    "Channel update received after fulfillment started; only the payment applied ({} -> {})",
+                    self.payment_status, new.payment_status
+                );
+                self.payment_status = new.payment_status;
+                detail
+            };
+            self.note("update_after_fulfillment", detail, now);
             return ChannelUpdate::TooLate;
         }
         let mut changed = Vec::new();
@@ -408,6 +415,10 @@ impl Order {
         self.shipping_method = new.shipping_method;
         self.note = new.note;
         self.payment_status = new.payment_status;
+        if lines_editable && self.lines != new.lines {
+            // What was reserved (or backordered) was for the old lines: plan again.
+            self.release_stock("the channel changed the lines", now);
+        }
         if lines_editable {
             self.lines = new.lines;
             self.totals = new.totals;
@@ -853,14 +864,7 @@ impl Order {
             .ok_or_else(|| TrackingError::UnknownShipment(shipment_id.clone()))?;
         let change = shipment.apply(update);
         let code = shipment.tracking_code.clone();
-        if shipment.check_delay(now) {
-            let detail = format!("Parcel {code} is past its estimated delivery and not delivered");
-            self.note("delayed", detail.clone(), now);
-            self.attention = Some(Attention {
-                reason: detail,
-                since: now,
-            });
-        }
+        self.check_parcel_delay(shipment_id, now)?;
         match change {
             TrackingChange::Nothing => {}
             TrackingChange::EventsAdded => self.updated_at = now,
@@ -884,6 +888,33 @@ impl Order {
             }
         }
         Ok(change)
+    }
+
+    /// Flags the order when the parcel is past its estimate and not delivered; `true` the first
+    /// time only (the customer is told once).
+    pub fn check_parcel_delay(
+        &mut self,
+        shipment_id: &ShipmentId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, TrackingError> {
+        let shipment = self
+            .shipments
+            .iter_mut()
+            .find(|s| &s.id == shipment_id)
+            .ok_or_else(|| TrackingError::UnknownShipment(shipment_id.clone()))?;
+        if shipment.tracking_status == TrackingStatus::Cancelled || !shipment.check_delay(now) {
+            return Ok(false);
+        }
+        let detail = format!(
+            "Parcel {} is past its estimated delivery and not delivered",
+            shipment.tracking_code
+        );
+        self.note("delayed", detail.clone(), now);
+        self.attention = Some(Attention {
+            reason: detail,
+            since: now,
+        });
+        Ok(true)
     }
 
     /// Derives the order and fulfillment status from its parcels.

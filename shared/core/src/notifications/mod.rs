@@ -2,7 +2,7 @@
 //! layout in `shared/templates/email.html`. Everything taken from an order is HTML-escaped.
 
 use crate::domain::money::display_amount;
-use crate::domain::{Order, Shipment};
+use crate::domain::{Cart, Order, Shipment};
 use crate::messages::{Notification, NotificationEvent};
 
 const LAYOUT: &str = include_str!("../../templates/email.html");
@@ -155,17 +155,20 @@ pub fn render(
         NotificationEvent::Delayed => delayed(order, shipment(order, notification)?),
         NotificationEvent::Canceled => canceled(order),
         NotificationEvent::Backordered => backordered(order),
+        NotificationEvent::PaymentProblem => payment_problem(order),
+        NotificationEvent::Refunded => refunded(order),
         NotificationEvent::StaffAlert => staff_alert(order, notification),
     };
     let to = match notification.event {
         NotificationEvent::StaffAlert => branding.ops_email.clone(),
         _ => order.customer.email.clone(),
     };
+    let frame = order_frame(order, &content, branding);
     Ok(Email {
         to,
         subject: content.subject.clone(),
-        text: text(order, &content, branding),
-        html: html(order, &content, branding),
+        text: text(&content, &frame, branding),
+        html: html(&content, &frame, branding),
     })
 }
 
@@ -244,6 +247,59 @@ fn still_to_come(order: &Order, shipment: &Shipment) -> Vec<String> {
         "Still to come in a separate parcel: {}",
         rest.join(", ")
     )]
+}
+
+fn payment_problem(order: &Order) -> Content {
+    Content {
+        greeting: None,
+        subject: format!("Action needed: payment for order {}", order.name),
+        headline: "There is a problem with your payment".into(),
+        message: format!(
+            "We could not collect the payment for order {}. Your order is on hold and will not ship until the payment goes through; please check your payment details with us or reply to this email.",
+            order.name
+        ),
+        details: vec![format!(
+            "Amount due: {}",
+            display_amount(order.totals.total, &order.currency)
+        )],
+        items: all_items(order),
+    }
+}
+
+fn refunded(order: &Order) -> Content {
+    let (headline, message) = match order.payment_status {
+        crate::domain::PaymentStatus::PartiallyRefunded => (
+            "Part of your payment was refunded",
+            format!(
+                "We have refunded part of your payment for order {}. Depending on your bank it can take a few days to appear.",
+                order.name
+            ),
+        ),
+        _ => (
+            "Your payment was refunded",
+            format!(
+                "We have refunded your payment of {} for order {}. Depending on your bank it can take a few days to appear.",
+                display_amount(order.totals.total, &order.currency),
+                order.name
+            ),
+        ),
+    };
+    Content {
+        greeting: None,
+        subject: format!("Refund for order {}", order.name),
+        headline: headline.into(),
+        message,
+        details: Vec::new(),
+        items: all_items(order),
+    }
+}
+
+fn all_items(order: &Order) -> Vec<(String, u32)> {
+    order
+        .lines
+        .iter()
+        .map(|l| (l.title.clone(), l.quantity))
+        .collect()
 }
 
 fn backordered(order: &Order) -> Content {
@@ -427,8 +483,75 @@ fn items_in(order: &Order, shipment: &Shipment) -> Vec<(String, u32)> {
         .collect()
 }
 
-fn text(order: &Order, c: &Content, branding: &Branding) -> String {
-    let mut out = format!("Hi {},\n\n{}\n", greeting(order, c), c.message);
+/// The one reminder a shopper gets about a checkout they left: what is in it and where to pick it
+/// up again. `None` when the checkout has no email address to send it to.
+pub fn render_cart_reminder(cart: &Cart, branding: &Branding) -> Option<Email> {
+    let to = cart.email.clone()?;
+    let content = Content {
+        greeting: None,
+        subject: format!(
+            "You left something in your cart at {}",
+            branding.merchant_name
+        ),
+        headline: "Still thinking it over?".into(),
+        message: "Your cart is saved. Pick up where you left off whenever you are ready.".into(),
+        details: vec![format!(
+            "Cart total: {}",
+            display_amount(cart.total, &cart.currency)
+        )],
+        items: cart
+            .lines
+            .iter()
+            .map(|l| (l.title.clone(), l.quantity))
+            .collect(),
+    };
+    let first_name = cart
+        .customer_name
+        .as_deref()
+        .and_then(|n| n.split_whitespace().next())
+        .unwrap_or("there");
+    let frame = Frame {
+        first_name,
+        // Only a web link goes behind the button: the URL came from a webhook.
+        link: cart
+            .recovery_url
+            .clone()
+            .filter(|url| url.starts_with("https://"))
+            .unwrap_or_else(|| branding.public_base_url.clone()),
+        button: "Return to your cart",
+        footer: "Your saved cart".into(),
+    };
+    Some(Email {
+        to,
+        subject: content.subject.clone(),
+        text: text(&content, &frame, branding),
+        html: html(&content, &frame, branding),
+    })
+}
+
+/// What surrounds an email's content: who it greets, where its button leads, what its footer
+/// names.
+struct Frame<'a> {
+    first_name: &'a str,
+    link: String,
+    button: &'a str,
+    footer: String,
+}
+
+fn order_frame<'a>(order: &'a Order, c: &'a Content, branding: &Branding) -> Frame<'a> {
+    Frame {
+        first_name: c
+            .greeting
+            .as_deref()
+            .unwrap_or_else(|| order.customer.first_name()),
+        link: branding.tracking_url(order),
+        button: "Follow your order",
+        footer: format!("Order {}", order.name),
+    }
+}
+
+fn text(c: &Content, frame: &Frame<'_>, branding: &Branding) -> String {
+    let mut out = format!("Hi {},\n\n{}\n", frame.first_name, c.message);
     for d in &c.details {
         out.push_str(&format!("{d}\n"));
     }
@@ -436,18 +559,15 @@ fn text(order: &Order, c: &Content, branding: &Branding) -> String {
     for (title, qty) in &c.items {
         out.push_str(&format!("  {qty} x {title}\n"));
     }
+    out.push_str(&format!("\n{}: {}\n", frame.button, frame.link));
     out.push_str(&format!(
-        "\nFollow your order: {}\n",
-        branding.tracking_url(order)
-    ));
-    out.push_str(&format!(
-        "\nOrder {} - {}\n",
-        order.name, branding.merchant_name
+        "\n{} - {}\n",
+        frame.footer, branding.merchant_name
     ));
     out
 }
 
-fn html(order: &Order, c: &Content, branding: &Branding) -> String {
+fn html(c: &Content, frame: &Frame<'_>, branding: &Branding) -> String {
     let details: String = c
         .details
         .iter()
@@ -474,12 +594,13 @@ fn html(order: &Order, c: &Content, branding: &Branding) -> String {
         ("{{subject}}", escape(&c.subject)),
         ("{{merchant}}", escape(&branding.merchant_name)),
         ("{{headline}}", escape(&c.headline)),
-        ("{{first_name}}", escape(greeting(order, c))),
+        ("{{first_name}}", escape(frame.first_name)),
         ("{{message}}", escape(&c.message)),
         ("{{details}}", details),
         ("{{items}}", items),
-        ("{{tracking_url}}", escape(&branding.tracking_url(order))),
+        ("{{link}}", escape(&frame.link)),
         ("{{brand_color}}", branding.brand_color.0.clone()),
+        ("{{button}}", escape(frame.button)),
         (
             "{{logo}}",
             branding
@@ -488,18 +609,12 @@ fn html(order: &Order, c: &Content, branding: &Branding) -> String {
                 .map(|l| format!("<img src=\"{}\" alt=\"\" height=\"32\" style=\"display:block;margin-bottom:8px\">", escape(&l.0)))
                 .unwrap_or_default(),
         ),
-        ("{{order_name}}", escape(&order.name)),
+        ("{{footer}}", escape(&frame.footer)),
     ]
     .iter()
     .fold(LAYOUT.to_string(), |page, (placeholder, value)| {
         fill(&page, placeholder, value)
     })
-}
-
-fn greeting<'a>(order: &'a Order, c: &'a Content) -> &'a str {
-    c.greeting
-        .as_deref()
-        .unwrap_or_else(|| order.customer.first_name())
 }
 
 pub(crate) fn fill(page: &str, placeholder: &str, value: &str) -> String {

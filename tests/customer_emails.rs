@@ -1,0 +1,158 @@
+//! Emails beyond the order's own path: a checkout left alone gets one reminder and its cart becomes
+//! `abandoned`; a checkout that became an order gets none; payment problems and refunds reported
+//! by the channel are told to the customer.
+
+use std::time::Duration;
+
+use oms_tests::{emails_to, eventually, shopify_order, start, unique};
+use serde_json::{json, Value};
+
+/// A Shopify checkout last changed so that the 4-hour reminder falls due in a few seconds.
+fn checkout(token: &str, email: &str) -> Value {
+    let almost_due = chrono::Utc::now() - chrono::Duration::hours(4) + chrono::Duration::seconds(3);
+    json!({
+        "token": token, "email": email, "currency": "CAD", "total_price": "28.00",
+        "updated_at": almost_due.to_rfc3339(),
+        "customer": {"first_name": "Ines", "last_name": "Duarte"},
+        "abandoned_checkout_url": "https://atelier-nord.example/checkouts/recover",
+        "line_items": [{"sku": "BOWL-STONE-L", "title": "Stoneware Bowl", "quantity": 1, "price": "28.00"}]
+    })
+}
+
+async fn carts(t: &oms_tests::TestOms, state: &str) -> Vec<Value> {
+    let (status, body) = t.admin_get(&format!("/carts?state={state}")).await;
+    assert_eq!(status, 200, "{body}");
+    body["carts"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_checkout_left_alone_is_reminded_once_and_one_that_became_an_order_is_not() {
+    let t = start().await;
+    let (left, bought) = (unique("left"), unique("bought"));
+    let left_email = format!("{left}@example.com");
+    let bought_email = format!("{bought}@example.com");
+    for (token, email) in [(&left, &left_email), (&bought, &bought_email)] {
+        let body = serde_json::to_vec(&checkout(token, email)).unwrap();
+        assert_eq!(t.shopify("checkouts/create", &body).await.status(), 200);
+    }
+    let mut order = shopify_order(&unique("6120"), &bought_email);
+    order["checkout_token"] = json!(bought);
+    let body = serde_json::to_vec(&order).unwrap();
+    assert_eq!(t.shopify("orders/create", &body).await.status(), 200);
+
+    let reminders = eventually(|| async {
+        let emails = emails_to(&left_email).await;
+        (!emails.is_empty()).then_some(emails)
+    })
+    .await
+    .expect("the shopper who left is reminded");
+    let text = reminders[0]["body"].as_str().unwrap_or_default();
+    assert!(
+        reminders[0]["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("You left something in your cart"),
+        "{reminders:#?}"
+    );
+    assert!(
+        text.contains("Hi Ines") && text.contains("Stoneware Bowl"),
+        "{text}"
+    );
+    assert!(
+        text.contains("https://atelier-nord.example/checkouts/recover"),
+        "{text}"
+    );
+
+    let abandoned = carts(&t, "abandoned").await;
+    assert!(
+        abandoned.iter().any(|c| c["token"] == left.as_str()),
+        "{abandoned:#?}"
+    );
+    let converted = carts(&t, "converted").await;
+    assert!(
+        converted.iter().any(|c| c["token"] == bought.as_str()),
+        "{converted:#?}"
+    );
+
+    // Give a duplicate or a late reminder time to show up: none does.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(emails_to(&left_email).await.len(), 1, "one reminder");
+    let to_buyer = emails_to(&bought_email).await;
+    assert!(
+        to_buyer.iter().all(|m| !m["subject"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("left something")),
+        "{to_buyer:#?}"
+    );
+    let (status, _) = t.admin_get("/carts?state=lost").await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn failed_payments_and_refunds_reported_by_the_channel_are_emailed() {
+    let t = start().await;
+    let email = format!("{}@example.com", unique("money"));
+
+    let mut unpaid = shopify_order(&unique("6121"), &email);
+    unpaid["financial_status"] = json!("pending");
+    unpaid["updated_at"] = json!("2026-10-02T09:00:00-04:00");
+    assert_eq!(
+        t.shopify("orders/create", &serde_json::to_vec(&unpaid).unwrap())
+            .await
+            .status(),
+        200
+    );
+    let mut voided = unpaid.clone();
+    voided["financial_status"] = json!("voided");
+    voided["updated_at"] = json!("2026-10-02T10:00:00-04:00");
+    assert_eq!(
+        t.shopify("orders/updated", &serde_json::to_vec(&voided).unwrap())
+            .await
+            .status(),
+        200
+    );
+
+    let mut paid = shopify_order(&unique("6122"), &email);
+    paid["name"] = json!("#3001");
+    paid["updated_at"] = json!("2026-10-02T09:00:00-04:00");
+    let created: Value = t
+        .shopify("orders/create", &serde_json::to_vec(&paid).unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["order_id"].as_str().unwrap();
+    t.order_until(id, "shipped", |o| o["status"] == "shipped")
+        .await;
+    let mut refunded = paid.clone();
+    refunded["financial_status"] = json!("refunded");
+    refunded["updated_at"] = json!("2026-10-03T09:00:00-04:00");
+    assert_eq!(
+        t.shopify("orders/updated", &serde_json::to_vec(&refunded).unwrap())
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(t.order(id).await["payment_status"], "refunded");
+
+    let subjects = eventually(|| async {
+        let subjects: Vec<String> = emails_to(&email)
+            .await
+            .iter()
+            .filter_map(|m| m["subject"].as_str().map(str::to_string))
+            .collect();
+        let problem = subjects
+            .iter()
+            .any(|s| s.starts_with("Action needed: payment"));
+        let refund = subjects.iter().any(|s| s == "Refund for order #3001");
+        (problem && refund).then_some(subjects)
+    })
+    .await
+    .expect("a payment problem email and a refund email");
+    assert_eq!(
+        subjects.iter().filter(|s| s.starts_with("Refund")).count(),
+        1,
+        "{subjects:?}"
+    );
+}
