@@ -306,10 +306,11 @@ async fn a_label_is_voided_before_the_first_scan_and_not_after() {
 #[tokio::test]
 async fn the_supplier_is_asked_to_restock_once_per_crossing_of_the_reorder_point() {
     let t = start().await;
+    let candle = unique("CANDLE");
     let supplier = format!("{}@supplier.example", unique("restock"));
     let (status, body) = t
         .admin_put(
-            "/inventory/CANDLE",
+            &format!("/inventory/{candle}"),
             &json!({"location": "main", "on_hand": 5, "reorder_point": 3, "supplier_email": supplier}),
         )
         .await;
@@ -317,10 +318,10 @@ async fn the_supplier_is_asked_to_restock_once_per_crossing_of_the_reorder_point
     assert_eq!(body["reorder_point"], 3);
 
     let customer = format!("{}@example.com", unique("candles"));
-    let first = t.paid_order_of(&customer, &[("CANDLE", 3)]).await;
+    let first = t.paid_order_of(&customer, &[(candle.as_str(), 3)]).await;
     t.order_until(&first, "shipped", |o| o["status"] == "shipped")
         .await;
-    let second = t.paid_order_of(&customer, &[("CANDLE", 1)]).await;
+    let second = t.paid_order_of(&customer, &[(candle.as_str(), 1)]).await;
     t.order_until(&second, "shipped", |o| o["status"] == "shipped")
         .await;
 
@@ -333,22 +334,29 @@ async fn the_supplier_is_asked_to_restock_once_per_crossing_of_the_reorder_point
     assert_eq!(requests.len(), 1, "once per crossing, not per order");
     let text = requests[0]["body"].as_str().unwrap();
     assert!(
-        text.contains("CANDLE") && text.contains("reorder point of 3"),
+        text.contains(&candle) && text.contains("reorder point of 3"),
         "{text}"
     );
-    let candle = sku(&t, "CANDLE").await;
-    assert!(candle["below_reorder_point_since"].is_string(), "{candle}");
+    let stock = sku(&t, &candle).await;
+    assert!(stock["below_reorder_point_since"].is_string(), "{stock}");
+    let ops = emails_to(&t.secret("OPS_EMAIL")).await;
+    assert!(
+        ops.iter().any(|m| m["subject"]
+            .as_str()
+            .is_some_and(|s| s.starts_with(&format!("[Low stock] {candle}")))),
+        "staff hear about it too"
+    );
 
     // Back above the point, then below again: a second request.
     let (status, _) = t
         .admin_post(
-            "/inventory/CANDLE/adjust",
+            &format!("/inventory/{candle}/adjust"),
             &json!({"location": "main", "delta": 10, "reason": "delivery"}),
         )
         .await;
     assert_eq!(status, 200);
-    assert!(sku(&t, "CANDLE").await["below_reorder_point_since"].is_null());
-    let third = t.paid_order_of(&customer, &[("CANDLE", 10)]).await;
+    assert!(sku(&t, &candle).await["below_reorder_point_since"].is_null());
+    let third = t.paid_order_of(&customer, &[(candle.as_str(), 10)]).await;
     t.order_until(&third, "shipped", |o| o["status"] == "shipped")
         .await;
     let requests = eventually(|| async {
@@ -358,4 +366,83 @@ async fn the_supplier_is_asked_to_restock_once_per_crossing_of_the_reorder_point
     .await
     .expect("a second crossing, a second request");
     assert_eq!(requests.len(), 2);
+}
+
+/// Every stock and location endpoint answers broken or hostile input with the documented 4xx
+/// and its error code, and writes nothing.
+#[tokio::test]
+async fn stock_endpoints_refuse_hostile_input_and_write_nothing() {
+    let t = start().await;
+    let token = t.secret("OMS_ADMIN_TOKEN");
+    let address = json!({"name": "DC", "line1": "1 Way", "city": "Newark", "country": "US"});
+    let long_sku = "S".repeat(129);
+    let huge = format!(
+        "{{\"location\":\"main\",\"on_hand\":1,\"pad\":\"{}\"}}",
+        "x".repeat(300_000)
+    );
+    let cases: Vec<(&str, String, &str, Vec<u8>, bool, u16, &str)> = vec![
+        ("PUT", "/inventory/MUG".into(), "application/json", br#"{"location":"main","on_hand":1}"#.to_vec(), false, 401, "unauthorized"),
+        ("PUT", "/inventory/MUG".into(), "application/json", b"{not json".to_vec(), true, 400, "invalid_body"),
+        ("PUT", "/inventory/MUG".into(), "application/json", br#"{"location":"main","on_hand":"5"}"#.to_vec(), true, 400, "invalid_body"),
+        ("PUT", "/inventory/MUG".into(), "application/json", br#"{"location":"main","on_hand":1.5}"#.to_vec(), true, 400, "invalid_body"),
+        ("PUT", "/inventory/MUG".into(), "application/json", br#"{"location":"main","on_hand":1000000001}"#.to_vec(), true, 422, "invalid_stock"),
+        ("PUT", "/inventory/MUG".into(), "application/json", br#"{"location":"main","on_hand":1,"extra":true}"#.to_vec(), true, 400, "invalid_body"),
+        ("PUT", "/inventory/MUG".into(), "application/json", br#"{"location":"../etc","on_hand":1}"#.to_vec(), true, 422, "unknown_location"),
+        ("PUT", "/inventory/MUG".into(), "application/json", br#"{"reorder_point":2,"supplier_email":"not an email"}"#.to_vec(), true, 422, "invalid_email"),
+        ("PUT", "/inventory/MUG".into(), "text/plain", br#"{"location":"main","on_hand":1}"#.to_vec(), true, 415, "unsupported_media_type"),
+        ("PUT", "/inventory/MUG".into(), "application/json", huge.into_bytes(), true, 413, "payload_too_large"),
+        ("PUT", format!("/inventory/{long_sku}"), "application/json", br#"{"location":"main","on_hand":1}"#.to_vec(), true, 404, "not_found"),
+        ("PUT", "/inventory/MUG%0A".into(), "application/json", br#"{"location":"main","on_hand":1}"#.to_vec(), true, 404, "not_found"),
+        ("POST", "/inventory/MUG/adjust".into(), "application/json", br#"{"location":"main","delta":5}"#.to_vec(), true, 400, "invalid_body"),
+        ("POST", "/inventory/MUG/adjust".into(), "application/json", br#"{"location":"main","delta":0,"reason":"x"}"#.to_vec(), true, 422, "invalid_delta"),
+        ("POST", "/inventory/MUG/adjust".into(), "application/json", br#"{"location":"main","delta":9223372036854775807,"reason":"x"}"#.to_vec(), true, 422, "invalid_delta"),
+        ("POST", "/inventory/MUG/adjust".into(), "application/json", br#"{"location":"main","delta":3,"reason":"   "}"#.to_vec(), true, 422, "reason_required"),
+        ("POST", "/inventory/MUG/adjust".into(), "application/json", br#"{"location":"main","delta":-1,"reason":"lost"}"#.to_vec(), true, 409, "below_reserved"),
+        ("POST", "/inventory/import".into(), "application/json", b"MUG,main,1".to_vec(), true, 415, "unsupported_media_type"),
+        ("POST", "/inventory/import".into(), "text/csv", b"".to_vec(), true, 422, "invalid_csv"),
+        ("POST", "/inventory/import".into(), "text/csv", b"MUG,main,1\nMUG,main,2\n".to_vec(), true, 422, "invalid_csv"),
+        ("POST", "/inventory/import".into(), "text/csv", b"MUG,main,-1\n".to_vec(), true, 422, "invalid_csv"),
+        ("POST", "/inventory/import".into(), "text/csv", b"\"MUG,main,1\n".to_vec(), true, 422, "invalid_csv"),
+        ("POST", "/inventory/import".into(), "text/csv", vec![0xff, 0xfe, b',', b'm'], true, 400, "invalid_body"),
+        ("PUT", "/locations/bad%20id".into(), "application/json", serde_json::to_vec(&json!({"name": "X", "address": address})).unwrap(), true, 422, "invalid_location"),
+        ("PUT", "/locations/east".into(), "application/json", serde_json::to_vec(&json!({"name": "X", "address": {"name": "DC", "line1": "1 Way", "city": "Newark", "country": "usa"}})).unwrap(), true, 422, "invalid_location"),
+        ("PUT", "/locations/east".into(), "application/json", serde_json::to_vec(&json!({"name": "X\r\nBcc: a@b.c", "address": address})).unwrap(), true, 422, "invalid_location"),
+        ("PUT", "/locations/east".into(), "application/json", serde_json::to_vec(&json!({"name": "X", "address": address, "priority": 1e10})).unwrap(), true, 400, "invalid_body"),
+        ("PUT", "/locations/east".into(), "application/json", br#"{"name":"X"}"#.to_vec(), true, 400, "invalid_body"),
+        ("GET", "/carts?state=everything".into(), "application/json", Vec::new(), true, 400, "invalid_state"),
+    ];
+    let mut failures = Vec::new();
+    for (method, path, content_type, body, authorized, status, code) in cases {
+        let mut request = t
+            .http
+            .request(method.parse().unwrap(), t.url(&path))
+            .header("content-type", content_type)
+            .body(body);
+        if authorized {
+            request = request.bearer_auth(&token);
+        }
+        let response = request.send().await.unwrap();
+        let got = response.status().as_u16();
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        let message_ok = answer["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty());
+        if got != status || answer["error"]["code"] != code || !message_ok {
+            failures.push(format!(
+                "{method} {path}: expected {status} {code}, got {got} {answer}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(
+        t.stored_keys().await,
+        Vec::<String>::new(),
+        "refused input wrote nothing"
+    );
+    let (_, locations) = t.admin_get("/locations").await;
+    assert_eq!(
+        locations["locations"].as_array().map(Vec::len),
+        Some(1),
+        "only main"
+    );
 }

@@ -83,10 +83,11 @@ pub enum StockChange {
 pub enum StockChangeError {
     #[error("location {0} does not exist")]
     UnknownLocation(LocationId),
-    #[error("{sku} at {location}: {reserved} unit(s) are reserved for orders, so on hand cannot go below that")]
+    #[error("{sku} at {location}: {on_hand} on hand, {reserved} of them reserved for orders; on hand cannot go below what is reserved")]
     BelowReserved {
         sku: String,
         location: LocationId,
+        on_hand: i64,
         reserved: i64,
     },
     #[error(transparent)]
@@ -371,16 +372,16 @@ impl InventoryStore {
         {
             Ok(_) => {}
             Err(SdkError::ServiceError(e)) if e.err().is_transaction_canceled_exception() => {
-                let reserved = self
+                let now_level = self
                     .levels(sku)
                     .await?
                     .into_iter()
-                    .find(|l| &l.location == location)
-                    .map_or(0, |l| l.reserved);
+                    .find(|l| &l.location == location);
                 return Err(StockChangeError::BelowReserved {
                     sku: sku.to_string(),
                     location: location.clone(),
-                    reserved,
+                    on_hand: now_level.as_ref().map_or(0, |l| l.on_hand),
+                    reserved: now_level.as_ref().map_or(0, |l| l.reserved),
                 });
             }
             Err(e) => return Err(StoreError::Dynamo(describe(&e)).into()),

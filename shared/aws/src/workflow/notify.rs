@@ -13,7 +13,9 @@ use crate::aws::{
 use crate::domain::review::is_plausible_email;
 use crate::domain::status::IllegalTransition;
 use crate::messages::{CartReminder, DelayCheck, Notification, NotificationEvent, ReorderRequest};
-use crate::notifications::{render, render_cart_reminder, render_reorder, Branding, ReorderInfo};
+use crate::notifications::{
+    render, render_cart_reminder, render_low_stock_alert, render_reorder, Branding, ReorderInfo,
+};
 
 /// Longer than one send takes, shorter than the queue's visibility timeout.
 const LEASE: Duration = Duration::from_secs(30);
@@ -259,18 +261,24 @@ impl Notifier {
             available: stock.levels.iter().map(|l| l.available()).sum(),
             on_hand: stock.levels.iter().map(|l| l.on_hand).sum(),
         };
-        let email = render_reorder(&info, &self.branding);
-        match self.mailer.send(&email).await {
-            Ok(message_id) => {
-                tracing::info!(sku, %message_id, "reorder request sent");
-                Ok(Notified::Sent)
-            }
-            Err(MailError::Rejected(reason)) => {
-                tracing::error!(sku, %reason, "reorder request undeliverable");
-                Ok(Notified::Undeliverable)
-            }
-            Err(e @ MailError::Transient(_)) => Err(e.into()),
+        let mut emails = vec![render_reorder(&info, &self.branding)];
+        if info.supplier_email != self.branding.ops_email {
+            emails.push(render_low_stock_alert(&info, &self.branding));
         }
+        let mut outcome = Notified::Sent;
+        for email in &emails {
+            match self.mailer.send(email).await {
+                Ok(message_id) => {
+                    tracing::info!(sku, to = %email.to, %message_id, "low stock email sent")
+                }
+                Err(MailError::Rejected(reason)) => {
+                    tracing::error!(sku, %reason, "low stock email undeliverable");
+                    outcome = Notified::Undeliverable;
+                }
+                Err(e @ MailError::Transient(_)) => return Err(e.into()),
+            }
+        }
+        Ok(outcome)
     }
 
     async fn send(&self, n: &Notification) -> anyhow::Result<(Notified, String)> {

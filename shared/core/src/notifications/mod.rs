@@ -51,6 +51,28 @@ pub fn render_reorder(info: &ReorderInfo<'_>, branding: &Branding) -> Email {
     }
 }
 
+/// Staff hear about every low-stock crossing too, with who was asked to restock.
+pub fn render_low_stock_alert(info: &ReorderInfo<'_>, branding: &Branding) -> Email {
+    let subject = format!(
+        "[Low stock] {}: {} available, below the reorder point of {}",
+        info.sku, info.available, info.reorder_point
+    );
+    let text = format!(
+        "{} has {} unit(s) available ({} on hand) across all locations, below its reorder point of {}.\n\nA reorder request went to {}.\n",
+        info.sku, info.available, info.on_hand, info.reorder_point, info.supplier_email
+    );
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>{}</p></body></html>",
+        escape(&text).replace("\n\n", "</p><p>")
+    );
+    Email {
+        to: branding.ops_email.clone(),
+        subject,
+        text,
+        html,
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
     pub to: String,
