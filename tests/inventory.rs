@@ -368,6 +368,17 @@ async fn the_supplier_is_asked_to_restock_once_per_crossing_of_the_reorder_point
     assert_eq!(requests.len(), 2);
 }
 
+/// method, path, content type, body, with the bearer token, expected status, expected error code
+type Refusal = (
+    &'static str,
+    String,
+    &'static str,
+    Vec<u8>,
+    bool,
+    u16,
+    &'static str,
+);
+
 /// Every stock and location endpoint answers broken or hostile input with the documented 4xx
 /// and its error code, and writes nothing.
 #[tokio::test]
@@ -380,7 +391,7 @@ async fn stock_endpoints_refuse_hostile_input_and_write_nothing() {
         "{{\"location\":\"main\",\"on_hand\":1,\"pad\":\"{}\"}}",
         "x".repeat(300_000)
     );
-    let cases: Vec<(&str, String, &str, Vec<u8>, bool, u16, &str)> = vec![
+    let cases: Vec<Refusal> = vec![
         ("PUT", "/inventory/MUG".into(), "application/json", br#"{"location":"main","on_hand":1}"#.to_vec(), false, 401, "unauthorized"),
         ("PUT", "/inventory/MUG".into(), "application/json", b"{not json".to_vec(), true, 400, "invalid_body"),
         ("PUT", "/inventory/MUG".into(), "application/json", br#"{"location":"main","on_hand":"5"}"#.to_vec(), true, 400, "invalid_body"),

@@ -148,7 +148,7 @@ async fn until(t: &TestOms, what: &str, done: impl Fn(&[Value]) -> bool) -> Vec<
             return orders;
         }
         assert!(Instant::now() < deadline, "never happened: {what}");
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
     }
 }
 

@@ -27,10 +27,14 @@ Commands:
 ";
 
 /// Dummy credentials: moto accepts any, and real ones must never reach it.
-const LOCAL_AWS: [(&str, &str); 3] = [
+/// The AWS SDK's settings against the emulator. moto copies a whole table at the start of every
+/// transaction and, under concurrent writes, now and then fails the copy with a 500 (nothing is
+/// written then); more retries than the SDK's default 3 ride that out.
+const LOCAL_AWS: [(&str, &str); 4] = [
     ("AWS_REGION", "us-east-1"),
     ("AWS_ACCESS_KEY_ID", "test"),
     ("AWS_SECRET_ACCESS_KEY", "test"),
+    ("AWS_MAX_ATTEMPTS", "10"),
 ];
 
 fn main() -> ExitCode {

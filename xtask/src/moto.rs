@@ -32,7 +32,9 @@ impl Moto {
         let log_err = log
             .try_clone()
             .map_err(|e| format!("cannot share {}: {e}", log_path.display()))?;
-        let child = Command::new(root.join(".venv").join("bin").join("moto_server"))
+        // moto's own server with two thread races closed (see xtask/moto_server.py).
+        let child = Command::new(root.join(".venv").join("bin").join("python"))
+            .arg(root.join("xtask").join("moto_server.py"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .current_dir(root)
             .stdin(Stdio::null())

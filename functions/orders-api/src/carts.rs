@@ -7,9 +7,6 @@ use oms::http::{json, ApiError};
 
 use crate::App;
 
-const DEFAULT_LIMIT: i32 = 50;
-const MAX_LIMIT: i32 = 100;
-
 pub async fn list(request: &Request, app: &App) -> Result<Response<Body>, ApiError> {
     let query = request.query_string_parameters();
     let state = query
@@ -21,16 +18,7 @@ pub async fn list(request: &Request, app: &App) -> Result<Response<Body>, ApiErr
                 "state must be open, converted or abandoned",
             )
         })?;
-    let limit = match query.first("limit") {
-        None => DEFAULT_LIMIT,
-        Some(text) => text
-            .parse::<i32>()
-            .ok()
-            .filter(|l| (1..=MAX_LIMIT).contains(l))
-            .ok_or_else(|| {
-                ApiError::bad_request("invalid_limit", format!("limit must be 1 to {MAX_LIMIT}"))
-            })?,
-    };
+    let limit = crate::page_limit(request)?;
     let carts = app
         .carts
         .list(state, limit)

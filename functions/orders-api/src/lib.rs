@@ -123,3 +123,19 @@ async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> 
         )),
     }
 }
+
+/// The `limit` query parameter of a listing: 1 to 100, 50 when absent.
+fn page_limit(request: &Request) -> Result<i32, ApiError> {
+    const DEFAULT_LIMIT: i32 = 50;
+    const MAX_LIMIT: i32 = 100;
+    match request.query_string_parameters().first("limit") {
+        None => Ok(DEFAULT_LIMIT),
+        Some(text) => text
+            .parse::<i32>()
+            .ok()
+            .filter(|l| (1..=MAX_LIMIT).contains(l))
+            .ok_or_else(|| {
+                ApiError::bad_request("invalid_limit", format!("limit must be 1 to {MAX_LIMIT}"))
+            }),
+    }
+}

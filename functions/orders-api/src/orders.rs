@@ -12,9 +12,6 @@ use oms::workflow::review::ReviewError;
 
 use crate::App;
 
-const DEFAULT_LIMIT: i32 = 50;
-const MAX_LIMIT: i32 = 100;
-
 pub async fn get_order(id: &str, app: &App) -> Result<Response<Body>, ApiError> {
     let id = OrderId::parse(id).map_err(|_| ApiError::not_found("no such order"))?;
     let order = app
@@ -156,16 +153,7 @@ pub async fn list_orders(request: &Request, app: &App) -> Result<Response<Body>,
             })
         })
         .transpose()?;
-    let limit = match query.first("limit") {
-        None => DEFAULT_LIMIT,
-        Some(text) => text
-            .parse::<i32>()
-            .ok()
-            .filter(|l| (1..=MAX_LIMIT).contains(l))
-            .ok_or_else(|| {
-                ApiError::bad_request("invalid_limit", format!("limit must be 1 to {MAX_LIMIT}"))
-            })?,
-    };
+    let limit = crate::page_limit(request)?;
     let page = match (query.first("channel"), query.first("channel_order_id")) {
         (Some(channel), Some(channel_order_id)) => {
             let channel = Channel::parse(channel).ok_or_else(|| {

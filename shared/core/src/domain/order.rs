@@ -618,17 +618,28 @@ impl Order {
 
     /// Units still waiting for a label.
     pub fn unshipped_lines(&self) -> Vec<ShipmentLine> {
-        self.shippable_lines()
-            .filter_map(|line| {
+        let lines = self.shippable_lines().map(|l| (l.sku.as_str(), l.quantity));
+        self.not_yet_shipped(lines, None)
+    }
+
+    /// What of `lines` (SKU, units) no active parcel (from `location`, or from anywhere) carries.
+    fn not_yet_shipped<'a>(
+        &self,
+        lines: impl Iterator<Item = (&'a str, u32)>,
+        location: Option<&LocationId>,
+    ) -> Vec<ShipmentLine> {
+        lines
+            .filter_map(|(sku, quantity)| {
                 let shipped: u32 = self
                     .active_shipments()
+                    .filter(|s| location.is_none_or(|l| s.location.as_ref() == Some(l)))
                     .flat_map(|s| &s.lines)
-                    .filter(|l| l.sku == line.sku)
+                    .filter(|l| l.sku == sku)
                     .map(|l| l.quantity)
                     .sum();
-                let left = line.quantity.saturating_sub(shipped);
+                let left = quantity.saturating_sub(shipped);
                 (left > 0).then(|| ShipmentLine {
-                    sku: line.sku.clone(),
+                    sku: sku.to_string(),
                     quantity: left,
                 })
             })
@@ -690,23 +701,8 @@ impl Order {
 
     /// What of a location's part no active parcel from that location carries yet.
     fn unshipped_from(&self, part: &Part) -> Vec<ShipmentLine> {
-        part.lines
-            .iter()
-            .filter_map(|line| {
-                let shipped: u32 = self
-                    .active_shipments()
-                    .filter(|s| s.location.as_ref() == Some(&part.location))
-                    .flat_map(|s| &s.lines)
-                    .filter(|l| l.sku == line.sku)
-                    .map(|l| l.quantity)
-                    .sum();
-                let left = line.quantity.saturating_sub(shipped);
-                (left > 0).then(|| ShipmentLine {
-                    sku: line.sku.clone(),
-                    quantity: left,
-                })
-            })
-            .collect()
+        let lines = part.lines.iter().map(|l| (l.sku.as_str(), l.quantity));
+        self.not_yet_shipped(lines, Some(&part.location))
     }
 
     /// Whether a label should be bought now: released to fulfillment, nobody reviewing it, money
