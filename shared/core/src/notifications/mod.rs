@@ -232,6 +232,11 @@ fn shipped(order: &Order, shipment: &Shipment) -> Content {
             order.name, shipment.carrier, shipment.service
         ),
         details: std::iter::once(format!("Tracking number: {}", shipment.tracking_code))
+            .chain(
+                shipment
+                    .estimated_delivery
+                    .map(|at| format!("Estimated delivery: {}", day(at))),
+            )
             .chain(still_to_come(order, shipment))
             .collect(),
         items: items_in(order, shipment),
@@ -425,9 +430,22 @@ fn delayed(order: &Order, shipment: &Shipment) -> Content {
             "Your parcel for order {} with {} has not arrived when expected. We are keeping an eye on it and will let you know as soon as it moves.",
             order.name, shipment.carrier
         ),
-        details: vec![format!("Tracking number: {}", shipment.tracking_code)],
+        details: std::iter::once(format!("Tracking number: {}", shipment.tracking_code))
+            .chain(new_estimate(shipment).map(|at| format!("New estimated delivery: {}", day(at))))
+            .collect(),
         items: items_in(order, shipment),
     }
+}
+
+/// An estimate the carrier gave after we found the parcel late, if any.
+fn new_estimate(shipment: &Shipment) -> Option<chrono::DateTime<chrono::Utc>> {
+    let estimate = shipment.estimated_delivery?;
+    (estimate > shipment.delayed_since?).then_some(estimate)
+}
+
+/// A delivery day as customers read it: "Tuesday 24 November 2026".
+fn day(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%A %-d %B %Y").to_string()
 }
 
 fn staff_alert(order: &Order, notification: &Notification) -> Content {
@@ -741,6 +759,60 @@ mod tests {
         .unwrap();
         assert!(!email.html.contains("<script>"));
         assert!(email.html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn a_shipped_email_gives_the_estimate_and_what_follows_separately() {
+        use crate::domain::{ShipmentId, TrackingStatus};
+        use chrono::TimeZone;
+        let mut order = Order::place(new_order(PaymentStatus::Paid), now());
+        let towels = Shipment {
+            id: ShipmentId::for_carrier_shipment("easypost", "shp_towels"),
+            carrier: "USPS".into(),
+            service: "Priority".into(),
+            rate: "7.95".parse().unwrap(),
+            carrier_shipment_id: "shp_towels".into(),
+            tracking_code: "EZ1".into(),
+            tracking_status: TrackingStatus::PreTransit,
+            status_at: None,
+            estimated_delivery: Some(
+                chrono::Utc
+                    .with_ymd_and_hms(2026, 11, 24, 17, 0, 0)
+                    .unwrap(),
+            ),
+            label_key: "labels/t.pdf".into(),
+            lines: vec![crate::domain::shipment::ShipmentLine {
+                sku: "TOWEL".into(),
+                quantity: 2,
+            }],
+            events: Vec::new(),
+            created_at: now(),
+            delayed_since: None,
+            route: None,
+            location: None,
+        };
+        order.shipments.push(towels.clone());
+        let email = render(
+            &order,
+            &Notification::about_shipment(order.id.clone(), NotificationEvent::Shipped, towels.id),
+            &branding(),
+        )
+        .unwrap();
+        assert!(
+            email
+                .text
+                .contains("Estimated delivery: Tuesday 24 November 2026"),
+            "{}",
+            email.text
+        );
+        assert!(
+            email
+                .text
+                .contains("Still to come in a separate parcel: 1 x Stoneware Bowl"),
+            "{}",
+            email.text
+        );
+        assert!(email.text.contains("2 x Linen Tea Towel"));
     }
 
     #[test]
