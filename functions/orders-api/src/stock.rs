@@ -290,16 +290,7 @@ async fn change(
     reason: Option<&str>,
 ) -> Result<(), ApiError> {
     let now = Utc::now();
-    let before: i64 = app
-        .inventory
-        .levels(sku)
-        .await
-        .map_err(ApiError::internal)?
-        .iter()
-        .filter(|l| &l.location == location)
-        .map(|l| l.available())
-        .sum();
-    let after = app
+    let (before, after) = app
         .inventory
         .change(sku, location, change, kind, reason, now)
         .await
@@ -313,7 +304,8 @@ async fn change(
             }
             StockChangeError::Store(e) => ApiError::internal(e),
         })?;
-    let follow_up = if after.available() > before {
+    let available_before = before.map_or(0, |l| l.available());
+    let follow_up = if after.available() > available_before {
         app.stock.restocked(sku).await
     } else {
         app.stock.check_reorder_point(sku, now).await

@@ -296,7 +296,8 @@ impl InventoryStore {
     }
 
     /// Applies a staff change to one SKU at one location, with its timeline entry, in one
-    /// transaction. On hand never drops below what is reserved. Returns the new level.
+    /// transaction. On hand never drops below what is reserved. Returns the level before (none
+    /// for a first count) and after.
     pub async fn change(
         &self,
         sku: &str,
@@ -305,7 +306,7 @@ impl InventoryStore {
         kind: &str,
         reason: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<StockLevel, StockChangeError> {
+    ) -> Result<(Option<StockLevel>, StockLevel), StockChangeError> {
         if self.location(location).await?.is_none() {
             return Err(StockChangeError::UnknownLocation(location.clone()));
         }
@@ -395,7 +396,7 @@ impl InventoryStore {
                 id: sku_pk(sku),
                 reason: format!("stock at {location} vanished after writing it"),
             })?;
-        Ok(after)
+        Ok((before, after))
     }
 
     /// A timeline entry as a put for a transaction. The sort key is unique per entry: time, then
@@ -415,7 +416,7 @@ impl InventoryStore {
                 "LOG#{}#{}#{order}#{}",
                 sortable(entry.at),
                 entry.location,
-                uuid_like(entry)
+                entry_digest(entry)
             )),
         );
         Put::builder()
@@ -489,7 +490,7 @@ pub fn sortable(at: DateTime<Utc>) -> String {
 }
 
 /// Distinguishes entries written at the same microsecond for the same SKU, location and order.
-fn uuid_like(entry: &StockEntry) -> String {
+fn entry_digest(entry: &StockEntry) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(serde_json::to_vec(entry).unwrap_or_default());
     hex::encode(&digest[..6])

@@ -119,8 +119,7 @@ impl Intake {
         if order.status == OrderStatus::Canceled {
             // Its reservation was released in the cancelling write; a retry after a crash
             // before this point repeats it here (restocks are harmless when nothing waits).
-            let skus: Vec<String> = order.lines.iter().map(|l| l.sku.clone()).collect();
-            self.restock(&skus).await?;
+            self.restock(&order.skus()).await?;
         }
         self.resume(order).await
     }
@@ -146,9 +145,9 @@ impl Intake {
         Ok(())
     }
 
+    /// One restock message per SKU (callers pass each SKU once).
     async fn restock(&self, skus: &[String]) -> Result<(), IntakeError> {
-        let mut seen = std::collections::BTreeSet::new();
-        for sku in skus.iter().filter(|sku| seen.insert(sku.as_str())) {
+        for sku in skus {
             self.payment_queue
                 .send(&Restock {
                     restocked_sku: sku.clone(),

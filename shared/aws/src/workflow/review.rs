@@ -119,10 +119,8 @@ impl Review {
     async fn canceled(&self, order: &Order, now: DateTime<Utc>) -> Result<(), ReviewError> {
         // The release itself happened in the order's write; retrying backorders for every SKU
         // of the order is harmless and also covers a retried call.
-        let mut skus: Vec<String> = order.lines.iter().map(|l| l.sku.clone()).collect();
-        skus.dedup();
         let effect = crate::aws::order_store::StockEffect {
-            released: skus,
+            released: order.skus(),
             reserved: Vec::new(),
         };
         self.stock.after(&effect, now).await.map_err(unavailable)?;

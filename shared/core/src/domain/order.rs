@@ -602,6 +602,17 @@ impl Order {
         holds
     }
 
+    /// Every SKU the order has, each once, in the order they first appear.
+    pub fn skus(&self) -> Vec<String> {
+        let mut skus: Vec<String> = Vec::new();
+        for line in &self.lines {
+            if !skus.contains(&line.sku) {
+                skus.push(line.sku.clone());
+            }
+        }
+        skus
+    }
+
     /// SKUs this order waits for.
     pub fn backordered_skus(&self) -> Vec<&str> {
         self.allocation
