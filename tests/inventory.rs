@@ -457,3 +457,120 @@ async fn stock_endpoints_refuse_hostile_input_and_write_nothing() {
         "only main"
     );
 }
+
+/// More stock records than one DynamoDB transaction can hold (100 items: about 45 SKUs) are
+/// reserved, released and deducted in steps, and still never twice: two orders race for the only
+/// unit of each of 60 SKUs.
+#[tokio::test]
+async fn orders_too_big_for_one_transaction_still_never_share_a_unit() {
+    let t = start().await;
+    let prefix = unique("BIG");
+    let skus: Vec<String> = (0..60).map(|i| format!("{prefix}-{i:02}")).collect();
+    let csv: String = skus.iter().map(|sku| format!("{sku},main,1\n")).collect();
+    let imported = t
+        .http
+        .post(t.url("/inventory/import"))
+        .bearer_auth(t.secret("OMS_ADMIN_TOKEN"))
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.status(), 200);
+
+    let lines: Vec<(&str, u32)> = skus.iter().map(|sku| (sku.as_str(), 1)).collect();
+    let email = format!("{}@example.com", unique("big"));
+    let (first, second) = tokio::join!(
+        t.paid_order_of(&email, &lines),
+        t.paid_order_of(&email, &lines)
+    );
+
+    // Every unit goes to exactly one of them; the other waits for it.
+    // Units waiting for stock, once payment verification has planned the order.
+    let backordered = |order: &Value| {
+        order["allocation"].as_object().map(|allocation| {
+            allocation
+                .get("backordered")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|l| l["quantity"].as_u64())
+                .sum::<u64>()
+        })
+    };
+    let settled = eventually(|| async {
+        let (a, b) = (t.order(&first).await, t.order(&second).await);
+        (backordered(&a)? + backordered(&b)? == 60).then_some((a, b))
+    })
+    .await;
+    let Some(settled) = settled else {
+        panic!(
+            "both orders never reserved or backordered: {:#} {:#}",
+            t.order(&first).await,
+            t.order(&second).await
+        )
+    };
+    for sku in &skus {
+        let level = sku_level(&t, sku).await;
+        assert_eq!(level.available, 0, "{sku} went to one order: {level:?}");
+        assert_eq!(level.on_hand - level.reserved, 0, "{sku}: {level:?}");
+    }
+
+    // Whoever got everything ships it; otherwise cancelling one hands its units to the other.
+    let (keep, cancel) = if backordered(&settled.0) == Some(0) {
+        (&first, &second)
+    } else {
+        (&second, &first)
+    };
+    let (status, canceled) = t
+        .admin_post(
+            &format!("/orders/{cancel}/cancel"),
+            &json!({"reason": "customer changed their mind"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{canceled}");
+    let kept = t
+        .order_until(keep, "all 60 units shipped", |o| o["status"] == "shipped")
+        .await;
+    let shipped: u64 = kept["shipments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["lines"].as_array().unwrap())
+        .map(|l| l["quantity"].as_u64().unwrap())
+        .sum();
+    assert_eq!(shipped, 60);
+    for sku in &skus {
+        let level = sku_level(&t, sku).await;
+        assert_eq!(
+            (level.on_hand, level.reserved, level.available),
+            (0, 0, 0),
+            "{sku} shipped once"
+        );
+    }
+    let leftovers: Vec<String> = t
+        .stored_keys()
+        .await
+        .into_iter()
+        .filter(|key| key.starts_with("BACKORDER#"))
+        .collect();
+    assert_eq!(leftovers, Vec::<String>::new(), "no order waits any more");
+    assert_eq!(t.unfinished_writes().await, 0);
+}
+
+#[derive(Debug)]
+struct Level {
+    on_hand: i64,
+    reserved: i64,
+    available: i64,
+}
+
+async fn sku_level(t: &TestOms, name: &str) -> Level {
+    let level = at(&sku(t, name).await, "main").clone();
+    let number = |field: &str| level[field].as_i64().unwrap_or_default();
+    Level {
+        on_hand: number("on_hand"),
+        reserved: number("reserved"),
+        available: number("available"),
+    }
+}

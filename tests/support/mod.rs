@@ -260,6 +260,23 @@ impl TestOms {
     }
 
     /// Delivers an AfterShip webhook signed with the configured secret.
+    /// Orders still carrying the journal of a write in steps (a test-only scan): none once
+    /// everything has settled.
+    pub async fn unfinished_writes(&self) -> usize {
+        let table = &self.oms.resources.refs["OrdersTable"];
+        let output = self
+            .oms
+            .aws
+            .dynamodb
+            .scan()
+            .table_name(table)
+            .filter_expression("attribute_exists(saga_token)")
+            .send()
+            .await
+            .expect("scan");
+        output.items().len()
+    }
+
     pub async fn aftership(&self, event: &Value) -> reqwest::Response {
         let body = serde_json::to_vec(event).expect("JSON");
         let signature = self.base64_signature("AFTERSHIP_WEBHOOK_SECRET", &body);

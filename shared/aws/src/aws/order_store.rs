@@ -13,16 +13,19 @@
 //! on shipping therefore happen exactly when, and only if, the order change is stored.
 
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use aws_sdk_dynamodb::Client;
 use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::describe;
 use super::inventory_store::{backorder_pk, sku_pk, sortable, InventoryStore, StockEntry};
 use super::item::{from_item, string, to_item, Item};
-use crate::domain::{Order, OrderId, OrderStatus, ShipmentId};
+use crate::domain::{Order, OrderId, OrderStatus, Shipment, ShipmentId};
 use crate::inventory::LocationId;
 
 /// DynamoDB's limit on items in one transaction.
@@ -31,11 +34,19 @@ const MAX_TRANSACTION_ITEMS: usize = 100;
 /// Optimistic-lock retries before giving up (and letting the queue retry later).
 const MAX_ATTEMPTS: usize = 8;
 
+/// Every plain write of an order: the version read, and no write in steps under way.
+const UNLOCKED_VERSION: &str = "version = :expected AND attribute_not_exists(saga_token)";
+
+mod steps;
+
 #[derive(Clone)]
 pub struct OrderStore {
     client: Client,
     table: String,
     inventory: InventoryStore,
+    /// How long this worker may hold an order while reserving its stock in steps; once it is
+    /// over, other writers take the worker for dead and undo those steps.
+    lease: chrono::Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,10 +112,24 @@ impl OrderStore {
             inventory: InventoryStore::new(client.clone(), table.clone()),
             client,
             table,
+            lease: steps::DEFAULT_LEASE,
         }
     }
 
+    /// Sets the lease (default: a minute, twice the longest function timeout).
+    pub fn with_lease(self, lease: chrono::Duration) -> Self {
+        Self { lease, ..self }
+    }
+
     pub async fn get(&self, id: &OrderId) -> Result<Option<Order>, StoreError> {
+        Ok(self.read(id).await?.map(|(order, _)| order))
+    }
+
+    /// The order, and the journal of a write in steps under way on it.
+    async fn read(
+        &self,
+        id: &OrderId,
+    ) -> Result<Option<(Order, Option<steps::Journal>)>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -115,7 +140,11 @@ impl OrderStore {
             .send()
             .await
             .map_err(|e| StoreError::Dynamo(describe(&e)))?;
-        output.item.as_ref().map(decode_order).transpose()
+        output
+            .item
+            .as_ref()
+            .map(|item| Ok((decode_order(item)?, steps::Journal::from_item(item)?)))
+            .transpose()
     }
 
     /// Stores a new order unless one with its id exists; returns the stored one in that case.
@@ -143,17 +172,22 @@ impl OrderStore {
 
     /// Read, change, write back conditioned on the version read; on a concurrent change, start over.
     /// A change function that leaves the order as it was writes nothing. New shipments get their
-    /// tracking lookup item in the same transaction as the order.
+    /// tracking lookup item in the same transaction as the order. A write in steps left behind
+    /// on the order is finished or undone first.
     pub async fn update<T, E>(
         &self,
         id: &OrderId,
         mut change: impl FnMut(&mut Order) -> Result<T, E>,
     ) -> Result<Updated<T>, UpdateError<E>> {
         for _ in 0..MAX_ATTEMPTS {
-            let before = self
-                .get(id)
+            let (before, journal) = self
+                .read(id)
                 .await?
                 .ok_or_else(|| UpdateError::NotFound(id.clone()))?;
+            if let Some(journal) = journal {
+                self.recover(id, journal).await?;
+                continue;
+            }
             let mut after = before.clone();
             let outcome = change(&mut after).map_err(UpdateError::Rejected)?;
             if after == before {
@@ -185,22 +219,22 @@ impl OrderStore {
         after: &Order,
         changes: &[StockDelta],
     ) -> Result<bool, StoreError> {
-        let item = encode_order(after)?;
-        let expected = AttributeValue::N(before.version.to_string());
-        let new_shipments: Vec<_> = after
+        let lookups = after
             .shipments
             .iter()
             .filter(|s| before.shipment(&s.id).is_none())
-            .collect();
+            .map(|shipment| self.tracking_lookup(after, shipment))
+            .collect::<Result<Vec<_>, _>>()?;
+        let queue_key = format!("{}#{}", sortable(after.created_at), after.id);
         let queue_changes = backorder_queue_changes(before, after);
-        if new_shipments.is_empty() && changes.is_empty() && queue_changes.is_empty() {
+        if lookups.is_empty() && changes.is_empty() && queue_changes.is_empty() {
             let result = self
                 .client
                 .put_item()
                 .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("version = :expected")
-                .expression_attribute_values(":expected", expected)
+                .set_item(Some(encode_order(after)?))
+                .condition_expression(UNLOCKED_VERSION)
+                .expression_attribute_values(":expected", n(before.version as i64))
                 .send()
                 .await;
             return match result {
@@ -213,30 +247,29 @@ impl OrderStore {
                 Err(e) => Err(StoreError::Dynamo(describe(&e))),
             };
         }
+        let size = 1 + lookups.len() + 2 * changes.len() + queue_changes.len();
+        if size > MAX_TRANSACTION_ITEMS {
+            let queue_steps = queue_changes
+                .into_iter()
+                .map(|(sku, waiting)| steps::Step::Waiting {
+                    sku,
+                    key: queue_key.clone(),
+                    waiting,
+                })
+                .collect();
+            return self
+                .write_in_steps(before, after, lookups, changes, queue_steps)
+                .await;
+        }
         let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("version = :expected")
-            .expression_attribute_values(":expected", expected);
-        let mut items = vec![TransactWriteItem::builder()
-            .put(put.build().map_err(|e| StoreError::Dynamo(e.to_string()))?)
-            .build()];
-        for shipment in new_shipments {
-            let lookup = Put::builder()
-                .table_name(&self.table)
-                .item(
-                    "PK",
-                    s(tracking_pk(&shipment.carrier, &shipment.tracking_code)),
-                )
-                .item("SK", s("REF"))
-                .item("order_id", s(after.id.as_str()))
-                .item("shipment_id", s(shipment.id.as_str()))
-                .condition_expression("attribute_not_exists(PK) OR order_id = :order")
-                .expression_attribute_values(":order", s(after.id.as_str()))
-                .build()
-                .map_err(|e| StoreError::Dynamo(e.to_string()))?;
-            items.push(TransactWriteItem::builder().put(lookup).build());
-        }
+            .set_item(Some(encode_order(after)?))
+            .condition_expression(UNLOCKED_VERSION)
+            .expression_attribute_values(":expected", n(before.version as i64))
+            .build()
+            .map_err(|e| StoreError::Dynamo(e.to_string()))?;
+        let mut items = vec![TransactWriteItem::builder().put(put).build()];
+        items.extend(lookups);
         // Stock updates sit right after the lookups, so a cancellation reason's index says which
         // SKU ran out.
         let first_stock = items.len();
@@ -248,52 +281,35 @@ impl OrderStore {
             );
         }
         for change in changes {
-            let entry = StockEntry {
-                at: after.updated_at,
-                location: change.location.clone(),
-                kind: "order".into(),
-                on_hand_delta: change.on_hand,
-                reserved_delta: change.reserved,
-                reason: None,
-                order_id: Some(after.id.clone()),
-            };
-            items.push(
-                TransactWriteItem::builder()
-                    .put(self.inventory.log_put(&change.sku, &entry)?)
-                    .build(),
-            );
+            items.push(self.stock_log(change, after.updated_at, &after.id, None)?);
         }
         for (sku, waiting) in queue_changes {
-            let key = format!("{}#{}", sortable(after.created_at), after.id);
-            let item = if waiting {
-                TransactWriteItem::builder()
-                    .put(
-                        Put::builder()
-                            .table_name(&self.table)
-                            .item("PK", s(backorder_pk(&sku)))
-                            .item("SK", s(key))
-                            .item("order_id", s(after.id.as_str()))
-                            .build()
-                            .map_err(|e| StoreError::Dynamo(e.to_string()))?,
-                    )
-                    .build()
-            } else {
-                TransactWriteItem::builder()
-                    .delete(
-                        Delete::builder()
-                            .table_name(&self.table)
-                            .key("PK", s(backorder_pk(&sku)))
-                            .key("SK", s(key))
-                            .build()
-                            .map_err(|e| StoreError::Dynamo(e.to_string()))?,
-                    )
-                    .build()
-            };
-            items.push(item);
+            items.push(self.backorder_entry(&sku, &queue_key, &after.id, waiting)?);
         }
-        if items.len() > MAX_TRANSACTION_ITEMS {
-            return Err(StoreError::TooManyStockRecords(after.id.clone()));
+        let Err(reasons) = self.transact(items).await? else {
+            return Ok(true);
+        };
+        if is_condition_failure(&reasons, 0) {
+            return Ok(false);
         }
+        if let Some(change) = changes
+            .iter()
+            .enumerate()
+            .find(|(i, _)| is_condition_failure(&reasons, first_stock + i))
+            .map(|(_, c)| c)
+        {
+            return Err(StoreError::StockChanged(change.sku.clone()));
+        }
+        Err(StoreError::Dynamo(format!(
+            "transaction cancelled: {reasons:?}"
+        )))
+    }
+
+    /// Runs a transaction; `Err(reasons)` when DynamoDB cancelled it, one reason per item.
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Result<(), Vec<String>>, StoreError> {
         match self
             .client
             .transact_write_items()
@@ -301,35 +317,96 @@ impl OrderStore {
             .send()
             .await
         {
-            Ok(_) => Ok(true),
+            Ok(_) => Ok(Ok(())),
             Err(SdkError::ServiceError(e)) if e.err().is_transaction_canceled_exception() => {
-                let reasons: Vec<_> = match e.err() {
-                    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(t) => t
+                let reasons = match e.err() {
+                    TransactWriteItemsError::TransactionCanceledException(t) => t
                         .cancellation_reasons()
                         .iter()
                         .map(|r| r.code().unwrap_or("None").to_string())
                         .collect(),
                     _ => Vec::new(),
                 };
-                let failed =
-                    |i: usize| reasons.get(i).map(String::as_str) == Some("ConditionalCheckFailed");
-                if failed(0) {
-                    return Ok(false);
-                }
-                if let Some(change) = changes
-                    .iter()
-                    .enumerate()
-                    .find(|(i, _)| failed(first_stock + i))
-                    .map(|(_, c)| c)
-                {
-                    return Err(StoreError::StockChanged(change.sku.clone()));
-                }
-                Err(StoreError::Dynamo(format!(
-                    "transaction cancelled: {reasons:?}"
-                )))
+                Ok(Err(reasons))
             }
             Err(e) => Err(StoreError::Dynamo(describe(&e))),
         }
+    }
+
+    /// The item that finds `shipment`'s order from its tracking code.
+    fn tracking_lookup(
+        &self,
+        order: &Order,
+        shipment: &Shipment,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let lookup = Put::builder()
+            .table_name(&self.table)
+            .item(
+                "PK",
+                s(tracking_pk(&shipment.carrier, &shipment.tracking_code)),
+            )
+            .item("SK", s("REF"))
+            .item("order_id", s(order.id.as_str()))
+            .item("shipment_id", s(shipment.id.as_str()))
+            .condition_expression("attribute_not_exists(PK) OR order_id = :order")
+            .expression_attribute_values(":order", s(order.id.as_str()))
+            .build()
+            .map_err(|e| StoreError::Dynamo(e.to_string()))?;
+        Ok(TransactWriteItem::builder().put(lookup).build())
+    }
+
+    /// The inventory timeline entry for one order's change to one stock record.
+    fn stock_log(
+        &self,
+        change: &StockDelta,
+        at: DateTime<Utc>,
+        order: &OrderId,
+        reason: Option<&str>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let entry = StockEntry {
+            at,
+            location: change.location.clone(),
+            kind: "order".into(),
+            on_hand_delta: change.on_hand,
+            reserved_delta: change.reserved,
+            reason: reason.map(str::to_string),
+            order_id: Some(order.clone()),
+        };
+        Ok(TransactWriteItem::builder()
+            .put(self.inventory.log_put(&change.sku, &entry)?)
+            .build())
+    }
+
+    /// Puts the order in (`waiting`) or takes it out of `sku`'s backorder queue; `key` sorts it by
+    /// order time.
+    fn backorder_entry(
+        &self,
+        sku: &str,
+        key: &str,
+        order: &OrderId,
+        waiting: bool,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let item = if waiting {
+            TransactWriteItem::builder().put(
+                Put::builder()
+                    .table_name(&self.table)
+                    .item("PK", s(backorder_pk(sku)))
+                    .item("SK", s(key))
+                    .item("order_id", s(order.as_str()))
+                    .build()
+                    .map_err(|e| StoreError::Dynamo(e.to_string()))?,
+            )
+        } else {
+            TransactWriteItem::builder().delete(
+                Delete::builder()
+                    .table_name(&self.table)
+                    .key("PK", s(backorder_pk(sku)))
+                    .key("SK", s(key))
+                    .build()
+                    .map_err(|e| StoreError::Dynamo(e.to_string()))?,
+            )
+        };
+        Ok(item.build())
     }
 
     /// One order's change to one stock record: reserving checks `available`, releasing and
@@ -445,13 +522,32 @@ fn n(value: i64) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
+fn is_condition_failure(reasons: &[String], index: usize) -> bool {
+    reasons.get(index).map(String::as_str) == Some("ConditionalCheckFailed")
+}
+
 /// What one order write does to one stock record.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct StockDelta {
     sku: String,
     location: LocationId,
     on_hand: i64,
     reserved: i64,
+}
+
+impl StockDelta {
+    /// Whether it takes available units, the one change another order can make impossible.
+    fn reserves(&self) -> bool {
+        self.on_hand - self.reserved < 0
+    }
+
+    fn undone(&self) -> Self {
+        Self {
+            on_hand: -self.on_hand,
+            reserved: -self.reserved,
+            ..self.clone()
+        }
+    }
 }
 
 fn stock_changes(before: &Order, after: &Order) -> Vec<StockDelta> {
