@@ -15,7 +15,8 @@ use chrono::Utc;
 use oms::aws::{InventoryStore, OrderStore};
 use oms::channels::native::parse_order;
 use oms::domain::{Channel, Order, OrderStatus};
-use oms_tests::{order_of, start, unique};
+use oms::inventory::Location;
+use oms_tests::{eventually, order_of, start, unique, TestOms};
 
 /// A DynamoDB client whose worker dies right after its `requests`-th request took effect: that
 /// answer is lost, and nothing after it is sent.
@@ -96,87 +97,169 @@ async fn a_worker_dying_after_committing_or_unlocking_leaves_nothing_to_do() {
     dies_after(5).await;
 }
 
-/// One order for one unit each of 50 SKUs (101 transaction items: two chunks) is reserved and then
-/// cancelled, each time first by a worker that dies after `requests` requests and then again by
-/// a healthy one, as a queue would retry it.
-async fn dies_after(requests: usize) {
-    let t = start().await;
-    let prefix = unique("CUT");
-    let skus: Vec<String> = (0..50).map(|i| format!("{prefix}-{i:02}")).collect();
-    let csv: String = skus.iter().map(|sku| format!("{sku},main,100\n")).collect();
-    let imported = t
-        .http
-        .post(t.url("/inventory/import"))
-        .bearer_auth(t.secret("OMS_ADMIN_TOKEN"))
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(imported.status(), 200);
+/// A shop with 100 units each of 50 SKUs, and the stores a worker writes orders through.
+struct Shop {
+    t: TestOms,
+    skus: Vec<String>,
+    orders: OrderStore,
+    inventory: InventoryStore,
+    locations: Vec<Location>,
+}
 
-    let table = t.oms.resources.refs["OrdersTable"].clone();
-    let client = t.oms.aws.dynamodb.clone();
-    let orders = OrderStore::new(client.clone(), &table);
-    let inventory = InventoryStore::new(client.clone(), &table);
-    let locations = inventory.locations().await.unwrap();
-    let sku_names: Vec<&str> = skus.iter().map(String::as_str).collect();
-    let lines: Vec<(&str, u32)> = sku_names.iter().map(|&sku| (sku, 1)).collect();
-    let available = || async {
-        let view = inventory.view(&sku_names).await.unwrap();
-        let mut counts: Vec<i64> = sku_names
+impl Shop {
+    async fn open() -> Self {
+        let t = start().await;
+        let prefix = unique("CUT");
+        let skus: Vec<String> = (0..50).map(|i| format!("{prefix}-{i:02}")).collect();
+        let csv: String = skus.iter().map(|sku| format!("{sku},main,100\n")).collect();
+        let imported = t
+            .http
+            .post(t.url("/inventory/import"))
+            .bearer_auth(t.secret("OMS_ADMIN_TOKEN"))
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(imported.status(), 200);
+        let table = &t.oms.resources.refs["OrdersTable"];
+        let client = t.oms.aws.dynamodb.clone();
+        let inventory = InventoryStore::new(client.clone(), table);
+        Self {
+            orders: OrderStore::new(client, table),
+            locations: inventory.locations().await.unwrap(),
+            inventory,
+            skus,
+            t,
+        }
+    }
+
+    /// A paid order for one unit of every SKU, stored but not yet verified (no message sent).
+    async fn order(&self) -> Order {
+        let lines: Vec<(&str, u32)> = self.skus.iter().map(|sku| (sku.as_str(), 1)).collect();
+        let body =
+            serde_json::to_vec(&order_of(&unique("cut"), "cut@example.com", &lines)).unwrap();
+        let new = parse_order(&body, Channel::Marketplace, || None).unwrap();
+        let order = Order::place(new, Utc::now());
+        assert!(self.orders.create(&order).await.unwrap().is_none());
+        order
+    }
+
+    /// A worker that dies after `requests` requests, and promised to be done at once: whoever
+    /// comes next takes it for dead.
+    fn dying_worker(&self, requests: usize) -> OrderStore {
+        let table = &self.t.oms.resources.refs["OrdersTable"];
+        OrderStore::new(dying(&self.t.oms.aws.dynamodb, requests), table)
+            .with_lease(chrono::Duration::zero())
+    }
+
+    async fn verify(&self, store: &OrderStore, order: &Order) -> Result<Order, String> {
+        let skus: Vec<&str> = self.skus.iter().map(String::as_str).collect();
+        let view = self.inventory.view(&skus).await.unwrap();
+        store
+            .update(&order.id, |o| {
+                o.verify_payment(&view, &self.locations, Utc::now())
+            })
+            .await
+            .map(|updated| updated.order)
+            .map_err(|e| e.to_string())
+    }
+
+    async fn cancel(&self, store: &OrderStore, order: &Order) -> Result<Order, String> {
+        store
+            .update(&order.id, |o| match o.status {
+                OrderStatus::Canceled => Ok(()),
+                _ => o.cancel("changed their mind", Utc::now()),
+            })
+            .await
+            .map(|updated| updated.order)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The distinct available counts over the SKUs: one number when they all agree.
+    async fn available(&self) -> Vec<i64> {
+        let skus: Vec<&str> = self.skus.iter().map(String::as_str).collect();
+        let view = self.inventory.view(&skus).await.unwrap();
+        let mut counts: Vec<i64> = skus
             .iter()
             .map(|sku| view.available[*sku].values().map(|&u| i64::from(u)).sum())
             .collect();
         counts.dedup();
         counts
-    };
+    }
 
-    let body = serde_json::to_vec(&order_of(&unique("cut"), "cut@example.com", &lines)).unwrap();
-    let new = parse_order(&body, Channel::Marketplace, || None).unwrap();
-    let order = Order::place(new, Utc::now());
-    assert!(orders.create(&order).await.unwrap().is_none());
-    // It promised to be done at once: whoever comes next takes it for dead.
-    let worker =
-        OrderStore::new(dying(&client, requests), &table).with_lease(chrono::Duration::zero());
+    /// Thousands of timeline entries: leave the emulator light for the tests after this one.
+    async fn close(self) {
+        assert_eq!(self.t.unfinished_writes().await, 0);
+        self.t.drop_table().await;
+    }
+}
 
-    let view = inventory.view(&sku_names).await.unwrap();
-    let now = Utc::now();
-    let died = worker
-        .update(&order.id, |o| o.verify_payment(&view, &locations, now))
-        .await;
+/// One order for one unit each of 50 SKUs (101 transaction items: two chunks) is reserved and then
+/// cancelled, each time first by a worker that dies after `requests` requests and then again by
+/// a healthy one, as a queue would retry it.
+async fn dies_after(requests: usize) {
+    let shop = Shop::open().await;
+    let order = shop.order().await;
+
+    let died = shop.verify(&shop.dying_worker(requests), &order).await;
     assert!(died.is_err(), "the worker died half way");
-    let verified = orders
-        .update(&order.id, |o| o.verify_payment(&view, &locations, now))
+    let verified = shop
+        .verify(&shop.orders, &order)
         .await
         .unwrap_or_else(|e| panic!("died after {requests}: verifying again: {e}"));
-    assert_eq!(verified.order.status, OrderStatus::ReadyToShip);
+    assert_eq!(verified.status, OrderStatus::ReadyToShip);
     assert_eq!(
-        available().await,
+        shop.available().await,
         [99],
         "died after {requests}: one unit each reserved"
     );
 
-    let worker =
-        OrderStore::new(dying(&client, requests), &table).with_lease(chrono::Duration::zero());
-    let died = worker
-        .update(&order.id, |o| o.cancel("changed their mind", now))
-        .await;
+    let died = shop.cancel(&shop.dying_worker(requests), &order).await;
     assert!(died.is_err(), "the worker died half way");
-    let canceled = orders
-        .update(&order.id, |o| match o.status {
-            OrderStatus::Canceled => Ok(()),
-            _ => o.cancel("changed their mind", now),
-        })
+    let canceled = shop
+        .cancel(&shop.orders, &order)
         .await
         .unwrap_or_else(|e| panic!("died after {requests}: cancelling again: {e}"));
-    assert_eq!(canceled.order.status, OrderStatus::Canceled);
+    assert_eq!(canceled.status, OrderStatus::Canceled);
     assert_eq!(
-        available().await,
+        shop.available().await,
         [100],
         "died after {requests}: all released"
     );
-    assert_eq!(t.unfinished_writes().await, 0, "died after {requests}");
-    // Thousands of timeline entries: leave the emulator light for the tests after this one.
-    t.drop_table().await;
+    shop.close().await;
+}
+
+/// Nothing may write those orders again: a cancellation that died after its commit, and a
+/// reservation that died between its chunks. The next batch of payment messages, for any order,
+/// finishes the one and undoes the other.
+#[tokio::test]
+async fn writes_left_behind_on_orders_nobody_touches_again_are_finished_anyway() {
+    let shop = Shop::open().await;
+    let canceled = shop.order().await;
+    shop.verify(&shop.orders, &canceled).await.unwrap();
+    assert!(shop.cancel(&shop.dying_worker(2), &canceled).await.is_err());
+    let half_reserved = shop.order().await;
+    assert!(shop
+        .verify(&shop.dying_worker(3), &half_reserved)
+        .await
+        .is_err());
+    assert_eq!(
+        shop.available().await,
+        [98, 99],
+        "the cancelled order still holds all its units, the other its first chunk's 49"
+    );
+
+    let other = shop
+        .t
+        .paid_order_of("someone@example.com", &[("UNTRACKED-MUG", 1)])
+        .await;
+    shop.t
+        .order_until(&other, "verified", |o| o["status"] != "open")
+        .await;
+    let released = eventually(|| async { (shop.available().await == [100]).then_some(()) }).await;
+    assert!(released.is_some(), "left at {:?}", shop.available().await);
+    let stored = shop.orders.get(&half_reserved.id).await.unwrap().unwrap();
+    assert_eq!(stored.status, OrderStatus::Open, "its reservation undone");
+    shop.close().await;
 }

@@ -40,6 +40,7 @@ impl App {
 }
 
 pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
+    app.payments.finish_left_behind(Utc::now()).await;
     sqs_batch::process(event, |message| async move {
         match sqs_batch::body(&message)? {
             PaymentWork::Order(request) => app.payments.verify(&request.order_id, Utc::now()).await,

@@ -83,6 +83,22 @@ pub struct StockEffect {
     pub reserved: Vec<String>,
 }
 
+impl StockEffect {
+    /// Adds what another write did.
+    pub fn merge(&mut self, other: StockEffect) {
+        for (list, skus) in [
+            (&mut self.released, other.released),
+            (&mut self.reserved, other.reserved),
+        ] {
+            for sku in skus {
+                if !list.contains(&sku) {
+                    list.push(sku);
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum UpdateError<E> {
     #[error("order {0} not found")]
@@ -179,13 +195,14 @@ impl OrderStore {
         id: &OrderId,
         mut change: impl FnMut(&mut Order) -> Result<T, E>,
     ) -> Result<Updated<T>, UpdateError<E>> {
+        let mut recovered = StockEffect::default();
         for _ in 0..MAX_ATTEMPTS {
             let (before, journal) = self
                 .read(id)
                 .await?
                 .ok_or_else(|| UpdateError::NotFound(id.clone()))?;
             if let Some(journal) = journal {
-                self.recover(id, journal).await?;
+                recovered.merge(self.recover(id, journal).await?);
                 continue;
             }
             let mut after = before.clone();
@@ -195,17 +212,19 @@ impl OrderStore {
                     order: after,
                     written: false,
                     outcome,
-                    stock: StockEffect::default(),
+                    stock: recovered,
                 });
             }
             after.version = before.version + 1;
             let changes = stock_changes(&before, &after);
             if self.write_version(&before, &after, &changes).await? {
+                let mut stock = effect(&changes);
+                stock.merge(recovered);
                 return Ok(Updated {
                     order: after,
                     written: true,
                     outcome,
-                    stock: effect(&changes),
+                    stock,
                 });
             }
         }

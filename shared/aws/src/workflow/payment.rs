@@ -17,6 +17,8 @@ use crate::workflow::stock::{total_available, StockFollowUp};
 const MAX_PLANS: u64 = 25;
 /// Backorders retried per restock message; more continue in a follow-up message.
 const RESTOCK_BATCH: i32 = 50;
+/// Orders written in steps by a worker that died, finished or undone per batch of messages.
+const LEFT_BEHIND_PER_BATCH: i32 = 10;
 
 #[derive(Clone)]
 pub struct PaymentVerification {
@@ -108,6 +110,19 @@ impl PaymentVerification {
             }
         }
         Ok(false)
+    }
+
+    /// Finishes (or undoes) order writes in steps that a worker died in the middle of, so their
+    /// stock moves even when nothing writes those orders again; whoever waits for the units
+    /// released hears of them. A failure is logged; the next batch tries again.
+    pub async fn finish_left_behind(&self, now: DateTime<Utc>) {
+        let result = match self.orders.finish_left_behind(LEFT_BEHIND_PER_BATCH).await {
+            Ok(effect) => self.stock.after(&effect, now).await,
+            Err(e) => Err(e.into()),
+        };
+        if let Err(error) = result {
+            tracing::warn!(%error, "could not finish order writes left behind");
+        }
     }
 
     async fn stock_arrived_for(&self, order: &Order) -> anyhow::Result<bool> {

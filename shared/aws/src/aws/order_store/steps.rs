@@ -18,19 +18,22 @@
 //! with one it finds first: a `finish` journal is rolled forward at once, by whichever worker gets
 //! there (the counter makes each chunk happen once); a `reserve` journal is waited for until its
 //! owner's lease runs out, then undone.
+//!
+//! An order nobody writes again (a cancellation whose worker died, say) is not left holding stock:
+//! each journal has an entry in the `UNFINISHED` partition, written and removed in the same
+//! transactions as the journal, and `finish_left_behind` works through them.
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::ops::Range;
 
-use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    describe, encode_order, is_condition_failure, n, order_pk, s, OrderStore, StockDelta,
-    StoreError, MAX_TRANSACTION_ITEMS, UNLOCKED_VERSION,
+    describe, effect, encode_order, is_condition_failure, n, order_pk, s, OrderStore, StockDelta,
+    StockEffect, StoreError, MAX_TRANSACTION_ITEMS, UNLOCKED_VERSION,
 };
 use crate::aws::item::{string, Item};
 use crate::domain::{Order, OrderId};
@@ -43,6 +46,9 @@ const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// What a step undone after a failed reservation says on the inventory timeline.
 const UNDONE: &str = "undone: another order took the stock first";
+
+/// The partition listing the orders with a journal, one item per order (sort key: its id).
+const UNFINISHED: &str = "UNFINISHED";
 
 /// One change of a write in steps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,6 +163,20 @@ impl Journal {
         ])
     }
 
+    /// What the steps do to stock, or what undoing them does.
+    fn effect(&self, undo: bool) -> StockEffect {
+        let changes: Vec<StockDelta> = self
+            .steps
+            .iter()
+            .filter_map(|step| match step {
+                Step::Stock(change) if undo => Some(change.undone()),
+                Step::Stock(change) => Some(change.clone()),
+                Step::Waiting { .. } => None,
+            })
+            .collect();
+        effect(&changes)
+    }
+
     /// The steps in chunks that fit one transaction beside the journal's own update.
     fn chunks(&self) -> Vec<Range<usize>> {
         let mut chunks = Vec::new();
@@ -204,7 +224,7 @@ impl OrderStore {
             .map(Step::Stock)
             .chain(queue)
             .collect();
-        if lookups.len() >= MAX_TRANSACTION_ITEMS {
+        if lookups.len() + 2 > MAX_TRANSACTION_ITEMS {
             return Err(StoreError::TooManyStockRecords(id.clone()));
         }
         let expires = Utc::now() + self.lease;
@@ -253,6 +273,11 @@ impl OrderStore {
             .build()
             .map_err(|e| StoreError::Dynamo(e.to_string()))?;
         let mut items = vec![TransactWriteItem::builder().put(commit).build()];
+        match &finish {
+            Some(journal) => items.push(self.unfinished_entry(id, Some(&journal.token))?),
+            None if reserved.is_some() => items.push(self.unfinished_entry(id, None)?),
+            None => {}
+        }
         items.extend(lookups);
         if let Err(reasons) = self.transact(items).await? {
             if is_condition_failure(&reasons, 0) {
@@ -271,26 +296,66 @@ impl OrderStore {
         Ok(true)
     }
 
-    /// Deals with a journal found on the order: see the module documentation.
-    pub(super) async fn recover(&self, id: &OrderId, journal: Journal) -> Result<(), StoreError> {
+    /// Deals with a journal found on the order (see the module documentation); what that did to
+    /// stock, for the caller to follow up.
+    pub(super) async fn recover(
+        &self,
+        id: &OrderId,
+        journal: Journal,
+    ) -> Result<StockEffect, StoreError> {
         match journal.phase {
-            Phase::Finish => self.roll_forward(id, journal).await,
+            Phase::Finish => {
+                let effect = journal.effect(false);
+                self.roll_forward(id, journal).await?;
+                Ok(effect)
+            }
             Phase::Reserve if journal.expires <= Utc::now() => {
                 tracing::warn!(order_id = %id, chunks = journal.done, "undoing reservations a worker left half done");
-                self.roll_back(id, journal).await
+                let effect = journal.effect(true);
+                self.roll_back(id, journal).await?;
+                Ok(effect)
             }
             Phase::Reserve => {
                 tokio::time::sleep(LOCK_WAIT).await;
-                Ok(())
+                Ok(StockEffect::default())
             }
         }
     }
 
+    /// Finishes or undoes up to `limit` writes in steps whose workers are gone: those rolling
+    /// forward, and those reserving past their lease. What that did to stock, for the caller to
+    /// follow up.
+    pub async fn finish_left_behind(&self, limit: i32) -> Result<StockEffect, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(UNFINISHED))
+            .limit(limit)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+        let mut recovered = StockEffect::default();
+        for item in output.items() {
+            let Some(id) = string(item, "SK").and_then(|id| OrderId::parse(&id).ok()) else {
+                continue;
+            };
+            let Some((_, Some(journal))) = self.read(&id).await? else {
+                continue;
+            };
+            if journal.phase == Phase::Finish || journal.expires <= Utc::now() {
+                tracing::warn!(order_id = %id, "finishing a write in steps its worker left behind");
+                recovered.merge(self.recover(&id, journal).await?);
+            }
+        }
+        Ok(recovered)
+    }
+
     /// Marks the order as being written in steps, unless it changed since `before` was read.
     async fn lock(&self, before: &Order, journal: &Journal) -> Result<bool, StoreError> {
-        let mut update = self
-            .client
-            .update_item()
+        let mut update = Update::builder()
             .table_name(&self.table)
             .key("PK", s(order_pk(&before.id)))
             .key("SK", s("META"))
@@ -301,17 +366,53 @@ impl OrderStore {
             sets.push(format!("{name} = :{name}"));
             update = update.expression_attribute_values(format!(":{name}"), value);
         }
-        match update
+        let update = update
             .update_expression(format!("SET {}", sets.join(", ")))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::Dynamo(describe(&e))),
+            .build()
+            .map_err(|e| StoreError::Dynamo(e.to_string()))?;
+        let items = vec![
+            TransactWriteItem::builder().update(update).build(),
+            self.unfinished_entry(&before.id, Some(&journal.token))?,
+        ];
+        match self.transact(items).await? {
+            Ok(()) => Ok(true),
+            Err(reasons) if is_condition_failure(&reasons, 0) => Ok(false),
+            Err(reasons) => Err(StoreError::Dynamo(format!(
+                "locking order {}: transaction cancelled: {reasons:?}",
+                before.id
+            ))),
         }
+    }
+
+    /// Lists the order among those with a journal (`token`), or takes it off the list.
+    fn unfinished_entry(
+        &self,
+        id: &OrderId,
+        token: Option<&str>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        Ok(match token {
+            Some(token) => TransactWriteItem::builder()
+                .put(
+                    aws_sdk_dynamodb::types::Put::builder()
+                        .table_name(&self.table)
+                        .item("PK", s(UNFINISHED))
+                        .item("SK", s(id.as_str()))
+                        .item("token", s(token))
+                        .build()
+                        .map_err(|e| StoreError::Dynamo(e.to_string()))?,
+                )
+                .build(),
+            None => TransactWriteItem::builder()
+                .delete(
+                    aws_sdk_dynamodb::types::Delete::builder()
+                        .table_name(&self.table)
+                        .key("PK", s(UNFINISHED))
+                        .key("SK", s(id.as_str()))
+                        .build()
+                        .map_err(|e| StoreError::Dynamo(e.to_string()))?,
+                )
+                .build(),
+        })
     }
 
     /// The order's journal, if it is still the one with `token`.
@@ -455,9 +556,7 @@ impl OrderStore {
 
     /// Removes the journal once `done` chunks are applied; already gone is fine.
     async fn unlock(&self, id: &OrderId, token: &str, done: usize) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
+        let update = Update::builder()
             .table_name(&self.table)
             .key("PK", s(order_pk(id)))
             .key("SK", s("META"))
@@ -465,14 +564,17 @@ impl OrderStore {
             .condition_expression("saga_token = :token AND saga_done = :done")
             .expression_attribute_values(":token", s(token))
             .expression_attribute_values(":done", n(done as i64))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Ok(())
-            }
-            Err(e) => Err(StoreError::Dynamo(describe(&e))),
+            .build()
+            .map_err(|e| StoreError::Dynamo(e.to_string()))?;
+        let items = vec![
+            TransactWriteItem::builder().update(update).build(),
+            self.unfinished_entry(id, None)?,
+        ];
+        match self.transact(items).await? {
+            Err(reasons) if !is_condition_failure(&reasons, 0) => Err(StoreError::Dynamo(format!(
+                "order {id}: removing its journal: transaction cancelled: {reasons:?}"
+            ))),
+            _ => Ok(()),
         }
     }
 }
