@@ -261,5 +261,14 @@ async fn writes_left_behind_on_orders_nobody_touches_again_are_finished_anyway()
     assert!(released.is_some(), "left at {:?}", shop.available().await);
     let stored = shop.orders.get(&half_reserved.id).await.unwrap().unwrap();
     assert_eq!(stored.status, OrderStatus::Open, "its reservation undone");
+    let notes = eventually(|| async {
+        let keys = shop.t.stored_keys().await;
+        (!keys.iter().any(|k| k == "UNFINISHED" || k == "RELEASED")).then_some(())
+    })
+    .await;
+    assert!(
+        notes.is_some(),
+        "the freed units were announced and the notes dropped"
+    );
     shop.close().await;
 }

@@ -40,8 +40,8 @@ impl App {
 }
 
 pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
-    app.payments.finish_left_behind(Utc::now()).await;
-    sqs_batch::process(event, |message| async move {
+    app.payments.finish_left_behind().await;
+    let response = sqs_batch::process(event, |message| async move {
         match sqs_batch::body(&message)? {
             PaymentWork::Order(request) => app.payments.verify(&request.order_id, Utc::now()).await,
             PaymentWork::Restock(restock) => {
@@ -51,5 +51,8 @@ pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
             }
         }
     })
-    .await
+    .await;
+    // Reservations this batch undid after losing a race free units others may wait for.
+    app.payments.announce_released().await;
+    response
 }

@@ -62,8 +62,8 @@ pub enum StoreError {
     /// Another order took units this change meant to reserve: read the stock again and re-plan.
     #[error("stock of {0} changed while reserving it")]
     StockChanged(String),
-    #[error("order {0} touches more stock records than one transaction can hold")]
-    TooManyStockRecords(OrderId),
+    #[error("order {0} changes more records than one write can hold")]
+    TooManyRecords(OrderId),
 }
 
 /// The result of `update`: whether anything was written, and what the change function returned.
@@ -81,22 +81,6 @@ pub struct Updated<T> {
 pub struct StockEffect {
     pub released: Vec<String>,
     pub reserved: Vec<String>,
-}
-
-impl StockEffect {
-    /// Adds what another write did.
-    pub fn merge(&mut self, other: StockEffect) {
-        for (list, skus) in [
-            (&mut self.released, other.released),
-            (&mut self.reserved, other.reserved),
-        ] {
-            for sku in skus {
-                if !list.contains(&sku) {
-                    list.push(sku);
-                }
-            }
-        }
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -195,14 +179,13 @@ impl OrderStore {
         id: &OrderId,
         mut change: impl FnMut(&mut Order) -> Result<T, E>,
     ) -> Result<Updated<T>, UpdateError<E>> {
-        let mut recovered = StockEffect::default();
         for _ in 0..MAX_ATTEMPTS {
             let (before, journal) = self
                 .read(id)
                 .await?
                 .ok_or_else(|| UpdateError::NotFound(id.clone()))?;
             if let Some(journal) = journal {
-                recovered.merge(self.recover(id, journal).await?);
+                self.recover(id, journal).await?;
                 continue;
             }
             let mut after = before.clone();
@@ -212,19 +195,17 @@ impl OrderStore {
                     order: after,
                     written: false,
                     outcome,
-                    stock: recovered,
+                    stock: StockEffect::default(),
                 });
             }
             after.version = before.version + 1;
             let changes = stock_changes(&before, &after);
             if self.write_version(&before, &after, &changes).await? {
-                let mut stock = effect(&changes);
-                stock.merge(recovered);
                 return Ok(Updated {
                     order: after,
                     written: true,
                     outcome,
-                    stock,
+                    stock: effect(&changes),
                 });
             }
         }

@@ -33,10 +33,14 @@ pub struct PaymentVerification {
 impl PaymentVerification {
     pub async fn verify(&self, id: &OrderId, now: DateTime<Utc>) -> anyhow::Result<()> {
         for attempt in 0..MAX_PLANS {
-            if attempt > 0 {
+            let now = if attempt > 0 {
                 // Let the concurrent writers finish before reading again.
                 tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
-            }
+                // A fresh time, so this plan's timeline entries never replace the last one's.
+                now.max(Utc::now())
+            } else {
+                now
+            };
             let order = self
                 .orders
                 .get(id)
@@ -113,15 +117,32 @@ impl PaymentVerification {
     }
 
     /// Finishes (or undoes) order writes in steps that a worker died in the middle of, so their
-    /// stock moves even when nothing writes those orders again; whoever waits for the units
-    /// released hears of them. A failure is logged; the next batch tries again.
-    pub async fn finish_left_behind(&self, now: DateTime<Utc>) {
-        let result = match self.orders.finish_left_behind(LEFT_BEHIND_PER_BATCH).await {
-            Ok(effect) => self.stock.after(&effect, now).await,
-            Err(e) => Err(e.into()),
+    /// stock moves even when nothing writes those orders again, then announces what came free.
+    /// Failures are logged; the next batch tries again.
+    pub async fn finish_left_behind(&self) {
+        if let Err(error) = self.orders.finish_left_behind(LEFT_BEHIND_PER_BATCH).await {
+            tracing::warn!(%error, "could not look for order writes left behind");
+        }
+        self.announce_released().await;
+    }
+
+    /// Units freed by undone or recovered writes in steps go to the orders waiting for them.
+    pub async fn announce_released(&self) {
+        let result = async {
+            for released in self
+                .orders
+                .released_left_behind(LEFT_BEHIND_PER_BATCH)
+                .await?
+            {
+                for sku in &released.skus {
+                    self.stock.restocked(sku).await?;
+                }
+                self.orders.announced(&released).await?;
+            }
+            anyhow::Ok(())
         };
-        if let Err(error) = result {
-            tracing::warn!(%error, "could not finish order writes left behind");
+        if let Err(error) = result.await {
+            tracing::warn!(%error, "could not announce released stock");
         }
     }
 

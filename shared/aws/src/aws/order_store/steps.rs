@@ -21,7 +21,10 @@
 //!
 //! An order nobody writes again (a cancellation whose worker died, say) is not left holding stock:
 //! each journal has an entry in the `UNFINISHED` partition, written and removed in the same
-//! transactions as the journal, and `finish_left_behind` works through them.
+//! transactions as the journal, and `finish_left_behind` works through them. Units that come free
+//! other than by the owner's finished write (undone reservations, a journal someone else
+//! finished) are noted in the `RELEASED` partition, in the transaction that removes the journal,
+//! until `released_left_behind` has had them announced to the orders waiting for them.
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
@@ -33,7 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     describe, effect, encode_order, is_condition_failure, n, order_pk, s, OrderStore, StockDelta,
-    StockEffect, StoreError, MAX_TRANSACTION_ITEMS, UNLOCKED_VERSION,
+    StoreError, MAX_TRANSACTION_ITEMS, UNLOCKED_VERSION,
 };
 use crate::aws::item::{string, Item};
 use crate::domain::{Order, OrderId};
@@ -44,11 +47,13 @@ pub(super) const DEFAULT_LEASE: chrono::Duration = chrono::Duration::seconds(60)
 /// How long a writer waits for another worker's reservations in steps before reading again.
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// What a step undone after a failed reservation says on the inventory timeline.
-const UNDONE: &str = "undone: another order took the stock first";
+/// What an undone step says on the inventory timeline.
+const UNDONE: &str = "undone: the order's write did not go through";
 
 /// The partition listing the orders with a journal, one item per order (sort key: its id).
 const UNFINISHED: &str = "UNFINISHED";
+/// The partition of units freed that nobody has announced yet (sort key: order id and token).
+const RELEASED: &str = "RELEASED";
 
 /// One change of a write in steps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,8 +168,9 @@ impl Journal {
         ])
     }
 
-    /// What the steps do to stock, or what undoing them does.
-    fn effect(&self, undo: bool) -> StockEffect {
+    /// SKUs whose waiting orders should look at their stock once the steps are done (or undone):
+    /// units came free, or an order joined the queue late.
+    fn to_announce(&self, undo: bool) -> Vec<String> {
         let changes: Vec<StockDelta> = self
             .steps
             .iter()
@@ -174,7 +180,15 @@ impl Journal {
                 Step::Waiting { .. } => None,
             })
             .collect();
-        effect(&changes)
+        let mut skus = effect(&changes).released;
+        for step in &self.steps {
+            if let Step::Waiting { sku, waiting, .. } = step {
+                if *waiting != undo && !skus.contains(sku) {
+                    skus.push(sku.clone());
+                }
+            }
+        }
+        skus
     }
 
     /// The steps in chunks that fit one transaction beside the journal's own update.
@@ -193,6 +207,13 @@ impl Journal {
         }
         chunks
     }
+}
+
+/// Units freed that the orders waiting for them have not heard of yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Released {
+    key: String,
+    pub skus: Vec<String>,
 }
 
 /// How applying chunks ended.
@@ -225,7 +246,7 @@ impl OrderStore {
             .chain(queue)
             .collect();
         if lookups.len() + 2 > MAX_TRANSACTION_ITEMS {
-            return Err(StoreError::TooManyStockRecords(id.clone()));
+            return Err(StoreError::TooManyRecords(id.clone()));
         }
         let expires = Utc::now() + self.lease;
         let mut item = encode_order(after)?;
@@ -252,14 +273,16 @@ impl OrderStore {
             if !self.lock(before, &journal).await? {
                 return Ok(false);
             }
-            match self.apply(id, &journal).await? {
-                Progress::Done => {}
-                Progress::Overtaken => return Ok(false),
-                Progress::StockChanged(sku) => {
-                    if let Some(current) = self.journal(id, &journal.token).await? {
-                        self.roll_back(id, current).await?;
-                    }
+            match self.apply(id, &journal).await {
+                Ok(Progress::Done) => {}
+                Ok(Progress::Overtaken) => return Ok(false),
+                Ok(Progress::StockChanged(sku)) => {
+                    self.abandon(id, &journal.token).await?;
                     return Err(StoreError::StockChanged(sku));
+                }
+                Err(e) => {
+                    self.abandon_after(id, &journal.token, &e).await;
+                    return Err(e);
                 }
             }
             journal.done = journal.chunks().len();
@@ -279,78 +302,129 @@ impl OrderStore {
             None => {}
         }
         items.extend(lookups);
-        if let Err(reasons) = self.transact(items).await? {
-            if is_condition_failure(&reasons, 0) {
-                return Ok(false);
+        let error = match self.transact(items).await {
+            Ok(Ok(())) => {
+                if let Some(journal) = finish {
+                    self.roll_forward(id, journal, false).await?;
+                }
+                return Ok(true);
             }
-            if let Some(journal) = reserved {
-                self.roll_back(id, journal).await?;
-            }
-            return Err(StoreError::Dynamo(format!(
-                "transaction cancelled: {reasons:?}"
-            )));
+            Ok(Err(reasons)) if is_condition_failure(&reasons, 0) => return Ok(false),
+            Ok(Err(reasons)) => StoreError::Dynamo(format!("transaction cancelled: {reasons:?}")),
+            Err(e) => e,
+        };
+        if let Some(journal) = reserved {
+            self.abandon_after(id, &journal.token, &error).await;
         }
-        if let Some(journal) = finish {
-            self.roll_forward(id, journal).await?;
-        }
-        Ok(true)
+        Err(error)
     }
 
-    /// Deals with a journal found on the order (see the module documentation); what that did to
-    /// stock, for the caller to follow up.
-    pub(super) async fn recover(
-        &self,
-        id: &OrderId,
-        journal: Journal,
-    ) -> Result<StockEffect, StoreError> {
+    /// Undoes this worker's reservations, unless someone else already did (or, after a commit
+    /// whose answer was lost, the journal is no longer there to undo).
+    async fn abandon(&self, id: &OrderId, token: &str) -> Result<(), StoreError> {
+        match self.journal(id, token).await? {
+            Some(journal) => self.roll_back(id, journal).await,
+            None => Ok(()),
+        }
+    }
+
+    /// `abandon` after `error`, so the units are not held for the rest of the lease; if that
+    /// fails too, the lease runs out and the next writer undoes them.
+    async fn abandon_after(&self, id: &OrderId, token: &str, error: &StoreError) {
+        if let Err(undo) = self.abandon(id, token).await {
+            tracing::warn!(order_id = %id, %error, %undo, "could not undo reservations; the lease will");
+        }
+    }
+
+    /// Deals with a journal found on the order: see the module documentation.
+    pub(super) async fn recover(&self, id: &OrderId, journal: Journal) -> Result<(), StoreError> {
         match journal.phase {
-            Phase::Finish => {
-                let effect = journal.effect(false);
-                self.roll_forward(id, journal).await?;
-                Ok(effect)
-            }
+            Phase::Finish => self.roll_forward(id, journal, true).await,
             Phase::Reserve if journal.expires <= Utc::now() => {
                 tracing::warn!(order_id = %id, chunks = journal.done, "undoing reservations a worker left half done");
-                let effect = journal.effect(true);
-                self.roll_back(id, journal).await?;
-                Ok(effect)
+                self.roll_back(id, journal).await
             }
             Phase::Reserve => {
                 tokio::time::sleep(LOCK_WAIT).await;
-                Ok(StockEffect::default())
+                Ok(())
             }
         }
     }
 
     /// Finishes or undoes up to `limit` writes in steps whose workers are gone: those rolling
-    /// forward, and those reserving past their lease. What that did to stock, for the caller to
-    /// follow up.
-    pub async fn finish_left_behind(&self, limit: i32) -> Result<StockEffect, StoreError> {
+    /// forward, and those reserving past their lease. One that fails is logged and left for the
+    /// next call.
+    pub async fn finish_left_behind(&self, limit: i32) -> Result<(), StoreError> {
+        for item in self.partition(UNFINISHED, limit).await? {
+            let Some(id) = string(&item, "SK").and_then(|id| OrderId::parse(&id).ok()) else {
+                continue;
+            };
+            let journal = match self.read(&id).await {
+                Ok(Some((_, Some(journal)))) => journal,
+                Ok(_) => continue,
+                Err(error) => {
+                    tracing::warn!(order_id = %id, %error, "unreadable write in steps left behind");
+                    continue;
+                }
+            };
+            if journal.phase == Phase::Finish || journal.expires <= Utc::now() {
+                tracing::warn!(order_id = %id, "finishing a write in steps its worker left behind");
+                if let Err(error) = self.recover(&id, journal).await {
+                    tracing::warn!(order_id = %id, %error, "could not finish a write left behind");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Up to `limit` notes of units freed that nobody has announced yet.
+    pub async fn released_left_behind(&self, limit: i32) -> Result<Vec<Released>, StoreError> {
+        Ok(self
+            .partition(RELEASED, limit)
+            .await?
+            .iter()
+            .filter_map(|item| {
+                let skus = item
+                    .get("skus")?
+                    .as_l()
+                    .ok()?
+                    .iter()
+                    .filter_map(|sku| sku.as_s().ok().cloned())
+                    .collect();
+                Some(Released {
+                    key: string(item, "SK")?,
+                    skus,
+                })
+            })
+            .collect())
+    }
+
+    /// Drops a note once its units have been announced.
+    pub async fn announced(&self, released: &Released) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("PK", s(RELEASED))
+            .key("SK", s(&released.key))
+            .send()
+            .await
+            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+        Ok(())
+    }
+
+    async fn partition(&self, pk: &str, limit: i32) -> Result<Vec<Item>, StoreError> {
         let output = self
             .client
             .query()
             .table_name(&self.table)
             .key_condition_expression("PK = :pk")
-            .expression_attribute_values(":pk", s(UNFINISHED))
+            .expression_attribute_values(":pk", s(pk))
             .limit(limit)
             .consistent_read(true)
             .send()
             .await
             .map_err(|e| StoreError::Dynamo(describe(&e)))?;
-        let mut recovered = StockEffect::default();
-        for item in output.items() {
-            let Some(id) = string(item, "SK").and_then(|id| OrderId::parse(&id).ok()) else {
-                continue;
-            };
-            let Some((_, Some(journal))) = self.read(&id).await? else {
-                continue;
-            };
-            if journal.phase == Phase::Finish || journal.expires <= Utc::now() {
-                tracing::warn!(order_id = %id, "finishing a write in steps its worker left behind");
-                recovered.merge(self.recover(&id, journal).await?);
-            }
-        }
-        Ok(recovered)
+        Ok(output.items.unwrap_or_default())
     }
 
     /// Marks the order as being written in steps, unless it changed since `before` was read.
@@ -458,8 +532,14 @@ impl OrderStore {
         Ok(Progress::Done)
     }
 
-    /// Applies the rest of a `finish` journal and removes it.
-    async fn roll_forward(&self, id: &OrderId, mut journal: Journal) -> Result<(), StoreError> {
+    /// Applies the rest of a `finish` journal and removes it; `announce` when its owner will not
+    /// (it is not the owner finishing).
+    async fn roll_forward(
+        &self,
+        id: &OrderId,
+        mut journal: Journal,
+        announce: bool,
+    ) -> Result<(), StoreError> {
         loop {
             match self.apply(id, &journal).await? {
                 Progress::Done => break,
@@ -474,7 +554,12 @@ impl OrderStore {
                 }
             }
         }
-        self.unlock(id, &journal.token, journal.chunks().len())
+        let released = if announce {
+            journal.to_announce(false)
+        } else {
+            Vec::new()
+        };
+        self.unlock(id, &journal.token, journal.chunks().len(), &released)
             .await
     }
 
@@ -502,7 +587,8 @@ impl OrderStore {
                 }
             }
         }
-        self.unlock(id, &journal.token, 0).await
+        self.unlock(id, &journal.token, 0, &journal.to_announce(true))
+            .await
     }
 
     /// Moves the journal's counter from `from` chunks applied to `to`.
@@ -554,8 +640,15 @@ impl OrderStore {
         })
     }
 
-    /// Removes the journal once `done` chunks are applied; already gone is fine.
-    async fn unlock(&self, id: &OrderId, token: &str, done: usize) -> Result<(), StoreError> {
+    /// Removes the journal once `done` chunks are applied, noting the `released` SKUs to announce;
+    /// already gone is fine.
+    async fn unlock(
+        &self,
+        id: &OrderId,
+        token: &str,
+        done: usize,
+        released: &[String],
+    ) -> Result<(), StoreError> {
         let update = Update::builder()
             .table_name(&self.table)
             .key("PK", s(order_pk(id)))
@@ -566,10 +659,20 @@ impl OrderStore {
             .expression_attribute_values(":done", n(done as i64))
             .build()
             .map_err(|e| StoreError::Dynamo(e.to_string()))?;
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder().update(update).build(),
             self.unfinished_entry(id, None)?,
         ];
+        if !released.is_empty() {
+            let note = aws_sdk_dynamodb::types::Put::builder()
+                .table_name(&self.table)
+                .item("PK", s(RELEASED))
+                .item("SK", s(format!("{id}#{token}")))
+                .item("skus", AttributeValue::L(released.iter().map(s).collect()))
+                .build()
+                .map_err(|e| StoreError::Dynamo(e.to_string()))?;
+            items.push(TransactWriteItem::builder().put(note).build());
+        }
         match self.transact(items).await? {
             Err(reasons) if !is_condition_failure(&reasons, 0) => Err(StoreError::Dynamo(format!(
                 "order {id}: removing its journal: transaction cancelled: {reasons:?}"
