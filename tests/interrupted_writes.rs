@@ -109,19 +109,7 @@ struct Shop {
 impl Shop {
     async fn open() -> Self {
         let t = start().await;
-        let prefix = unique("CUT");
-        let skus: Vec<String> = (0..50).map(|i| format!("{prefix}-{i:02}")).collect();
-        let csv: String = skus.iter().map(|sku| format!("{sku},main,100\n")).collect();
-        let imported = t
-            .http
-            .post(t.url("/inventory/import"))
-            .bearer_auth(t.secret("OMS_ADMIN_TOKEN"))
-            .header("content-type", "text/csv")
-            .body(csv)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(imported.status(), 200);
+        let skus = t.many_skus("CUT", 50, 100).await;
         let table = &t.oms.resources.refs["OrdersTable"];
         let client = t.oms.aws.dynamodb.clone();
         let inventory = InventoryStore::new(client.clone(), table);

@@ -464,19 +464,7 @@ async fn stock_endpoints_refuse_hostile_input_and_write_nothing() {
 #[tokio::test]
 async fn orders_too_big_for_one_transaction_still_never_share_a_unit() {
     let t = start().await;
-    let prefix = unique("BIG");
-    let skus: Vec<String> = (0..60).map(|i| format!("{prefix}-{i:02}")).collect();
-    let csv: String = skus.iter().map(|sku| format!("{sku},main,1\n")).collect();
-    let imported = t
-        .http
-        .post(t.url("/inventory/import"))
-        .bearer_auth(t.secret("OMS_ADMIN_TOKEN"))
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(imported.status(), 200);
+    let skus = t.many_skus("BIG", 60, 1).await;
 
     let lines: Vec<(&str, u32)> = skus.iter().map(|sku| (sku.as_str(), 1)).collect();
     let email = format!("{}@example.com", unique("big"));

@@ -214,6 +214,28 @@ impl TestOms {
         body
     }
 
+    /// Stocks `count` new SKUs named after `label` with `units` each at `main`, in one CSV
+    /// import; their names.
+    pub async fn many_skus(&self, label: &str, count: usize, units: u32) -> Vec<String> {
+        let prefix = unique(label);
+        let skus: Vec<String> = (0..count).map(|i| format!("{prefix}-{i:02}")).collect();
+        let csv: String = skus
+            .iter()
+            .map(|sku| format!("{sku},main,{units}\n"))
+            .collect();
+        let imported = self
+            .http
+            .post(self.url("/inventory/import"))
+            .bearer_auth(self.secret("OMS_ADMIN_TOKEN"))
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .expect("gateway answers");
+        assert_eq!(imported.status(), 200, "import refused");
+        skus
+    }
+
     /// Pushes a paid order for these `(sku, units)` at 10.00 each, in our own format; its id.
     pub async fn paid_order_of(&self, email: &str, lines: &[(&str, u32)]) -> String {
         let body = serde_json::to_vec(&order_of(&unique("mkt"), email, lines)).unwrap();
