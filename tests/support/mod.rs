@@ -263,28 +263,24 @@ impl TestOms {
     /// Partition keys of everything in this stack's table (a test-only scan), except the default
     /// location every stack starts with.
     pub async fn stored_keys(&self) -> Vec<String> {
-        let table = &self.oms.resources.refs["OrdersTable"];
-        let output = self
-            .oms
-            .aws
-            .dynamodb
-            .scan()
-            .table_name(table)
-            .send()
+        self.scan(None)
             .await
-            .expect("scan");
-        output
-            .items()
             .iter()
             .filter_map(|item| item.get("PK")?.as_s().ok().cloned())
             .filter(|pk| pk != "LOCATIONS")
             .collect()
     }
 
-    /// Delivers an AfterShip webhook signed with the configured secret.
     /// Orders still carrying the journal of a write in steps (a test-only scan): none once
     /// everything has settled.
     pub async fn unfinished_writes(&self) -> usize {
+        self.scan(Some("attribute_exists(saga_token)")).await.len()
+    }
+
+    async fn scan(
+        &self,
+        filter: Option<&str>,
+    ) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
         let table = &self.oms.resources.refs["OrdersTable"];
         let output = self
             .oms
@@ -292,13 +288,14 @@ impl TestOms {
             .dynamodb
             .scan()
             .table_name(table)
-            .filter_expression("attribute_exists(saga_token)")
+            .set_filter_expression(filter.map(str::to_string))
             .send()
             .await
             .expect("scan");
-        output.items().len()
+        output.items.unwrap_or_default()
     }
 
+    /// Delivers an AfterShip webhook signed with the configured secret.
     pub async fn aftership(&self, event: &Value) -> reqwest::Response {
         let body = serde_json::to_vec(event).expect("JSON");
         let signature = self.base64_signature("AFTERSHIP_WEBHOOK_SECRET", &body);
