@@ -97,9 +97,6 @@ class _WeakInstances:
     def __iter__(self):
         return iter([i for i in (ref() for ref in self._refs) if i is not None])
 
-    def __len__(self):
-        return sum(1 for _ in self)
-
 
 Queue.delete_message = _under_queue_lock(Queue.delete_message)
 dynamodb_models.copy = _COPIES

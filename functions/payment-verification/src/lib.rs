@@ -40,7 +40,6 @@ impl App {
 }
 
 pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
-    app.payments.finish_left_behind().await;
     let response = sqs_batch::process(event, |message| async move {
         match sqs_batch::body(&message)? {
             PaymentWork::Order(request) => app.payments.verify(&request.order_id, Utc::now()).await,
@@ -52,7 +51,7 @@ pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
         }
     })
     .await;
-    // Reservations this batch undid after losing a race free units others may wait for.
-    app.payments.announce_released().await;
+    // After the batch, so units its own undone reservations freed are announced too.
+    app.payments.finish_left_behind().await;
     response
 }

@@ -412,7 +412,7 @@ impl OrderStore {
     /// One order's change to one stock record: reserving checks `available`, releasing and
     /// shipping check the units are there to release or ship.
     fn stock_update(&self, change: &StockDelta) -> Result<Update, StoreError> {
-        let available = change.on_hand - change.reserved;
+        let available = change.available();
         let mut conditions = vec!["attribute_exists(PK)".to_string()];
         let mut update = Update::builder()
             .table_name(&self.table)
@@ -536,9 +536,14 @@ struct StockDelta {
 }
 
 impl StockDelta {
+    /// What it does to the record's `available` counter.
+    fn available(&self) -> i64 {
+        self.on_hand - self.reserved
+    }
+
     /// Whether it takes available units, the one change another order can make impossible.
     fn reserves(&self) -> bool {
-        self.on_hand - self.reserved < 0
+        self.available() < 0
     }
 
     fn undone(&self) -> Self {
@@ -572,8 +577,7 @@ fn stock_changes(before: &Order, after: &Order) -> Vec<StockDelta> {
 fn effect(changes: &[StockDelta]) -> StockEffect {
     let mut effect = StockEffect::default();
     for change in changes {
-        let available = change.on_hand - change.reserved;
-        let list = match available.cmp(&0) {
+        let list = match change.available().cmp(&0) {
             std::cmp::Ordering::Greater => &mut effect.released,
             std::cmp::Ordering::Less => &mut effect.reserved,
             std::cmp::Ordering::Equal => continue,

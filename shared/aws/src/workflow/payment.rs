@@ -117,18 +117,14 @@ impl PaymentVerification {
     }
 
     /// Finishes (or undoes) order writes in steps that a worker died in the middle of, so their
-    /// stock moves even when nothing writes those orders again, then announces what came free.
-    /// Failures are logged; the next batch tries again.
+    /// stock moves even when nothing writes those orders again, then announces the units freed by
+    /// undone or recovered writes in steps to the orders waiting for them. Failures are logged;
+    /// the next batch tries again.
     pub async fn finish_left_behind(&self) {
         if let Err(error) = self.orders.finish_left_behind(LEFT_BEHIND_PER_BATCH).await {
             tracing::warn!(%error, "could not look for order writes left behind");
         }
-        self.announce_released().await;
-    }
-
-    /// Units freed by undone or recovered writes in steps go to the orders waiting for them.
-    pub async fn announce_released(&self) {
-        let result = async {
+        let announced = async {
             for released in self
                 .orders
                 .released_left_behind(LEFT_BEHIND_PER_BATCH)
@@ -141,7 +137,7 @@ impl PaymentVerification {
             }
             anyhow::Ok(())
         };
-        if let Err(error) = result.await {
+        if let Err(error) = announced.await {
             tracing::warn!(%error, "could not announce released stock");
         }
     }

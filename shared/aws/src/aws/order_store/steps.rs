@@ -100,8 +100,10 @@ pub(super) struct Journal {
     expires: DateTime<Utc>,
 }
 
+/// The journal's fixed part, stored as one JSON attribute (`saga_plan`).
 #[derive(Serialize, Deserialize)]
 struct Plan {
+    phase: Phase,
     at: DateTime<Utc>,
     steps: Vec<Step>,
 }
@@ -122,13 +124,11 @@ impl Journal {
                 .and_then(|v| v.parse().ok())
                 .ok_or_else(|| corrupt(format!("no {name}")))
         };
-        let phase = serde_json::from_value(serde_json::Value::String(text("saga_phase")?))
-            .map_err(|e| corrupt(e.to_string()))?;
         let plan: Plan =
             serde_json::from_str(&text("saga_plan")?).map_err(|e| corrupt(e.to_string()))?;
         Ok(Some(Self {
             token,
-            phase,
+            phase: plan.phase,
             at: plan.at,
             steps: plan.steps,
             done: usize::try_from(number("saga_done")?).map_err(|e| corrupt(e.to_string()))?,
@@ -151,17 +151,13 @@ impl Journal {
 
     fn attributes(&self) -> Result<Vec<(&'static str, AttributeValue)>, StoreError> {
         let plan = serde_json::to_string(&Plan {
+            phase: self.phase,
             at: self.at,
             steps: self.steps.clone(),
         })
         .map_err(|e| StoreError::Dynamo(e.to_string()))?;
-        let phase = match self.phase {
-            Phase::Reserve => "reserve",
-            Phase::Finish => "finish",
-        };
         Ok(vec![
             ("saga_token", s(&self.token)),
-            ("saga_phase", s(phase)),
             ("saga_plan", s(plan)),
             ("saga_done", n(self.done as i64)),
             ("saga_expires", n(self.expires.timestamp())),
@@ -653,7 +649,7 @@ impl OrderStore {
             .table_name(&self.table)
             .key("PK", s(order_pk(id)))
             .key("SK", s("META"))
-            .update_expression("REMOVE saga_token, saga_phase, saga_plan, saga_done, saga_expires")
+            .update_expression("REMOVE saga_token, saga_plan, saga_done, saga_expires")
             .condition_expression("saga_token = :token AND saga_done = :done")
             .expression_attribute_values(":token", s(token))
             .expression_attribute_values(":done", n(done as i64))
