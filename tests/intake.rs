@@ -324,6 +324,59 @@ async fn a_redelivered_event_is_answered_without_work() {
     );
 }
 
+/// The delivery id is not covered by the signature: a captured request replayed under a future id
+/// must not make the genuine delivery that later comes with that id look already handled.
+#[tokio::test]
+async fn a_replay_under_a_future_delivery_id_does_not_drop_the_genuine_order() {
+    let t = start().await;
+    let send = |payload: Vec<u8>, event_id: &'static str| {
+        let signature = t.base64_signature("SHOPIFY_WEBHOOK_SECRET", &payload);
+        t.http
+            .post(t.url("/webhooks/shopify"))
+            .header("content-type", "application/json")
+            .header("x-shopify-topic", "orders/create")
+            .header("x-shopify-event-id", event_id)
+            .header("x-shopify-hmac-sha256", signature)
+            .body(payload)
+            .send()
+    };
+    let captured = serde_json::to_vec(&shopify_order(&unique("52"), &email())).unwrap();
+    let (_, first) = answer(send(captured.clone(), "evt-captured").await.unwrap()).await;
+    assert_eq!(first["status"], "created");
+    let (_, replayed) = answer(send(captured, "evt-future-1").await.unwrap()).await;
+    assert_eq!(
+        replayed["status"], "duplicate",
+        "recognized by the order, not the id"
+    );
+
+    let genuine_id = unique("53");
+    let genuine = serde_json::to_vec(&shopify_order(&genuine_id, &email())).unwrap();
+    let (status, stored) = answer(send(genuine.clone(), "evt-future-1").await.unwrap()).await;
+    assert_eq!((status, stored["status"].as_str()), (200, Some("created")));
+    let order_id = stored["order_id"].as_str().unwrap();
+    assert_eq!(t.order(order_id).await["channel_order_id"], genuine_id);
+    // Shopify's own retry of the genuine delivery is still answered without work.
+    let (_, retried) = answer(send(genuine, "evt-future-1").await.unwrap()).await;
+    assert_eq!(retried["status"], "duplicate_delivery");
+
+    // The same for marketplace pushes, whose delivery id is X-OMS-Delivery-Id.
+    let push = |body: Vec<u8>| {
+        let signature = t.channel_signature(&body, chrono::Utc::now().timestamp());
+        t.http
+            .post(t.url("/webhooks/orders"))
+            .header("content-type", "application/json")
+            .header("x-oms-delivery-id", "dlv-future-7")
+            .header("x-oms-signature", signature)
+            .body(body)
+            .send()
+    };
+    let replay = serde_json::to_vec(&native_order(&unique("M54"), &email())).unwrap();
+    answer(push(replay).await.unwrap()).await;
+    let real = serde_json::to_vec(&native_order(&unique("M55"), &email())).unwrap();
+    let (_, pushed) = answer(push(real).await.unwrap()).await;
+    assert_eq!(pushed["status"], "created");
+}
+
 #[tokio::test]
 async fn a_crash_between_storing_and_enqueueing_is_healed_by_the_retry() {
     let t = start().await;

@@ -9,11 +9,13 @@ use oms::http::{json, ApiError};
 
 use crate::App;
 
-/// Runs `work` unless this delivery was handled before; remembers it once handled successfully.
+/// Runs `work` unless this delivery (its id and its body) was handled before; remembers it once
+/// handled successfully. The id alone is not covered by the signature, so it never suffices.
 pub async fn once<F>(
     app: &App,
     source: &str,
     delivery_id: Option<&str>,
+    body: &[u8],
     work: F,
 ) -> Result<Response<Body>, ApiError>
 where
@@ -23,7 +25,7 @@ where
     if let Some(id) = delivery_id {
         if app
             .deliveries
-            .seen(source, id)
+            .handled(source, id, body)
             .await
             .map_err(ApiError::internal)?
         {
@@ -37,7 +39,7 @@ where
     let response = work.await?;
     if let Some(id) = delivery_id {
         if response.status().is_success() {
-            if let Err(e) = app.deliveries.record(source, id).await {
+            if let Err(e) = app.deliveries.record(source, id, body).await {
                 // Not fatal: a redelivery is still recognized by the order's own id.
                 tracing::warn!(source, delivery_id = id, error = %e, "could not record delivery");
             }

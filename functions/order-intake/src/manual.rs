@@ -7,7 +7,7 @@ use lambda_http::{Body, Request, Response};
 use oms::channels::native::parse_order;
 use oms::domain::Channel;
 use oms::http::order_view::order_view;
-use oms::http::{header, json, raw_body, require_json, ApiError};
+use oms::http::{header_text, json, raw_body, require_json, ApiError};
 use oms::workflow::intake::ManualReceived;
 use sha2::{Digest, Sha256};
 
@@ -20,9 +20,11 @@ pub async fn create(request: &Request, app: &App) -> Result<Response<Body>, ApiE
     app.admin_token.check_bearer(headers)?;
     let body = raw_body(request)?;
     require_json(headers)?;
-    let key = header(headers, "idempotency-key")
+    // Any UTF-8 key is a key: one that is not visible ASCII is never taken for no key at all.
+    let key = header_text(headers, "idempotency-key")?
         .map(|k| {
-            if k.is_empty() || k.len() > MAX_KEY_CHARS || k.chars().any(char::is_control) {
+            if k.is_empty() || k.chars().count() > MAX_KEY_CHARS || k.chars().any(char::is_control)
+            {
                 Err(ApiError::bad_request(
                     "invalid_idempotency_key",
                     format!("Idempotency-Key must be 1-{MAX_KEY_CHARS} printable characters"),

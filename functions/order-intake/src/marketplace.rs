@@ -22,5 +22,5 @@ pub async fn receive(request: &Request, app: &App) -> Result<Response<Body>, Api
     require_json(headers)?;
     let delivery_id = header(headers, "x-oms-delivery-id");
     let order = parse_order(body, Channel::Marketplace, || None);
-    delivery::once(app, "marketplace", delivery_id, take_in(app, order)).await
+    delivery::once(app, "marketplace", delivery_id, body, take_in(app, order)).await
 }

@@ -24,7 +24,7 @@ pub async fn receive(request: &Request, app: &App) -> Result<Response<Body>, Api
     // The event id is the same across Shopify's retries of one event; the webhook id is a fallback.
     let delivery_id =
         header(headers, "x-shopify-event-id").or_else(|| header(headers, "x-shopify-webhook-id"));
-    delivery::once(app, "shopify", delivery_id, async {
+    delivery::once(app, "shopify", delivery_id, body, async {
         match topic {
             Topic::Order => {
                 let response = take_in(app, parse_order(body)).await?;

@@ -27,6 +27,7 @@ pub async fn receive(request: &Request, app: &App) -> Result<Response<Body>, Api
         app,
         "woocommerce",
         delivery_id,
+        body,
         take_in(app, parse_order(body)),
     )
     .await

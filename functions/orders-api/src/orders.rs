@@ -7,7 +7,7 @@ use oms::aws::StoreError;
 use oms::domain::order::VoidError;
 use oms::domain::{Channel, Order, OrderId, OrderStatus, ShipmentId};
 use oms::http::order_view::order_view;
-use oms::http::{json, raw_body, ApiError};
+use oms::http::{json, raw_body, require_json, ApiError};
 use oms::workflow::review::ReviewError;
 
 use crate::App;
@@ -106,6 +106,7 @@ fn order_id(id: &str) -> Result<OrderId, ApiError> {
 /// The optional `{"reason": "..."}` body of staff decisions, as one clean line.
 fn reason(request: &Request) -> Result<Option<String>, ApiError> {
     let body = raw_body(request)?;
+    require_json(request.headers())?;
     let decision: Decision = if body.iter().all(u8::is_ascii_whitespace) {
         Decision { reason: None }
     } else {

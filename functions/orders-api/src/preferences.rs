@@ -3,7 +3,7 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use oms::domain::review::is_plausible_email;
-use oms::http::{json, raw_body, ApiError};
+use oms::http::{json, raw_body, require_json, ApiError};
 
 use crate::App;
 
@@ -26,6 +26,7 @@ pub async fn set_preferences(
         ));
     }
     let body = raw_body(request)?;
+    require_json(request.headers())?;
     let preferences: Preferences = serde_json::from_slice(body).map_err(|e| {
         ApiError::bad_request(
             "invalid_body",

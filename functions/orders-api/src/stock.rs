@@ -10,7 +10,7 @@ use oms::aws::inventory_store::{SkuStock, StockChange, StockChangeError};
 use oms::channels::fields::header_safe;
 use oms::domain::review::is_plausible_email;
 use oms::domain::Address;
-use oms::http::{header, json, raw_body, ApiError};
+use oms::http::{json, raw_body, ApiError};
 use oms::inventory::csv::MAX_ON_HAND;
 use oms::inventory::stock::is_valid_sku;
 use oms::inventory::{parse_stock_csv, Location, LocationId};
@@ -186,7 +186,7 @@ pub async fn adjust_sku(
     let sku = valid_sku(sku)?;
     let body: AdjustBody = parse(request, "{\"location\", \"delta\", \"reason\"}")?;
     let location = location_id(&body.location)?;
-    if body.delta == 0 || body.delta.abs() > MAX_DELTA {
+    if body.delta == 0 || !(-MAX_DELTA..=MAX_DELTA).contains(&body.delta) {
         return Err(unprocessable(
             "invalid_delta",
             format!("delta must be a non-zero whole number from -{MAX_DELTA} to {MAX_DELTA}"),
@@ -219,9 +219,8 @@ pub async fn adjust_sku(
 /// `text/csv` with `sku,location,on_hand` rows: the whole file is checked before any row is
 /// applied; each row then sets that SKU's on hand at that location.
 pub async fn import(request: &Request, app: &App) -> Result<Response<Body>, ApiError> {
-    let is_csv = header(request.headers(), "content-type")
-        .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/csv"));
-    if !is_csv {
+    let declared = request.headers().contains_key("content-type");
+    if !declared || oms::http::require_media_type(request.headers(), "text/csv").is_err() {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",

@@ -51,9 +51,12 @@ fn html(status: StatusCode, page: String) -> Response<Body> {
         .header("content-type", "text/html; charset=utf-8")
         .header("cache-control", "no-store")
         .header("x-robots-tag", "noindex")
+        .header("x-content-type-options", "nosniff")
+        // The link carries the order's token: no page it leads to may see it.
+        .header("referrer-policy", "no-referrer")
         .header(
             "content-security-policy",
-            "default-src 'none'; style-src 'unsafe-inline'; img-src https:",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src https:; frame-ancestors 'none'",
         )
         .body(Body::Text(page))
         .unwrap_or_default()

@@ -1,12 +1,18 @@
 //! Webhook deliveries already handled, by the sender's delivery id, so a redelivery is answered
 //! without doing anything. Recorded only after the delivery was handled: a delivery that failed half
 //! way must be able to run again.
+//!
+//! The delivery id travels in a header the signature does not cover, so anyone holding one signed
+//! request can send it again under any id. A delivery is therefore recognized by its id *and* the
+//! hash of its body: a replay under a future id cannot make the genuine, different delivery that
+//! later arrives with that id look already handled.
 
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use chrono::Utc;
+use sha2::{Digest, Sha256};
 
 use super::{describe, StoreError};
 
@@ -27,32 +33,56 @@ impl DeliveryLog {
         }
     }
 
-    pub async fn seen(&self, source: &str, delivery_id: &str) -> Result<bool, StoreError> {
+    /// Whether this very delivery (same id, same body) was handled before.
+    pub async fn handled(
+        &self,
+        source: &str,
+        delivery_id: &str,
+        body: &[u8],
+    ) -> Result<bool, StoreError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
             .key("PK", pk(source, delivery_id))
             .key("SK", AttributeValue::S("SEEN".into()))
+            .consistent_read(true)
             .send()
             .await
             .map_err(|e| StoreError::Dynamo(describe(&e)))?;
-        Ok(output.item.is_some())
+        let stored = output
+            .item
+            .as_ref()
+            .and_then(|item| item.get("body_sha256"))
+            .and_then(|v| v.as_s().ok());
+        Ok(stored.is_some_and(|hash| *hash == body_hash(body)))
     }
 
-    pub async fn record(&self, source: &str, delivery_id: &str) -> Result<(), StoreError> {
+    /// Remembers a handled delivery with its body's hash (a later delivery under the same id
+    /// replaces it).
+    pub async fn record(
+        &self,
+        source: &str,
+        delivery_id: &str,
+        body: &[u8],
+    ) -> Result<(), StoreError> {
         let expires = Utc::now().timestamp() + REMEMBER_FOR.as_secs() as i64;
         self.client
             .put_item()
             .table_name(&self.table)
             .item("PK", pk(source, delivery_id))
             .item("SK", AttributeValue::S("SEEN".into()))
+            .item("body_sha256", AttributeValue::S(body_hash(body)))
             .item("expires_at", AttributeValue::N(expires.to_string()))
             .send()
             .await
             .map_err(|e| StoreError::Dynamo(describe(&e)))?;
         Ok(())
     }
+}
+
+fn body_hash(body: &[u8]) -> String {
+    hex::encode(Sha256::digest(body))
 }
 
 fn pk(source: &str, delivery_id: &str) -> AttributeValue {

@@ -64,12 +64,31 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
     Response::builder()
         .status(status)
         .header("content-type", "application/json")
+        .header("x-content-type-options", "nosniff")
         .body(Body::Text(body))
         .unwrap_or_default()
 }
 
+/// A header's value when it is visible ASCII (as every header we read is specified to be);
+/// anything else reads as absent, which every caller treats as unauthenticated or unset.
 pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A header's value as UTF-8 text, for the headers whose value is the caller's own choice
+/// (`Idempotency-Key`): `Ok(None)` when absent, an error when present but not UTF-8, so that
+/// such a header is never mistaken for a missing one.
+pub fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ApiError> {
+    headers
+        .get(name)
+        .map(|v| std::str::from_utf8(v.as_bytes()))
+        .transpose()
+        .map_err(|_| {
+            ApiError::bad_request(
+                "invalid_header",
+                format!("the {name} header is not UTF-8 text"),
+            )
+        })
 }
 
 /// The raw body bytes, exactly as sent (signatures are computed over them), within the size limit.
@@ -87,20 +106,28 @@ pub fn raw_body(request: &Request) -> Result<&[u8], ApiError> {
 
 /// Requires a JSON content type when one is declared (webhook senders always declare it).
 pub fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
-    match header(headers, "content-type") {
-        Some(ct)
-            if !ct
-                .trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/json") =>
-        {
-            Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send application/json",
-            ))
-        }
-        _ => Ok(()),
+    require_media_type(headers, "application/json")
+}
+
+/// Requires the declared content type, when there is one, to be exactly `expected` (parameters
+/// such as `; charset=utf-8` allowed): `application/jsonx` is not JSON.
+pub fn require_media_type(headers: &HeaderMap, expected: &str) -> Result<(), ApiError> {
+    let Some(declared) = headers.get("content-type") else {
+        return Ok(());
+    };
+    let essence = declared
+        .to_str()
+        .ok()
+        .and_then(|v| v.split(';').next())
+        .map(str::trim);
+    if essence.is_some_and(|e| e.eq_ignore_ascii_case(expected)) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("send {expected}"),
+        ))
     }
 }
 
@@ -158,6 +185,39 @@ mod tests {
             HeaderValue::from_static("Bearer s3cret-token"),
         );
         assert!(token.check_bearer(&headers).is_ok());
+    }
+
+    #[test]
+    fn media_types_match_exactly_with_parameters_allowed() {
+        let with = |ct: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("content-type", HeaderValue::from_static(ct));
+            require_json(&headers).is_ok()
+        };
+        assert!(with("application/json"));
+        assert!(with("Application/JSON; charset=utf-8"));
+        assert!(with(" application/json ;charset=utf-8"));
+        assert!(!with("application/jsonx"));
+        assert!(!with("application/json-patch+json"));
+        assert!(!with("text/plain"));
+        assert!(!with(""));
+        assert!(require_json(&HeaderMap::new()).is_ok(), "none declared");
+    }
+
+    #[test]
+    fn a_header_that_is_not_ascii_is_text_not_absent() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "idempotency-key",
+            HeaderValue::from_bytes("clé-1".as_bytes()).unwrap(),
+        );
+        assert_eq!(header(&headers, "idempotency-key"), None);
+        assert_eq!(header_text(&headers, "idempotency-key"), Ok(Some("clé-1")));
+        headers.insert(
+            "idempotency-key",
+            HeaderValue::from_bytes(&[0xff, 0xfe]).unwrap(),
+        );
+        assert!(header_text(&headers, "idempotency-key").is_err());
     }
 
     #[test]

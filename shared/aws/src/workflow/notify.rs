@@ -80,7 +80,9 @@ impl Notifier {
         }
         let (kind, detail) = match &sent {
             Ok((Notified::Sent, detail)) => ("email_sent", detail.clone()),
-            Ok((Notified::OptedOut, detail)) => ("email_skipped", detail.clone()),
+            Ok((Notified::OptedOut | Notified::NotNeeded, detail)) => {
+                ("email_skipped", detail.clone())
+            }
             Ok((_, detail)) => ("email_failed", detail.clone()),
             Err(_) => return sent.map(|(outcome, _)| outcome),
         };
@@ -287,6 +289,18 @@ impl Notifier {
             .get(&n.order_id)
             .await?
             .ok_or_else(|| anyhow!("order {} does not exist", n.order_id))?;
+        // A parcel delivered (or returned) since it was found late is not running late.
+        let parcel_arrived = n
+            .shipment_id
+            .as_ref()
+            .and_then(|id| order.shipment(id))
+            .is_some_and(|s| s.tracking_status.is_terminal());
+        if n.event == NotificationEvent::Delayed && parcel_arrived {
+            return Ok((
+                Notified::NotNeeded,
+                "\"running late\" email dropped: the parcel has arrived".into(),
+            ));
+        }
         let email = render(&order, n, &self.branding).context("rendering email")?;
         // An order held for a missing or bad address still gets here: nothing to send to.
         if !is_plausible_email(&email.to) {

@@ -67,7 +67,9 @@ impl Tracking {
         {
             crate::workflow::delays::schedule(&self.notify_queue, &found.order_id, s, now).await?;
         }
-        // A delivery teaches us how long this route takes (counted when it happens, once).
+        // A delivery teaches us how long this route takes (counted when it happens, once): from
+        // the carrier's first scan to its delivery scan, both on the carrier's clock, whose offset
+        // from the truth cancels out (it is never compared with ours).
         if let (
             TrackingChange::StatusChanged {
                 to: TrackingStatus::Delivered,
@@ -76,17 +78,18 @@ impl Tracking {
             Some(s),
         ) = (change, shipment)
         {
-            if let (Some(route), Some(delivered)) = (&s.route, s.status_at) {
-                let days = transit_days(s.created_at, delivered);
+            let first_scan = s.events.first().map(|e| e.at);
+            if let (Some(route), Some(first), Some(delivered)) = (&s.route, first_scan, s.status_at)
+            {
+                let days = transit_days(first, delivered);
                 if let Err(e) = self.transit.record(route, days).await {
                     tracing::warn!(error = %e, route, "transit time not recorded");
                 }
             }
         }
         let status = shipment.map(|s| s.tracking_status);
-        let late = shipment.is_some_and(|s| {
-            s.delayed_since.is_some() && s.tracking_status != TrackingStatus::Delivered
-        });
+        let late =
+            shipment.is_some_and(|s| s.delayed_since.is_some() && !s.tracking_status.is_terminal());
         let events: &[NotificationEvent] = match status {
             Some(TrackingStatus::OutForDelivery) => &[NotificationEvent::OutForDelivery],
             Some(TrackingStatus::Delivered) => &[NotificationEvent::Delivered],

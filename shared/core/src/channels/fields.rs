@@ -175,9 +175,10 @@ pub fn join_name(first: Option<String>, last: Option<String>) -> Option<String> 
 /// No order format nests anywhere near this deep; a refused body nested deeper is reported as such.
 const MAX_NESTING: usize = 32;
 
-/// The deepest nesting of arrays and objects, found without parsing (strings skipped).
-fn nesting_depth(body: &[u8]) -> usize {
-    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+/// Whether arrays and objects nest deeper than `limit` anywhere, found without parsing (strings
+/// skipped), stopping at the first level too deep.
+fn nests_deeper_than(body: &[u8], limit: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
     for &b in body {
         if in_string {
             match (escaped, b) {
@@ -192,16 +193,20 @@ fn nesting_depth(body: &[u8]) -> usize {
             b'"' => in_string = true,
             b'[' | b'{' => {
                 depth += 1;
-                deepest = deepest.max(depth);
+                if depth > limit {
+                    return true;
+                }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
-    deepest
+    false
 }
 
-/// Parses JSON, telling broken syntax (400) from the wrong shape (422), and refusing non-UTF-8.
+/// Parses JSON, telling broken syntax (400) from the wrong shape (422), and refusing non-UTF-8
+/// and nesting deeper than `MAX_NESTING` anywhere, in fields we ignore too (the parser skips
+/// those without a depth limit of its own).
 pub fn parse_json<T: serde::de::DeserializeOwned>(
     body: &[u8],
     what: &str,
@@ -212,16 +217,14 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
             "the body is not UTF-8",
         ));
     };
+    if nests_deeper_than(body, MAX_NESTING) {
+        return Err(PayloadError::new(
+            "too_deeply_nested",
+            format!("JSON nested deeper than {MAX_NESTING} levels"),
+        ));
+    }
     // Validated once above, so the parser need not validate each string again.
     serde_json::from_str(text).map_err(|e| {
-        // serde_json's recursion limit keeps the stack safe; the depth is only measured to
-        // explain a refusal, so the cost stays off the path of good orders.
-        if nesting_depth(body) > MAX_NESTING {
-            return PayloadError::new(
-                "too_deeply_nested",
-                format!("JSON nested deeper than {MAX_NESTING} levels"),
-            );
-        }
         let code = if e.is_syntax() || e.is_eof() {
             "malformed_json"
         } else {
@@ -246,14 +249,28 @@ mod tests {
             err.code, "too_deeply_nested",
             "the parser's own limit holds the stack"
         );
-        assert_eq!(
-            nesting_depth(br#"{"a":"[[[[","b":[{}]}"#),
-            3,
+        #[derive(serde::Deserialize)]
+        struct OnlyName {
+            name: String,
+        }
+        let shallow = parse_json::<OnlyName>(br#"{"name":"x","extra":[[{}]]}"#, "x");
+        assert_eq!(shallow.ok().map(|o| o.name).as_deref(), Some("x"));
+        let ignored = format!(
+            r#"{{"name":"x","extra":{}{}}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let err = parse_json::<OnlyName>(ignored.as_bytes(), "x")
+            .err()
+            .unwrap();
+        assert_eq!(err.code, "too_deeply_nested", "ignored fields count too");
+        assert!(
+            !nests_deeper_than(br#"{"a":"[[[[","b":[{}]}"#, 3),
             "brackets in strings do not count"
         );
-        assert_eq!(
-            nesting_depth(br#"{"a":"\"[["}"#),
-            1,
+        assert!(nests_deeper_than(br#"{"b":[{}]}"#, 2));
+        assert!(
+            !nests_deeper_than(br#"{"a":"\"[["}"#, 1),
             "escaped quotes stay in the string"
         );
     }

@@ -6,6 +6,7 @@ pub mod estimate;
 pub mod ids;
 pub mod money;
 pub mod order;
+pub mod progress;
 pub mod review;
 pub mod shipment;
 pub mod status;

@@ -783,8 +783,7 @@ impl Order {
         {
             return Err(VoidError::AlreadyScanned(shipment.tracking_status));
         }
-        shipment.tracking_status = TrackingStatus::Cancelled;
-        shipment.status_at = Some(now);
+        shipment.void(now);
         let code = shipment.tracking_code.clone();
         self.note(
             "shipment_voided",
@@ -1128,7 +1127,9 @@ pub(crate) mod tests {
             carrier_shipment_id: "shp_1".into(),
             tracking_code: "9400111".into(),
             tracking_status: TrackingStatus::PreTransit,
-            status_at: Some(now()),
+            status_at: None,
+            progress: Default::default(),
+            voided_at: None,
             estimated_delivery: None,
             label_key: "labels/x.pdf".into(),
             lines: order.unshipped_lines(),

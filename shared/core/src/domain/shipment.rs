@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::progress::ParcelProgress;
 use super::{ShipmentId, TrackingStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,10 +15,18 @@ pub struct Shipment {
     pub rate: Decimal,
     pub carrier_shipment_id: String,
     pub tracking_code: String,
+    /// Where the parcel stands: what `progress` decides, or `cancelled` once voided.
     pub tracking_status: TrackingStatus,
-    /// Carrier time of the event that set `tracking_status`.
+    /// Carrier time of what set `tracking_status` (ours for a void); none before the carrier said
+    /// anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_at: Option<DateTime<Utc>>,
+    /// Everything the carrier said, merged: decides `tracking_status`.
+    #[serde(default, skip_serializing_if = "ParcelProgress::is_empty")]
+    pub progress: ParcelProgress,
+    /// When staff voided the label (our clock): the parcel stays cancelled whatever comes after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voided_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_delivery: Option<DateTime<Utc>>,
     /// Object key of the label PDF in the label bucket.
@@ -93,8 +102,9 @@ impl Shipment {
         false
     }
 
-    /// Applies a carrier update without ever going backwards: an update older than the status we
-    /// have is kept as history only, and a terminal status is never replaced.
+    /// Applies a carrier update without ever going backwards: the parcel's status is what
+    /// everything the carrier said decides (`ParcelProgress`), whatever order it arrives in and
+    /// whatever the carrier's clock says compared with ours.
     pub fn apply(&mut self, update: &TrackingUpdate) -> TrackingChange {
         let mut added = false;
         for event in &update.events {
@@ -103,34 +113,55 @@ impl Shipment {
                 added = true;
             }
         }
-        self.events.sort_by_key(|e| e.at);
+        // A total order, so that the same events in any arrival order are the same history.
+        self.events.sort_by(|a, b| {
+            (a.at, a.status.as_str(), &a.message, &a.location).cmp(&(
+                b.at,
+                b.status.as_str(),
+                &b.message,
+                &b.location,
+            ))
+        });
         if update.estimated_delivery.is_some() {
             self.estimated_delivery = update.estimated_delivery;
         }
-        let is_newer = self.status_at.is_none_or(|at| update.at > at);
-        // A carrier that lost track (AfterShip "Expired", Shippo "UNKNOWN") tells us nothing new
-        // about where the parcel is: keep what we know.
-        let uninformative = update.status == TrackingStatus::Unknown;
-        if self.tracking_status.is_terminal()
-            || !is_newer
-            || uninformative
-            || update.status == self.tracking_status
-        {
-            if is_newer && update.status == self.tracking_status {
-                self.status_at = Some(update.at);
+        let from = self.tracking_status;
+        if self.voided_at.is_none() {
+            self.adopt_stored_status();
+            self.progress.observe(update.status, update.at);
+            for event in &update.events {
+                self.progress.observe(event.status, event.at);
             }
-            return if added {
-                TrackingChange::EventsAdded
-            } else {
-                TrackingChange::Nothing
+            self.tracking_status = self.progress.status();
+            self.status_at = self.progress.decided_at();
+        }
+        if self.tracking_status != from {
+            return TrackingChange::StatusChanged {
+                from,
+                to: self.tracking_status,
             };
         }
-        let from = self.tracking_status;
-        self.tracking_status = update.status;
-        self.status_at = Some(update.at);
-        TrackingChange::StatusChanged {
-            from,
-            to: update.status,
+        if added {
+            TrackingChange::EventsAdded
+        } else {
+            TrackingChange::Nothing
+        }
+    }
+
+    /// Voids the label: cancelled from now on, whatever the carrier says later.
+    pub fn void(&mut self, now: DateTime<Utc>) {
+        self.tracking_status = TrackingStatus::Cancelled;
+        self.status_at = Some(now);
+        self.voided_at = Some(now);
+    }
+
+    /// A parcel stored before `progress` existed carries only its status: that is what the carrier
+    /// had said so far.
+    fn adopt_stored_status(&mut self) {
+        if self.progress.is_empty() && self.tracking_status != TrackingStatus::PreTransit {
+            if let Some(at) = self.status_at {
+                self.progress.observe(self.tracking_status, at);
+            }
         }
     }
 }
@@ -153,7 +184,9 @@ mod tests {
             carrier_shipment_id: "shp_carrier".into(),
             tracking_code: "9400".into(),
             tracking_status: TrackingStatus::PreTransit,
-            status_at: Some(at(1)),
+            status_at: None,
+            progress: ParcelProgress::default(),
+            voided_at: None,
             estimated_delivery: None,
             label_key: "labels/x.pdf".into(),
             lines: vec![],

@@ -775,6 +775,8 @@ mod tests {
             tracking_code: "EZ1".into(),
             tracking_status: TrackingStatus::PreTransit,
             status_at: None,
+            progress: Default::default(),
+            voided_at: None,
             estimated_delivery: Some(
                 chrono::Utc
                     .with_ymd_and_hms(2026, 11, 24, 17, 0, 0)
