@@ -113,6 +113,8 @@ fn common_cases(base: &Value, signed_401: bool) -> Vec<Case> {
         "text/plain",
         "application/xml",
         "multipart/form-data; boundary=x",
+        "application/jsonx",
+        "application/json-seq",
     ] {
         cases.push(Case {
             content_type,
@@ -366,6 +368,23 @@ async fn shopify_refuses_hostile_orders() {
         "/currency",
         "/email",
         "/customer/first_name",
+    ));
+    // A field we ignore is no place to hide a parser-stalling structure either.
+    let mut buried = serde_json::to_vec(&base).unwrap();
+    buried.pop();
+    buried.extend(
+        format!(
+            r#","note_attributes_x":{}{}}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        )
+        .bytes(),
+    );
+    cases.push(case(
+        "an ignored field nested 100,000 deep",
+        buried,
+        400,
+        "too_deeply_nested",
     ));
     cases.extend([
         case(

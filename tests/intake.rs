@@ -119,6 +119,25 @@ async fn manual_orders_honour_idempotency_keys() {
         (409, Some("idempotency_key_reused"))
     );
 
+    // A key in any script is a key: never taken for no key at all.
+    let accented = reqwest::header::HeaderValue::from_bytes(
+        format!("commande-été-{}", unique("k")).as_bytes(),
+    )
+    .unwrap();
+    let send_accented = || {
+        t.http
+            .post(t.url("/orders"))
+            .bearer_auth(t.secret("OMS_ADMIN_TOKEN"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", accented.clone())
+            .body(body.clone())
+            .send()
+    };
+    let (status, once) = answer(send_accented().await.unwrap()).await;
+    assert_eq!(status, 201, "{once}");
+    let (status, twice) = answer(send_accented().await.unwrap()).await;
+    assert_eq!((status, &twice["id"]), (200, &once["id"]), "one order");
+
     let (_, a) = answer(t.manual(&body, None).await).await;
     let (_, b) = answer(t.manual(&body, None).await).await;
     assert_ne!(

@@ -407,9 +407,14 @@ async fn stock_endpoints_refuse_hostile_input_and_write_nothing() {
         ("POST", "/inventory/MUG/adjust".into(), "application/json", br#"{"location":"main","delta":5}"#.to_vec(), true, 400, "invalid_body"),
         ("POST", "/inventory/MUG/adjust".into(), "application/json", br#"{"location":"main","delta":0,"reason":"x"}"#.to_vec(), true, 422, "invalid_delta"),
         ("POST", "/inventory/MUG/adjust".into(), "application/json", br#"{"location":"main","delta":9223372036854775807,"reason":"x"}"#.to_vec(), true, 422, "invalid_delta"),
+        ("POST", "/inventory/MUG/adjust".into(), "application/json", br#"{"location":"main","delta":-9223372036854775808,"reason":"x"}"#.to_vec(), true, 422, "invalid_delta"),
+        ("POST", "/inventory/MUG/adjust".into(), "application/json", br#"{"location":"main","delta":-1000000001,"reason":"x"}"#.to_vec(), true, 422, "invalid_delta"),
+        ("POST", "/inventory/MUG/adjust".into(), "application/json", br#"{"location":"main","delta":99999999999999999999,"reason":"x"}"#.to_vec(), true, 400, "invalid_body"),
+        ("POST", "/inventory/MUG/adjust".into(), "application/jsonx", br#"{"location":"main","delta":3,"reason":"x"}"#.to_vec(), true, 415, "unsupported_media_type"),
         ("POST", "/inventory/MUG/adjust".into(), "application/json", br#"{"location":"main","delta":3,"reason":"   "}"#.to_vec(), true, 422, "reason_required"),
         ("POST", "/inventory/MUG/adjust".into(), "application/json", br#"{"location":"main","delta":-1,"reason":"lost"}"#.to_vec(), true, 409, "below_reserved"),
         ("POST", "/inventory/import".into(), "application/json", b"MUG,main,1".to_vec(), true, 415, "unsupported_media_type"),
+        ("POST", "/inventory/import".into(), "text/csvx", b"MUG,main,1".to_vec(), true, 415, "unsupported_media_type"),
         ("POST", "/inventory/import".into(), "text/csv", b"".to_vec(), true, 422, "invalid_csv"),
         ("POST", "/inventory/import".into(), "text/csv", b"MUG,main,1\nMUG,main,2\n".to_vec(), true, 422, "invalid_csv"),
         ("POST", "/inventory/import".into(), "text/csv", b"MUG,main,-1\n".to_vec(), true, 422, "invalid_csv"),
@@ -421,6 +426,9 @@ async fn stock_endpoints_refuse_hostile_input_and_write_nothing() {
         ("PUT", "/locations/east".into(), "application/json", serde_json::to_vec(&json!({"name": "X", "address": address, "priority": 1e10})).unwrap(), true, 400, "invalid_body"),
         ("PUT", "/locations/east".into(), "application/json", br#"{"name":"X"}"#.to_vec(), true, 400, "invalid_body"),
         ("GET", "/carts?state=everything".into(), "application/json", Vec::new(), true, 400, "invalid_state"),
+        ("POST", "/orders/ord_0000000000000000000000000a/hold/reject".into(), "text/plain", br#"{"reason":"fraud"}"#.to_vec(), true, 415, "unsupported_media_type"),
+        ("POST", "/orders/ord_0000000000000000000000000a/hold/release".into(), "text/plain", br#"{}"#.to_vec(), true, 415, "unsupported_media_type"),
+        ("POST", "/customers/ana@example.com/preferences".into(), "text/plain", br#"{"non_essential_emails":false}"#.to_vec(), true, 415, "unsupported_media_type"),
     ];
     let mut failures = Vec::new();
     for (method, path, content_type, body, authorized, status, code) in cases {

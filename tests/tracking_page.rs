@@ -35,6 +35,14 @@ async fn the_link_in_the_shipped_email_opens_the_tracking_page() {
         .unwrap_or_else(|| panic!("a tracking link in {body}"));
     assert!(link.starts_with(&t.oms.api_url), "{link}");
 
+    // The link carries the order's token: the page gives it to nobody, and no one may frame it.
+    let direct = t.http.get(&link).send().await.unwrap();
+    let headers = direct.headers();
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+
     let browser = Browser::start().await;
     browser.open(&link).await;
     assert_eq!(browser.text("#status").await, "On its way");
@@ -68,6 +76,11 @@ async fn the_link_in_the_shipped_email_opens_the_tracking_page() {
 
     let response = t.http.get(&forged).send().await.unwrap();
     assert_eq!(response.status(), 404);
+    assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+    let (_, api) = t.admin_get("/orders").await;
+    assert!(api["orders"].is_array());
+    let json_answer = t.http.get(t.url("/orders")).send().await.unwrap();
+    assert_eq!(json_answer.headers()["x-content-type-options"], "nosniff");
     let unknown = t
         .http
         .get(t.url("/track/ord_0000000000000000000000000a?t=00"))
