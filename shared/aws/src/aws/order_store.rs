@@ -4,7 +4,7 @@
 //! | item | PK | SK |
 //! |---|---|---|
 //! | order | `ORDER#<id>` | `META` (+ `GSI1PK` `STATUS#<status>`, `GSI2PK` `ORDERS`, both sorted by creation) |
-//! | tracking lookup | `TRACK#<carrier>#<code>` | `REF` |
+//! | tracking lookup | `TRACK#<carrier>#<code>` | `REF` (+ `GSI1PK` `TRACKCODE#<code>`: found by code alone when a sender names no carrier) |
 //!
 //! An order's stock is derived from the order itself (`Order::stock_holds`): a write turns the
 //! difference between the version read and the version written into stock counter updates, each
@@ -346,6 +346,11 @@ impl OrderStore {
                 s(tracking_pk(&shipment.carrier, &shipment.tracking_code)),
             )
             .item("SK", s("REF"))
+            .item("GSI1PK", s(tracking_code_pk(&shipment.tracking_code)))
+            .item(
+                "GSI1SK",
+                s(crate::carriers::canonical_carrier(&shipment.carrier)),
+            )
             .item("order_id", s(order.id.as_str()))
             .item("shipment_id", s(shipment.id.as_str()))
             .condition_expression("attribute_not_exists(PK) OR order_id = :order")
@@ -457,20 +462,40 @@ impl OrderStore {
             .send()
             .await
             .map_err(|e| StoreError::Dynamo(describe(&e)))?;
-        let Some(item) = output.item else {
-            return Ok(None);
-        };
-        let order_id = string(&item, "order_id").and_then(|id| OrderId::parse(&id).ok());
-        let shipment_id = string(&item, "shipment_id").map(ShipmentId);
-        match (order_id, shipment_id) {
-            (Some(order_id), Some(shipment_id)) => Ok(Some(TrackingRef {
-                order_id,
-                shipment_id,
-            })),
-            _ => Err(StoreError::Corrupt {
-                id: tracking_pk(carrier, tracking_code),
-                reason: "tracking lookup lacks order or shipment id".into(),
-            }),
+        output
+            .item
+            .map(|item| tracking_ref(&item, || tracking_pk(carrier, tracking_code)))
+            .transpose()
+    }
+
+    /// The parcel with this tracking code when the sender named no carrier: found only when
+    /// exactly one of our parcels has it (codes are unique per carrier, not across carriers).
+    pub async fn find_by_tracking_code(
+        &self,
+        tracking_code: &str,
+    ) -> Result<Option<TrackingRef>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_STATUS.name)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", BY_STATUS.pk)
+            .expression_attribute_values(":pk", s(tracking_code_pk(tracking_code)))
+            .limit(2)
+            .send()
+            .await
+            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+        match output.items() {
+            [item] => tracking_ref(item, || tracking_code_pk(tracking_code)).map(Some),
+            [] => Ok(None),
+            _ => {
+                tracing::warn!(
+                    tracking_code,
+                    "several carriers' parcels share this tracking code; the sender must name one"
+                );
+                Ok(None)
+            }
         }
     }
 
@@ -610,6 +635,25 @@ fn backorder_queue_changes(before: &Order, after: &Order) -> Vec<(String, bool)>
 
 fn order_pk(id: &OrderId) -> String {
     format!("ORDER#{id}")
+}
+
+fn tracking_ref(item: &Item, key: impl Fn() -> String) -> Result<TrackingRef, StoreError> {
+    let order_id = string(item, "order_id").and_then(|id| OrderId::parse(&id).ok());
+    let shipment_id = string(item, "shipment_id").map(ShipmentId);
+    match (order_id, shipment_id) {
+        (Some(order_id), Some(shipment_id)) => Ok(TrackingRef {
+            order_id,
+            shipment_id,
+        }),
+        _ => Err(StoreError::Corrupt {
+            id: key(),
+            reason: "tracking lookup lacks order or shipment id".into(),
+        }),
+    }
+}
+
+fn tracking_code_pk(code: &str) -> String {
+    format!("TRACKCODE#{code}")
 }
 
 fn tracking_pk(carrier: &str, code: &str) -> String {

@@ -29,12 +29,20 @@ pub enum Tracked {
 
 impl Tracking {
     pub async fn apply(&self, event: &TrackerEvent, now: DateTime<Utc>) -> anyhow::Result<Tracked> {
-        let Some(found) = self
-            .orders
-            .find_by_tracking(&event.carrier, &event.tracking_code)
-            .await?
-        else {
-            tracing::warn!(tracking_code = %event.tracking_code, carrier = %event.carrier, "tracking update for a parcel we do not know; ignored");
+        let found = match &event.carrier {
+            Some(carrier) => {
+                self.orders
+                    .find_by_tracking(carrier, &event.tracking_code)
+                    .await?
+            }
+            None => {
+                self.orders
+                    .find_by_tracking_code(&event.tracking_code)
+                    .await?
+            }
+        };
+        let Some(found) = found else {
+            tracing::warn!(tracking_code = %event.tracking_code, carrier = event.carrier.as_deref().unwrap_or("unnamed"), "tracking update for a parcel we do not know; ignored");
             return Ok(Tracked::UnknownParcel);
         };
         let result = self

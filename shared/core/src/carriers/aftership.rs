@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 
-use super::{canonical_carrier, parse_event, valid_tracking_code, TrackerEvent};
+use super::{named_carrier, parse_event, valid_tracking_code, TrackerEvent};
 use crate::channels::PayloadError;
 use crate::domain::shipment::TrackingUpdate;
 use crate::domain::{TrackingEvent, TrackingStatus};
@@ -95,7 +95,7 @@ pub fn parse(body: &[u8]) -> Result<Option<TrackerEvent>, PayloadError> {
         .ok_or_else(|| PayloadError::new("malformed_event", "tracking update has no time"))?;
     Ok(Some(TrackerEvent {
         event_id: webhook.event_id.unwrap_or_default(),
-        carrier: canonical_carrier(tracking.slug.as_deref().unwrap_or_default()),
+        carrier: named_carrier(tracking.slug.as_deref()),
         tracking_code,
         update: TrackingUpdate {
             status: status(&tag),
@@ -135,7 +135,7 @@ mod tests {
     #[test]
     fn parses_a_tracking_update() {
         let event = parse(SAMPLE.as_bytes()).unwrap().unwrap();
-        assert_eq!(event.carrier, "usps");
+        assert_eq!(event.carrier.as_deref(), Some("usps"));
         assert_eq!(event.tracking_code, "9400100000000000000001");
         assert_eq!(event.update.status, TrackingStatus::OutForDelivery);
         assert_eq!(event.update.events.len(), 2);

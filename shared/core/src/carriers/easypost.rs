@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{canonical_carrier, parse_event, valid_tracking_code, TrackerEvent};
+use super::{named_carrier, parse_event, valid_tracking_code, TrackerEvent};
 use crate::channels::PayloadError;
 use crate::domain::shipment::TrackingUpdate;
 use crate::domain::{TrackingEvent, TrackingStatus};
@@ -83,7 +83,7 @@ pub fn parse_tracker_event(body: &[u8]) -> Result<Option<TrackerEvent>, PayloadE
         .ok_or_else(|| PayloadError::new("malformed_event", "tracker event has no time"))?;
     Ok(Some(TrackerEvent {
         event_id: event.id.unwrap_or_default(),
-        carrier: canonical_carrier(tracker.carrier.as_deref().unwrap_or_default()),
+        carrier: named_carrier(tracker.carrier.as_deref()),
         tracking_code,
         update: TrackingUpdate {
             status: status(tracker.status.as_deref()),
@@ -120,7 +120,7 @@ mod tests {
     fn parses_the_sample_event() {
         let event = parse_tracker_event(SAMPLE.as_bytes()).unwrap().unwrap();
         assert_eq!(event.tracking_code, "9400100000000000000001");
-        assert_eq!(event.carrier, "usps");
+        assert_eq!(event.carrier.as_deref(), Some("usps"));
         assert_eq!(event.update.status, TrackingStatus::InTransit);
         assert_eq!(event.update.events.len(), 2);
         assert_eq!(event.update.at.to_rfc3339(), "2026-10-03T14:12:00+00:00");

@@ -14,8 +14,9 @@ pub struct TrackerEvent {
     /// The sender's event id, for the logs (empty where the sender has none: Shippo). Identical
     /// events are recognized by their content instead (`Shipment::apply`).
     pub event_id: String,
-    /// Canonical carrier key (see `canonical_carrier`).
-    pub carrier: String,
+    /// Canonical carrier key (see `canonical_carrier`); none when the sender did not say (Shippo's
+    /// test webhook names only itself), and the parcel is then found by its tracking code alone.
+    pub carrier: Option<String>,
     pub tracking_code: String,
     pub update: TrackingUpdate,
 }
@@ -33,6 +34,11 @@ pub fn canonical_carrier(name: &str) -> String {
         "canadapost" | "canadapostca" => "canadapost".to_string(),
         _ => key,
     }
+}
+
+/// The canonical key of a carrier name the sender gave, if it gave one.
+fn named_carrier(name: Option<&str>) -> Option<String> {
+    name.map(canonical_carrier).filter(|c| !c.is_empty())
 }
 
 /// Reads a carrier's JSON; anything unreadable is one `malformed_event` (400) for the carrier.

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{canonical_carrier, parse_event, valid_tracking_code, TrackerEvent};
+use super::{named_carrier, parse_event, valid_tracking_code, TrackerEvent};
 use crate::channels::PayloadError;
 use crate::domain::shipment::TrackingUpdate;
 use crate::domain::{TrackingEvent, TrackingStatus};
@@ -103,7 +103,9 @@ pub fn parse(body: &[u8]) -> Result<Option<TrackerEvent>, PayloadError> {
         // Shippo sends no event id; its events are not idempotent, which the shipment's event
         // list handles by ignoring identical events.
         event_id: String::new(),
-        carrier: canonical_carrier(track.carrier.as_deref().unwrap_or_default()),
+        // Shippo's published test webhook says `"carrier": "shippo"` at the top level and leaves
+        // `data.carrier` null: that names Shippo, not the parcel's carrier.
+        carrier: named_carrier(track.carrier.as_deref()),
         tracking_code,
         update: TrackingUpdate {
             status: latest.status,
@@ -124,13 +126,25 @@ mod tests {
     #[test]
     fn parses_a_track_update() {
         let event = parse(SAMPLE.as_bytes()).unwrap().unwrap();
-        assert_eq!(event.carrier, "usps");
+        assert_eq!(event.carrier.as_deref(), Some("usps"));
         assert_eq!(event.update.status, TrackingStatus::Delivered);
         assert_eq!(event.update.events.len(), 2);
         assert_eq!(
             event.update.events[1].location.as_deref(),
             Some("Montreal, QC, CA")
         );
+    }
+
+    #[test]
+    fn a_test_webhook_without_the_parcels_carrier_names_none() {
+        let mut sample: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+        sample["carrier"] = "shippo".into();
+        sample["data"]["carrier"] = serde_json::Value::Null;
+        let event = parse(&serde_json::to_vec(&sample).unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(event.carrier, None);
+        assert_eq!(event.tracking_code, "9400100000000000000001");
     }
 
     #[test]
