@@ -156,3 +156,105 @@ async fn failed_payments_and_refunds_reported_by_the_channel_are_emailed() {
         "{subjects:?}"
     );
 }
+
+/// Logs go to CloudWatch, read by more people and kept longer than the orders: a whole order's
+/// path (intake, payment, label, tracking, every email, a supplier's restock request, a customer's
+/// preference change) leaves none of the personal values its payloads carried in them.
+#[tokio::test]
+async fn no_personal_data_reaches_the_logs() {
+    let logs = oms_tests::logs::Logs::capture();
+    let t = start().await;
+    let tag = unique("p");
+    let customer = format!("{tag}.zanele@example.com");
+    let supplier = format!("{tag}.orders@supplier.example");
+    let (first, last) = (format!("Zanele{tag}"), format!("Okonkwo{tag}"));
+    let (street, phone) = (format!("{tag} Rue Privée"), "+1 514 555 0199".to_string());
+
+    let sku = format!("TOWEL-{tag}");
+    let (status, body) = t
+        .admin_put(
+            &format!("/inventory/{sku}"),
+            &json!({"location": "main", "on_hand": 3, "reorder_point": 2, "supplier_email": supplier}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let mut order = shopify_order(&unique("9"), &customer);
+    for who in ["/customer", "/shipping_address", "/billing_address"] {
+        let person = order.pointer_mut(who).unwrap();
+        person["first_name"] = json!(first);
+        person["last_name"] = json!(last);
+        person["phone"] = json!(phone);
+    }
+    for place in ["/shipping_address", "/billing_address"] {
+        let address = order.pointer_mut(place).unwrap();
+        address["name"] = json!(format!("{first} {last}"));
+        address["address1"] = json!(street);
+    }
+    order["phone"] = json!(phone);
+    order["line_items"] = json!([order["line_items"][0].clone()]);
+    order["line_items"][0]["sku"] = json!(sku);
+    order["line_items"][0]["quantity"] = json!(2);
+    let price: rust_decimal::Decimal = order["line_items"][0]["price"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let subtotal = price * rust_decimal::Decimal::from(2);
+    order["subtotal_price"] = json!(subtotal.to_string());
+    order["total_line_items_price"] = json!(subtotal.to_string());
+    order["total_discounts"] = json!("0.00");
+    order["discount_codes"] = json!([]);
+    order["tax_lines"] = json!([]);
+    order["total_tax"] = json!("0.00");
+    order["shipping_lines"] = json!([]);
+    order["total_price"] = json!(subtotal.to_string());
+    let answer: Value = t
+        .shopify("orders/create", &serde_json::to_vec(&order).unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = answer["order_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .to_string();
+    let shipped = t
+        .order_until(&id, "shipped", |o| o["status"] == "shipped")
+        .await;
+    let code = shipped["shipments"][0]["tracking_code"].as_str().unwrap();
+    let carrier = shipped["shipments"][0]["carrier"].as_str().unwrap();
+    let delivered_at = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    t.easypost(&oms_tests::tracker_event(
+        code,
+        carrier,
+        "delivered",
+        &delivered_at,
+    ))
+    .await;
+    t.order_until(&id, "closed", |o| o["status"] == "closed")
+        .await;
+    eventually(|| async { (!emails_to(&supplier).await.is_empty()).then_some(()) })
+        .await
+        .expect("the supplier is asked to restock");
+    eventually(|| async { (emails_to(&customer).await.len() >= 3).then_some(()) })
+        .await
+        .expect("confirmed, shipped, delivered");
+    let (status, _) = t
+        .admin_post(
+            &format!("/customers/{customer}/preferences"),
+            &json!({"non_essential_emails": false}),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let text = logs.text();
+    assert!(text.contains(&id), "the capture holds this flow's logs");
+    for personal in [&customer, &supplier, &first, &last, &street, &phone] {
+        let leaks: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains(personal.as_str()))
+            .collect();
+        assert!(leaks.is_empty(), "{personal} logged:\n{}", leaks.join("\n"));
+    }
+}

@@ -15,6 +15,7 @@ use sha2::Sha256;
 pub use oms_local;
 
 pub mod browser;
+pub mod logs;
 
 pub const SHOPIFY_ORDER: &str = include_str!("../fixtures/shopify/orders-create.json");
 pub const WOOCOMMERCE_ORDER: &str = include_str!("../fixtures/woocommerce/order-created.json");

@@ -4,7 +4,7 @@
 //! and the workflow step each function runs (`workflow`).
 
 pub use oms_core::{
-    carriers, channels, domain, inventory, messages, notifications, pages, signature,
+    carriers, channels, domain, inventory, messages, notifications, pages, privacy, signature,
 };
 
 pub mod aws;

@@ -10,4 +10,5 @@ pub mod inventory;
 pub mod messages;
 pub mod notifications;
 pub mod pages;
+pub mod privacy;
 pub mod signature;

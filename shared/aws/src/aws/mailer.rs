@@ -4,6 +4,7 @@ use aws_sdk_ses::types::{Body, Content, Destination, Message};
 
 use super::describe;
 use crate::notifications::Email;
+use crate::privacy::mask_emails;
 
 #[derive(Clone)]
 pub struct Mailer {
@@ -63,10 +64,12 @@ impl Mailer {
                 let permanent = e
                     .as_service_error()
                     .is_some_and(|s| s.is_message_rejected());
+                // SES names the addresses it refuses; the reason goes to logs and timelines.
+                let reason = mask_emails(&describe(&e));
                 if permanent {
-                    Err(MailError::Rejected(describe(&e)))
+                    Err(MailError::Rejected(reason))
                 } else {
-                    Err(MailError::Transient(describe(&e)))
+                    Err(MailError::Transient(reason))
                 }
             }
         }

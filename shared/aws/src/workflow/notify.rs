@@ -271,7 +271,7 @@ impl Notifier {
         for email in &emails {
             match self.mailer.send(email).await {
                 Ok(message_id) => {
-                    tracing::info!(sku, to = %email.to, %message_id, "low stock email sent")
+                    tracing::info!(sku, %message_id, "low stock email sent")
                 }
                 Err(MailError::Rejected(reason)) => {
                     tracing::error!(sku, %reason, "low stock email undeliverable");
