@@ -203,8 +203,9 @@ fn template_checks(root: &Path) -> Vec<Command> {
     cfn_lint.arg("template.yaml");
     let mut sam = tool("sam");
     sam.args(["validate", "--lint", "--template", "template.yaml"]);
-    // Fails on any failed check; a skipped one is justified beside its resource in the template
-    // (`# checkov:skip=CKV_AWS_N: reason`). Offline: no platform download, no update check.
+    // Fails on any failed check, and on a template it cannot parse (by default it would pass
+    // that, having checked nothing); a skipped check is justified beside its resource in the
+    // template (`# checkov:skip=CKV_AWS_N: reason`). Offline: no platform download, no update check.
     let mut checkov = Command::new(venv::CHECKOV.bin(root, "checkov"));
     checkov.args([
         "--file",
@@ -215,7 +216,9 @@ fn template_checks(root: &Path) -> Vec<Command> {
         "--quiet",
         "--compact",
     ]);
-    checkov.env("CKV_SKIP_PACKAGE_UPDATE_CHECK", "true");
+    checkov
+        .env("CKV_PARSE_ERROR_FAIL", "true")
+        .env("CKV_SKIP_PACKAGE_UPDATE_CHECK", "true");
     let mut docs = tool("python");
     docs.arg("xtask/check_docs.py");
     let mut checks = vec![cfn_lint, sam, checkov, docs];
