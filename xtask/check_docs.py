@@ -1,6 +1,8 @@
 """Checks the published API documents: the order JSON Schema is a valid schema that accepts the
 documented example and refuses a broken one, and the OpenAPI document parses and names every route
-that template.yaml serves."""
+that template.yaml serves. Also checks the template's HttpApi body (which only adds the JWT
+authorizer) guards every admin route (orders-api's, but the public tracking page) and names no
+route the functions do not serve."""
 import json
 import sys
 
@@ -42,4 +44,20 @@ served = {
 missing = served - documented
 if missing:
     sys.exit(f"docs/openapi.yaml does not document {sorted(missing)}")
-print(f"docs ok: schema accepts the example, {len(served)} routes documented")
+
+resources = template["Resources"]
+admin = {
+    (e["Properties"]["Method"].upper(), e["Properties"]["Path"])
+    for e in resources["OrdersApiFunction"]["Properties"]["Events"].values()
+    if e.get("Type") == "HttpApi"
+} - {("GET", "/track/{id}")}
+body = resources["HttpApi"]["Properties"]["DefinitionBody"]["paths"]
+body_ops = {(m.upper(), p): op for p, ops in body.items() for m, op in ops.items()}
+unguarded = sorted(r for r in admin if "security" not in body_ops.get(r, {}))
+not_served = sorted(set(body_ops) - served)
+if unguarded or not_served:
+    sys.exit(
+        "template.yaml: the HttpApi body must guard every admin route and name only served routes; "
+        f"unguarded: {unguarded}, not served: {not_served}"
+    )
+print(f"docs ok: schema accepts the example, {len(served)} routes documented, {len(admin)} admin routes guarded")

@@ -1,11 +1,13 @@
 //! Reads template.yaml, the single source of truth: which tables, queues, buckets and sender
 //! identities exist, which functions there are, their environment, and what triggers them.
+//! Resource types the local run has no use for (keys, log groups, bucket policies, secrets, the
+//! HttpApi itself, alarms) are passed over; a secret is read only through the variable naming it.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
-use serde_yaml::value::TaggedValue;
+use serde_yaml::value::{Tag, TaggedValue};
 use serde_yaml::{Mapping, Value};
 
 #[derive(Debug, Clone)]
@@ -123,7 +125,7 @@ pub fn parse(text: &str) -> Result<Template> {
             "AWS::Serverless::Function" => {
                 template
                     .functions
-                    .push(function(id, resource, &props, &global_env)?)
+                    .push(function(id, resource, &props, &global_env, resources)?)
             }
             _ => {}
         }
@@ -158,6 +160,7 @@ fn function(
     resource: &Value,
     props: &Value,
     global_env: &BTreeMap<String, Value>,
+    resources: &Mapping,
 ) -> Result<Function> {
     let binary = resource
         .get("Metadata")
@@ -174,6 +177,7 @@ fn function(
     {
         environment.extend(variables(vars));
     }
+    let environment = expand_secrets(&id, environment, resources)?;
     let mut routes = Vec::new();
     let mut queue_sources = Vec::new();
     for (_, event) in props
@@ -222,6 +226,87 @@ fn function(
         routes,
         queue_sources,
     })
+}
+
+/// A variable whose value is `!Ref` of an `AWS::SecretsManager::Secret` (`OMS_SECRETS_ARN` in AWS,
+/// where the function reads the secret at start-up) stands for the secret's JSON keys as plain
+/// variables, the way the function reads them locally: in the `!Sub` SecretString each value
+/// `${Param}` becomes `!Ref Param`, resolved like any other variable, and a value without `${`
+/// stays as written.
+fn expand_secrets(
+    id: &str,
+    environment: BTreeMap<String, Value>,
+    resources: &Mapping,
+) -> Result<BTreeMap<String, Value>> {
+    let mut plain = BTreeMap::new();
+    let mut from_secrets = Vec::new();
+    for (name, value) in environment {
+        let secret = reference(&value).and_then(|target| {
+            let resource = resources.get(target.as_str())?;
+            let kind = resource.get("Type").and_then(Value::as_str);
+            (kind == Some("AWS::SecretsManager::Secret")).then_some((target, resource))
+        });
+        match secret {
+            Some((target, resource)) => from_secrets.extend(
+                secret_variables(resource)
+                    .with_context(|| format!("{id}: {name} names secret {target}"))?,
+            ),
+            None => {
+                plain.insert(name, value);
+            }
+        }
+    }
+    for (name, value) in from_secrets {
+        if plain.insert(name.clone(), value).is_some() {
+            bail!("{id}: {name} is set twice (in its environment or in two secrets)");
+        }
+    }
+    Ok(plain)
+}
+
+/// The variables a secret's SecretString (`!Sub` or a literal string holding a JSON object of
+/// strings) sets.
+fn secret_variables(resource: &Value) -> Result<Vec<(String, Value)>> {
+    let secret_string = resource
+        .get("Properties")
+        .and_then(|p| p.get("SecretString"))
+        .ok_or_else(|| anyhow!("the secret has no SecretString"))?;
+    let (text, substituted) = match secret_string {
+        Value::String(text) => (text.as_str(), false),
+        Value::Tagged(tagged) if tagged.tag == "Sub" => (
+            tagged
+                .value
+                .as_str()
+                .ok_or_else(|| anyhow!("SecretString must be !Sub of one string"))?,
+            true,
+        ),
+        _ => bail!("SecretString must be a string or !Sub of one"),
+    };
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(text).context("SecretString is not a JSON object")?;
+    object
+        .into_iter()
+        .map(|(key, value)| {
+            let value = value
+                .as_str()
+                .ok_or_else(|| anyhow!("{key}: secret values must be strings"))?;
+            let parameter = value
+                .strip_prefix("${")
+                .and_then(|rest| rest.strip_suffix('}'))
+                .filter(|name| substituted && !name.contains(['$', '{', '}', '!']));
+            let value = match parameter {
+                Some(name) => Value::Tagged(Box::new(TaggedValue {
+                    tag: Tag::new("Ref"),
+                    value: Value::String(name.to_string()),
+                })),
+                None if substituted && value.contains("${") => {
+                    bail!("{key}: only a whole ${{Param}} can be substituted locally")
+                }
+                None => Value::String(value.to_string()),
+            };
+            Ok((key, value))
+        })
+        .collect()
 }
 
 fn variables(vars: &Mapping) -> BTreeMap<String, Value> {
@@ -323,5 +408,79 @@ mod tests {
             .functions
             .iter()
             .all(|f| f.environment.contains_key("ORDERS_TABLE")));
+        // Secrets reach each function as the plain variables it reads locally.
+        let api = &api.environment;
+        assert!(!api.contains_key("OMS_SECRETS_ARN"));
+        assert_eq!(
+            api.get("OMS_ADMIN_TOKEN").and_then(reference).as_deref(),
+            Some("OmsAdminToken")
+        );
+        assert!(api.contains_key("TRACKING_LINK_SECRET") && api.contains_key("EASYPOST_API_KEY"));
+        assert!(!api.contains_key("SHOPIFY_WEBHOOK_SECRET"));
+    }
+
+    #[test]
+    fn expands_a_secret_into_its_variables() {
+        let template = parse(
+            r#"
+Parameters:
+  HookSecret: { Type: String, NoEcho: true }
+Resources:
+  HookKeys:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      KmsKeyId: !GetAtt Key.Arn
+      SecretString: !Sub |
+        {"HOOK_SECRET": "${HookSecret}", "MODE": "strict"}
+  Key:
+    Type: AWS::KMS::Key
+  Logs:
+    Type: AWS::Logs::LogGroup
+  Hook:
+    Type: AWS::Serverless::Function
+    Metadata: { BuildProperties: { Binary: hook } }
+    Properties:
+      Environment:
+        Variables:
+          OMS_SECRETS_ARN: !Ref HookKeys
+          QUEUE_URL: !Ref HookSecretQueue
+"#,
+        )
+        .unwrap();
+        let env = &template.functions[0].environment;
+        assert_eq!(
+            env.keys().collect::<Vec<_>>(),
+            ["HOOK_SECRET", "MODE", "QUEUE_URL"]
+        );
+        assert_eq!(
+            env["HOOK_SECRET"],
+            Value::Tagged(Box::new(TaggedValue {
+                tag: Tag::new("Ref"),
+                value: Value::String("HookSecret".into()),
+            }))
+        );
+        assert_eq!(literal(&env["MODE"]).as_deref(), Some("strict"));
+        assert_eq!(
+            reference(&env["QUEUE_URL"]).as_deref(),
+            Some("HookSecretQueue")
+        );
+    }
+
+    #[test]
+    fn refuses_a_secret_it_cannot_expand() {
+        let template = |secret_string: &str| {
+            format!(
+                "Resources:\n  S:\n    Type: AWS::SecretsManager::Secret\n    Properties:\n      SecretString: {secret_string}\n  F:\n    Type: AWS::Serverless::Function\n    Metadata: {{ BuildProperties: {{ Binary: f }} }}\n    Properties:\n      Environment: {{ Variables: {{ OMS_SECRETS_ARN: !Ref S }} }}\n"
+            )
+        };
+        assert!(parse(&template(r#"!Sub '{"A": "${P}", "B": "b"}'"#)).is_ok());
+        for bad in [
+            r#"!Sub '{"A": "x-${P}"}'"#,
+            r#"!Sub '{"A": 1}'"#,
+            r#"!Sub 'not json'"#,
+            r#"!GetAtt Other.Value"#,
+        ] {
+            assert!(parse(&template(bad)).is_err(), "{bad}");
+        }
     }
 }

@@ -33,7 +33,7 @@ impl Moto {
             .try_clone()
             .map_err(|e| format!("cannot share {}: {e}", log_path.display()))?;
         // moto's own server with two thread races closed (see xtask/moto_server.py).
-        let child = Command::new(root.join(".venv").join("bin").join("python"))
+        let child = Command::new(crate::venv::TOOLS.bin(root, "python"))
             .arg(root.join("xtask").join("moto_server.py"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .current_dir(root)

@@ -1,42 +1,78 @@
-//! Keeps the shared Python venv (`.venv`) installed from `xtask/requirements.lock`.
+//! Keeps the Python venvs installed from their lock files: the shared tools in `.venv` from
+//! `xtask/requirements.lock`, and checkov in `.venv-checkov` from `xtask/requirements-checkov.lock`
+//! (a venv of its own: its pinned dependencies clash with aws-sam-cli's).
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::Result;
 
-pub fn ensure(root: &Path) -> Result<()> {
-    let lock_path = root.join("xtask").join("requirements.lock");
-    let lock =
-        fs::read(&lock_path).map_err(|e| format!("cannot read {}: {e}", lock_path.display()))?;
-    let venv = root.join(".venv");
-    let stamp_path = venv.join(".installed");
-    let wanted = format!("{:016x}", fnv1a(&lock));
-    if fs::read_to_string(&stamp_path).is_ok_and(|stamp| stamp.trim() == wanted) {
-        return Ok(());
-    }
-    println!("xtask: installing Python tools into .venv from xtask/requirements.lock");
-    // Start from an empty venv so packages dropped from the lock do not linger.
-    run(Command::new("python3")
-        .args(["-m", "venv", "--clear"])
-        .arg(&venv))?;
-    let pip = venv.join("bin").join("pip");
-    run(Command::new(pip)
-        .args(["install", "-q", "--disable-pip-version-check", "-r"])
-        .arg(&lock_path))?;
-    fs::write(&stamp_path, wanted)
-        .map_err(|e| format!("cannot write {}: {e}", stamp_path.display()))
+pub struct Venv {
+    /// The venv's directory, relative to the workspace root.
+    dir: &'static str,
+    /// Its lock file, in `xtask/`.
+    lock: &'static str,
 }
 
-fn run(cmd: &mut Command) -> Result<()> {
-    let program = cmd.get_program().to_string_lossy().into_owned();
-    match cmd.status() {
-        Ok(status) if status.success() => Ok(()),
-        Ok(status) => Err(format!(
-            "{program} failed ({status}) while setting up .venv"
-        )),
-        Err(e) => Err(format!("cannot run {program}: {e}")),
+/// moto server, cfn-lint, aws-sam-cli, cargo-lambda.
+pub const TOOLS: Venv = Venv {
+    dir: ".venv",
+    lock: "requirements.lock",
+};
+
+/// checkov, the template's security scan.
+pub const CHECKOV: Venv = Venv {
+    dir: ".venv-checkov",
+    lock: "requirements-checkov.lock",
+};
+
+impl Venv {
+    /// A program installed in the venv.
+    pub fn bin(&self, root: &Path, program: &str) -> PathBuf {
+        root.join(self.dir).join("bin").join(program)
+    }
+
+    /// Installs the venv unless its stamp says it was installed from this very lock file.
+    pub fn ensure(&self, root: &Path) -> Result<()> {
+        let lock_path = root.join("xtask").join(self.lock);
+        let lock = fs::read(&lock_path)
+            .map_err(|e| format!("cannot read {}: {e}", lock_path.display()))?;
+        let venv = root.join(self.dir);
+        let stamp_path = venv.join(".installed");
+        let wanted = format!("{:016x}", fnv1a(&lock));
+        if fs::read_to_string(&stamp_path).is_ok_and(|stamp| stamp.trim() == wanted) {
+            return Ok(());
+        }
+        println!(
+            "xtask: installing Python tools into {} from xtask/{}",
+            self.dir, self.lock
+        );
+        // Start from an empty venv so packages dropped from the lock do not linger.
+        self.run(
+            Command::new("python3")
+                .args(["-m", "venv", "--clear"])
+                .arg(&venv),
+        )?;
+        self.run(
+            Command::new(self.bin(root, "pip"))
+                .args(["install", "-q", "--disable-pip-version-check", "-r"])
+                .arg(&lock_path),
+        )?;
+        fs::write(&stamp_path, wanted)
+            .map_err(|e| format!("cannot write {}: {e}", stamp_path.display()))
+    }
+
+    fn run(&self, cmd: &mut Command) -> Result<()> {
+        let program = cmd.get_program().to_string_lossy().into_owned();
+        match cmd.status() {
+            Ok(status) if status.success() => Ok(()),
+            Ok(status) => Err(format!(
+                "{program} failed ({status}) while setting up {}",
+                self.dir
+            )),
+            Err(e) => Err(format!("cannot run {program}: {e}")),
+        }
     }
 }
 
