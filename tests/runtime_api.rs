@@ -1,6 +1,7 @@
 //! Each function's real binary, started the way Lambda starts it (`AWS_LAMBDA_RUNTIME_API` pointing at
 //! a Runtime API), answers its sample event from `events/`, against the emulator. The samples are
-//! replayed in the order an order travels, so each one finds what it needs.
+//! replayed in the order an order travels, so each one finds what it needs. Each binary gets its
+//! secrets as deployed: from Secrets Manager, named by `OMS_SECRETS_ARN`, not from its environment.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -121,23 +122,69 @@ async fn invoke(binary: &str, env: &HashMap<String, String>, event_file: &str) -
     outcome.unwrap_or_else(|e| panic!("{binary} failed on {event_file}: {e}"))
 }
 
+/// What template.yaml keeps in Secrets Manager rather than in a function's environment.
+const SECRET_NAMES: [&str; 9] = [
+    "SHOPIFY_WEBHOOK_SECRET",
+    "WOOCOMMERCE_WEBHOOK_SECRET",
+    "OMS_CHANNEL_SECRET",
+    "OMS_ADMIN_TOKEN",
+    "EASYPOST_WEBHOOK_SECRET",
+    "AFTERSHIP_WEBHOOK_SECRET",
+    "SHIPPO_WEBHOOK_TOKEN",
+    "TRACKING_LINK_SECRET",
+    "EASYPOST_API_KEY",
+];
+
+/// The function's environment as deployed: its secrets moved out of it into a Secrets Manager
+/// secret that `OMS_SECRETS_ARN` names, which the binary reads at start-up.
+async fn deployed_env(t: &oms_tests::TestOms, logical_id: &str) -> HashMap<String, String> {
+    let mut env = t.oms.environments[logical_id].clone();
+    for name in [
+        "AWS_ENDPOINT_URL",
+        "AWS_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ] {
+        if let Ok(value) = std::env::var(name) {
+            env.insert(name.to_string(), value);
+        }
+    }
+    let secrets: HashMap<String, String> = SECRET_NAMES
+        .iter()
+        .filter_map(|name| env.remove(*name).map(|value| (name.to_string(), value)))
+        .collect();
+    if secrets.is_empty() {
+        return env;
+    }
+    let created = aws_sdk_secretsmanager::Client::new(&t.oms.aws.config)
+        .create_secret()
+        .name(oms_tests::unique(logical_id))
+        .secret_string(serde_json::to_string(&secrets).unwrap())
+        .send()
+        .await
+        .expect("the emulator keeps secrets");
+    env.insert(
+        "OMS_SECRETS_ARN".into(),
+        created.arn().expect("an ARN").to_string(),
+    );
+    env
+}
+
 #[tokio::test]
 async fn every_function_binary_answers_its_sample_event() {
     let t = start().await;
-    let env = |logical_id: &str| {
-        let mut env = t.oms.environments[logical_id].clone();
-        for name in [
-            "AWS_ENDPOINT_URL",
-            "AWS_REGION",
-            "AWS_ACCESS_KEY_ID",
-            "AWS_SECRET_ACCESS_KEY",
-        ] {
-            if let Ok(value) = std::env::var(name) {
-                env.insert(name.to_string(), value);
-            }
-        }
-        env
-    };
+    let mut envs = HashMap::new();
+    for id in [
+        "OrderIntakeFunction",
+        "PaymentVerificationFunction",
+        "LabelRequestFunction",
+        "CustomerNotificationFunction",
+        "CarrierTrackingFunction",
+        "OrdersApiFunction",
+    ] {
+        envs.insert(id, deployed_env(&t, id).await);
+    }
+    let env = |logical_id: &str| envs[logical_id].clone();
 
     let intake = invoke(
         "order-intake",

@@ -5,7 +5,8 @@ use oms::config::ProcessEnv;
 async fn main() -> Result<(), Error> {
     oms::telemetry::init();
     let aws = oms::aws::Clients::load().await;
-    let app = label_request::App::from_env(&ProcessEnv, &aws)?;
+    let env = oms::aws::secrets::load(ProcessEnv, &aws.config).await?;
+    let app = label_request::App::from_env(&env, &aws)?;
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
         Ok::<_, Error>(label_request::handle(event.payload, app).await)

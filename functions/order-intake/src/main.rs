@@ -5,7 +5,8 @@ use oms::config::ProcessEnv;
 async fn main() -> Result<(), Error> {
     oms::telemetry::init();
     let aws = oms::aws::Clients::load().await;
-    let app = order_intake::App::from_env(&ProcessEnv, &aws)?;
+    let env = oms::aws::secrets::load(ProcessEnv, &aws.config).await?;
+    let app = order_intake::App::from_env(&env, &aws)?;
     let app = &app;
     lambda_http::run(service_fn(move |request| async move {
         Ok::<_, std::convert::Infallible>(order_intake::handle(request, app).await)

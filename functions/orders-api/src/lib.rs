@@ -86,7 +86,7 @@ pub async fn handle(request: Request, app: &App) -> Response<Body> {
 }
 
 async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> {
-    app.token.check_bearer(request.headers())?;
+    app.token.check_staff(&request)?;
     let path = request.raw_http_path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let params = request.path_parameters();

@@ -11,6 +11,7 @@ pub mod mailer;
 pub mod order_store;
 pub mod preferences;
 pub mod queue;
+pub mod secrets;
 pub mod transit_stats;
 
 pub use cart_store::CartStore;

@@ -150,6 +150,23 @@ impl SecretToken {
         difference == 0
     }
 
+    /// Staff: a request API Gateway's JWT authorizer let through (deployed with `JwtIssuer`; only
+    /// API Gateway can set its authorizer context), or else `Authorization: Bearer <token>` (the
+    /// local scheme, and the deployed one without `JwtIssuer`).
+    pub fn check_staff(&self, request: &Request) -> Result<(), ApiError> {
+        use lambda_http::request::RequestContext;
+        use lambda_http::RequestExt;
+        let verified_jwt = matches!(
+            request.request_context_ref(),
+            Some(RequestContext::ApiGatewayV2(context))
+                if context.authorizer.as_ref().is_some_and(|a| a.jwt.is_some())
+        );
+        if verified_jwt {
+            return Ok(());
+        }
+        self.check_bearer(request.headers())
+    }
+
     /// `Authorization: Bearer <token>`.
     pub fn check_bearer(&self, headers: &HeaderMap) -> Result<(), ApiError> {
         let presented = header(headers, "authorization")
@@ -185,6 +202,30 @@ mod tests {
             HeaderValue::from_static("Bearer s3cret-token"),
         );
         assert!(token.check_bearer(&headers).is_ok());
+    }
+
+    #[test]
+    fn a_jwt_api_gateway_verified_is_staff_and_a_bare_request_is_not() {
+        use aws_lambda_events::apigw::{
+            ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription,
+            ApiGatewayV2httpRequestContext,
+        };
+        use lambda_http::request::RequestContext;
+        use lambda_http::RequestExt;
+        let token = SecretToken::new("s3cret-token");
+        let bare = || {
+            lambda_http::http::Request::builder()
+                .header("authorization", "Bearer eyJhbGciOi.jwt.sig")
+                .body(Body::Empty)
+                .unwrap()
+        };
+        assert!(token.check_staff(&bare()).is_err());
+        let mut authorizer = ApiGatewayRequestAuthorizer::default();
+        authorizer.jwt = Some(ApiGatewayRequestAuthorizerJwtDescription::default());
+        let mut context = ApiGatewayV2httpRequestContext::default();
+        context.authorizer = Some(authorizer);
+        let verified = bare().with_request_context(RequestContext::ApiGatewayV2(context));
+        assert!(token.check_staff(&verified).is_ok());
     }
 
     #[test]
