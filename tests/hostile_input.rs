@@ -266,6 +266,21 @@ fn field_cases(
             "invalid_text",
         ),
     ];
+    // One text policy: what breaks a line, reorders what is shown, or cannot be seen.
+    for (what, hidden) in [
+        ("a line separator", '\u{2028}'),
+        ("a paragraph separator", '\u{2029}'),
+        ("a right-to-left override", '\u{202E}'),
+        ("a zero-width space", '\u{200B}'),
+        ("a byte-order mark", '\u{FEFF}'),
+    ] {
+        cases.push(case(
+            format!("name with {what}"),
+            with(base, name, json!(format!("Pri{hidden}ya"))),
+            422,
+            "invalid_text",
+        ));
+    }
     cases.push(case(
         "price of the wrong type",
         with(base, price, json!(true)),

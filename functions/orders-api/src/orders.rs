@@ -4,6 +4,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use oms::aws::order_store::Page;
 use oms::aws::StoreError;
+use oms::channels::fields::clean_text;
 use oms::domain::order::VoidError;
 use oms::domain::{Channel, Order, OrderId, OrderStatus, ShipmentId};
 use oms::http::order_view::order_view;
@@ -119,13 +120,8 @@ fn reason(request: &Request) -> Result<Option<String>, ApiError> {
     };
     Ok(decision
         .reason
-        .map(|r| {
-            r.chars()
-                .filter(|c| !c.is_control())
-                .take(500)
-                .collect::<String>()
-        })
-        .filter(|r| !r.trim().is_empty()))
+        .map(|r| clean_text(&r, 500))
+        .filter(|r| !r.is_empty()))
 }
 
 fn review_error(e: ReviewError) -> ApiError {

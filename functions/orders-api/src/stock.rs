@@ -7,7 +7,7 @@ use chrono::Utc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use oms::aws::inventory_store::{SkuStock, StockChange, StockChangeError};
-use oms::channels::fields::header_safe;
+use oms::channels::fields::{checked_address, clean_text, header_safe};
 use oms::domain::review::is_plausible_email;
 use oms::domain::Address;
 use oms::http::{json, raw_body, ApiError};
@@ -51,7 +51,7 @@ pub async fn put_location(
         )
     };
     let name = header_safe("name", &body.name, 120).map_err(invalid)?;
-    let address = body.address;
+    let address = checked_address(body.address).map_err(invalid)?;
     let country_ok =
         address.country.len() == 2 && address.country.bytes().all(|b| b.is_ascii_uppercase());
     if name.is_empty()
@@ -64,13 +64,6 @@ pub async fn put_location(
             "invalid_location",
             "a location needs a name and an address with line1, city and a two-letter uppercase country code",
         ));
-    }
-    for (field, text) in [
-        ("address.name", &address.name),
-        ("address.line1", &address.line1),
-        ("address.city", &address.city),
-    ] {
-        header_safe(field, text, 200).map_err(invalid)?;
     }
     let location = Location {
         id,
@@ -192,13 +185,8 @@ pub async fn adjust_sku(
             format!("delta must be a non-zero whole number from -{MAX_DELTA} to {MAX_DELTA}"),
         ));
     }
-    let reason: String = body
-        .reason
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
-    if reason.trim().is_empty() {
+    let reason = clean_text(&body.reason, 200);
+    if reason.is_empty() {
         return Err(unprocessable(
             "reason_required",
             "say why the stock changes (received, damaged, counted...)",
@@ -210,7 +198,7 @@ pub async fn adjust_sku(
         &location,
         StockChange::Adjust(body.delta),
         "adjust",
-        Some(reason.trim()),
+        Some(&reason),
     )
     .await?;
     get_sku(&sku, app).await

@@ -91,23 +91,45 @@ pub fn price(field: &str, text: Option<&str>) -> Result<Decimal, PayloadError> {
     Ok(amount)
 }
 
-/// Free text (titles, address lines): control characters dropped, length bounded.
+/// The one text policy for every input: characters that break lines without being control
+/// characters (U+2028, U+2029), that reorder what is displayed (bidi embeddings, overrides,
+/// isolates and marks: a name that reads "gnp.exe" as "exe.png"), or that are there without being
+/// seen (zero-width space, word joiner, byte-order mark), besides control characters. The
+/// zero-width joiners (U+200C, U+200D) stay: scripts and emoji need them.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{200B}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{061C}'
+                | '\u{FEFF}'
+        )
+}
+
+/// Free text (titles, notes, reasons, address lines): hidden characters dropped, length bounded.
 pub fn clean_text(text: &str, max_chars: usize) -> String {
     text.chars()
-        .filter(|c| !c.is_control())
+        .filter(|&c| !is_hidden(c))
         .take(max_chars)
         .collect::<String>()
         .trim()
         .to_string()
 }
 
-/// Text that ends up in email headers (names, addresses of people): a line break there is an
-/// injection attempt, refused outright rather than cleaned.
+/// Text that ends up in email headers (names, addresses of people): a line break or a hidden
+/// character there is an attempt, refused outright rather than cleaned.
 pub fn header_safe(field: &str, text: &str, max_chars: usize) -> Result<String, PayloadError> {
-    if text.chars().any(char::is_control) {
+    if text.chars().any(is_hidden) {
         return Err(PayloadError::new(
             "invalid_text",
-            format!("{field} contains control characters"),
+            format!("{field} contains control, separator, bidi or invisible characters"),
         ));
     }
     if text.chars().count() > max_chars {
@@ -132,6 +154,14 @@ pub struct RawAddress {
     pub phone: Option<String>,
 }
 
+/// How long each part of an address may be, wherever it comes from.
+const NAME_CHARS: usize = 128;
+const LINE_CHARS: usize = 256;
+const CITY_CHARS: usize = 128;
+const REGION_CHARS: usize = 16;
+const POSTAL_CODE_CHARS: usize = 16;
+const PHONE_CHARS: usize = 32;
+
 impl RawAddress {
     /// The name ends up in email headers, so it is refused rather than cleaned.
     pub fn normalize(self) -> Result<crate::domain::Address, PayloadError> {
@@ -139,19 +169,47 @@ impl RawAddress {
             name: header_safe(
                 "shipping address name",
                 self.name.as_deref().unwrap_or_default(),
-                128,
+                NAME_CHARS,
             )?,
-            line1: present(self.line1, 256).unwrap_or_default(),
-            line2: present(self.line2, 256),
-            city: present(self.city, 128).unwrap_or_default(),
-            region: present(self.region, 16),
-            postal_code: present(self.postal_code, 16),
+            line1: present(self.line1, LINE_CHARS).unwrap_or_default(),
+            line2: present(self.line2, LINE_CHARS),
+            city: present(self.city, CITY_CHARS).unwrap_or_default(),
+            region: present(self.region, REGION_CHARS),
+            postal_code: present(self.postal_code, POSTAL_CODE_CHARS),
             country: present(self.country, 2)
                 .map(|c| c.to_ascii_uppercase())
                 .unwrap_or_default(),
-            phone: present(self.phone, 32),
+            phone: present(self.phone, PHONE_CHARS),
         })
     }
+}
+
+/// An address a person typed in whole (a location's): every part within the same bounds as a
+/// channel's, and refused rather than cleaned when a part breaks the text policy. Returned with
+/// its parts trimmed.
+pub fn checked_address(
+    address: crate::domain::Address,
+) -> Result<crate::domain::Address, PayloadError> {
+    let part = |field: &str, text: &str, max: usize| header_safe(field, text, max);
+    let optional = |field: &str, text: Option<String>, max: usize| {
+        text.map(|t| part(field, &t, max))
+            .transpose()
+            .map(|t| t.filter(|t| !t.is_empty()))
+    };
+    Ok(crate::domain::Address {
+        name: part("address.name", &address.name, NAME_CHARS)?,
+        line1: part("address.line1", &address.line1, LINE_CHARS)?,
+        line2: optional("address.line2", address.line2, LINE_CHARS)?,
+        city: part("address.city", &address.city, CITY_CHARS)?,
+        region: optional("address.region", address.region, REGION_CHARS)?,
+        postal_code: optional(
+            "address.postal_code",
+            address.postal_code,
+            POSTAL_CODE_CHARS,
+        )?,
+        country: part("address.country", &address.country, 2)?,
+        phone: optional("address.phone", address.phone, PHONE_CHARS)?,
+    })
 }
 
 /// Present and non-blank, cleaned.
@@ -273,6 +331,19 @@ mod tests {
             !nests_deeper_than(br#"{"a":"\"[["}"#, 1),
             "escaped quotes stay in the string"
         );
+    }
+
+    #[test]
+    fn hidden_characters_are_dropped_from_free_text_and_refused_in_names() {
+        for hidden in [
+            '\u{2028}', '\u{2029}', '\u{202E}', '\u{200B}', '\u{FEFF}', '\u{2066}',
+        ] {
+            let text = format!("Pri{hidden}ya");
+            assert_eq!(clean_text(&text, 64), "Priya", "{:?}", hidden);
+            assert!(header_safe("name", &text, 64).is_err(), "{:?}", hidden);
+        }
+        let joined = "\u{1F469}\u{200D}\u{1F373} Mehr\u{200C}dad";
+        assert_eq!(clean_text(joined, 64), joined, "joiners stay");
     }
 
     #[test]

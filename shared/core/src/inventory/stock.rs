@@ -50,5 +50,5 @@ pub const MAX_SKU_CHARS: usize = 128;
 /// A SKU we can key stock by: 1 to 128 characters, none of them control characters.
 pub fn is_valid_sku(sku: &str) -> bool {
     let chars = sku.chars().count();
-    (1..=MAX_SKU_CHARS).contains(&chars) && !sku.chars().any(char::is_control)
+    (1..=MAX_SKU_CHARS).contains(&chars) && !sku.chars().any(crate::channels::fields::is_hidden)
 }
