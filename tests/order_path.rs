@@ -355,3 +355,85 @@ async fn orders_list_newest_first_by_status_with_cursors() {
     let (_, shipped) = t.admin_get("/orders?status=shipped").await;
     assert_eq!(shipped["orders"], serde_json::json!([]));
 }
+
+/// A weight a signed order may claim (4,294,967,295 g a unit, 10,000 units, for 100.00) or a label
+/// dearer than the order itself is not bought automatically: the order is held and staff alerted;
+/// a person's release buys it anyway.
+#[tokio::test]
+async fn implausible_parcels_wait_for_a_person() {
+    let t = start().await;
+    let held = |order: &Value| {
+        order["hold"]["reasons"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| r == "implausible_shipment"))
+    };
+
+    let (anvil, mug) = (unique("ANVIL"), unique("MUG"));
+    t.stock(&anvil, "main", 10_000).await;
+    t.stock(&mug, "main", 5).await;
+    let mut heavy = oms_tests::order_of(
+        &unique("HEAVY"),
+        &format!("{}@example.com", unique("h")),
+        &[],
+    );
+    heavy["lines"] = serde_json::json!([{"sku": anvil, "title": "Anvil", "quantity": 10000, "unit_price": "0.01", "grams": 4294967295u64}]);
+    heavy["totals"] = serde_json::json!({"shipping": "0.00", "tax": "0.00", "discounts": "0.00", "total": "100.00"});
+    let answer: Value = t
+        .marketplace(&serde_json::to_vec(&heavy).unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let heavy_id = answer["order_id"].as_str().unwrap().to_string();
+    let order = t.order_until(&heavy_id, "held", held).await;
+    assert!(
+        order["shipments"].as_array().unwrap().is_empty(),
+        "nothing bought"
+    );
+    let message = order["hold"]["messages"][0].as_str().unwrap();
+    assert!(message.contains("kg"), "{message}");
+    eventually(|| async {
+        emails_to("ops@example.com")
+            .await
+            .into_iter()
+            .find(|e| e["body"].as_str().is_some_and(|b| b.contains(&heavy_id)))
+    })
+    .await
+    .expect("staff are alerted");
+
+    // Express for a 10.00 order: the label (26.35 USD) costs more than the whole order.
+    let mut dear = oms_tests::order_of(
+        &unique("DEAR"),
+        &format!("{}@example.com", unique("d")),
+        &[(mug.as_str(), 1)],
+    );
+    dear["shipping_method"] = serde_json::json!("Express");
+    let answer: Value = t
+        .marketplace(&serde_json::to_vec(&dear).unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let dear_id = answer["order_id"].as_str().unwrap().to_string();
+    let order = t.order_until(&dear_id, "held", held).await;
+    let message = order["hold"]["messages"][0].as_str().unwrap();
+    assert!(
+        message.contains("26.35 USD") && message.contains("10.00 USD"),
+        "{message}"
+    );
+
+    // A person looked and lets it go: bought at that price.
+    let (status, body) = t
+        .admin_post(
+            &format!("/orders/{dear_id}/hold/release"),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let shipped = t
+        .order_until(&dear_id, "shipped after release", |o| {
+            o["status"] == "shipped"
+        })
+        .await;
+    assert_eq!(shipped["shipments"][0]["rate"], "26.35");
+}

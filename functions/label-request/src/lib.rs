@@ -5,6 +5,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::Utc;
 use oms::aws::{Clients, InventoryStore, LabelStore, TransitStats};
 use oms::config::{required, ConfigError, Env};
+use oms::domain::shipping_limits::ShippingLimits;
 use oms::easypost_api::EasyPostClient;
 use oms::messages::OrderMessage;
 use oms::sqs_batch;
@@ -33,9 +34,14 @@ impl App {
             .ok_or_else(|| {
                 invalid("DELIVERY_WINDOW_DAYS")("a whole number of days from 1 to 30".into())
             })?;
+        let limits = ShippingLimits {
+            max_parcel_grams: bounded(env, "MAX_PARCEL_GRAMS", 1..=1_000_000)?,
+            max_cost_percent: bounded(env, "MAX_LABEL_COST_PERCENT", 1..=1_000)?,
+        };
         Ok(Self {
             labels: LabelPurchase {
                 delivery_window_days,
+                limits,
                 orders: aws.order_store(env)?,
                 inventory: InventoryStore::new(
                     aws.dynamodb.clone(),
@@ -49,6 +55,23 @@ impl App {
             },
         })
     }
+}
+
+/// A whole number from the environment within `range`.
+fn bounded(
+    env: &dyn Env,
+    name: &'static str,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, ConfigError> {
+    required(env, name)?
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| ConfigError::Invalid {
+            name,
+            reason: format!("a whole number from {} to {}", range.start(), range.end()),
+        })
 }
 
 pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {

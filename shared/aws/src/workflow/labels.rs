@@ -12,6 +12,7 @@ use crate::aws::{InventoryStore, LabelStore, OrderStore, Queue, TransitStats};
 use crate::domain::estimate::route_key;
 use crate::domain::order::PendingLabel;
 use crate::domain::shipment::ShipmentLine;
+use crate::domain::shipping_limits::ShippingLimits;
 use crate::domain::Address;
 use crate::domain::{Order, OrderId, OrderStatus, Shipment, ShipmentId, TrackingStatus};
 use crate::easypost_api::{
@@ -32,6 +33,15 @@ pub struct LabelPurchase {
     pub transit: TransitStats,
     /// Days a rate must promise delivery within when the order names no service we offer.
     pub delivery_window_days: u32,
+    /// Beyond these a parcel waits for a person instead of being bought.
+    pub limits: ShippingLimits,
+}
+
+/// What buying the pending label came to.
+enum Purchase {
+    Bought(Box<CarrierShipment>),
+    /// Too dear for the order: held for a person, nothing bought.
+    Implausible(String),
 }
 
 impl LabelPurchase {
@@ -82,9 +92,15 @@ impl LabelPurchase {
             return Ok(false);
         };
         let bought = match self.buy(&order, &pending).await {
-            Ok(bought) => bought,
+            Ok(Purchase::Bought(bought)) => *bought,
+            Ok(Purchase::Implausible(problem)) => {
+                self.hold_for_a_person(id, Hold::Implausible(&problem), now)
+                    .await?;
+                return Ok(false);
+            }
             Err(CarrierError::Rejected(reason)) => {
-                self.refuse(id, &reason, now).await?;
+                self.hold_for_a_person(id, Hold::Refused(&reason), now)
+                    .await?;
                 return Ok(false);
             }
             Err(e) => return Err(e.into()),
@@ -182,19 +198,28 @@ impl LabelPurchase {
         let Some(to) = order.shipping_address.as_ref() else {
             return Ok(None);
         };
+        let weight_grams = order.weight_grams(lines);
+        if !order.shipping_approved {
+            if let Err(problem) = self.limits.check_weight(weight_grams) {
+                self.hold_for_a_person(&order.id, Hold::Implausible(&problem), now)
+                    .await?;
+                return Ok(None);
+            }
+        }
         let created = match self
             .carrier
             .create_shipment(&ShipmentRequest {
                 reference: order.id.as_str(),
                 from: ship_from,
                 to,
-                weight_grams: order.weight_grams(lines),
+                weight_grams,
             })
             .await
         {
             Ok(created) => created,
             Err(CarrierError::Rejected(reason)) => {
-                self.refuse(&order.id, &reason, now).await?;
+                self.hold_for_a_person(&order.id, Hold::Refused(&reason), now)
+                    .await?;
                 return Ok(None);
             }
             Err(e) => return Err(e.into()),
@@ -211,14 +236,10 @@ impl LabelPurchase {
     }
 
     /// Buys the pending label, or finds it bought by an earlier attempt.
-    async fn buy(
-        &self,
-        order: &Order,
-        pending: &PendingLabel,
-    ) -> Result<CarrierShipment, CarrierError> {
+    async fn buy(&self, order: &Order, pending: &PendingLabel) -> Result<Purchase, CarrierError> {
         let shipment = self.carrier.shipment(&pending.carrier_shipment_id).await?;
         if shipment.tracking_code.is_some() && shipment.postage_label.is_some() {
-            return Ok(shipment);
+            return Ok(Purchase::Bought(Box::new(shipment)));
         }
         let rate = choose_rate(
             &shipment.rates,
@@ -226,7 +247,15 @@ impl LabelPurchase {
             self.delivery_window_days,
         )
         .ok_or_else(|| CarrierError::Rejected("the carrier offered no rates".into()))?;
-        match self.carrier.buy(&shipment.id, &rate.id).await {
+        if !order.shipping_approved {
+            if let Err(problem) = self
+                .limits
+                .check_rate(rate.rate, rate.currency.as_deref(), order)
+            {
+                return Ok(Purchase::Implausible(problem));
+            }
+        }
+        let bought = match self.carrier.buy(&shipment.id, &rate.id).await {
             // Another attempt bought this same shipment meanwhile (the carrier refuses a second
             // purchase): that label is the one.
             Err(CarrierError::Rejected(reason)) => {
@@ -238,7 +267,8 @@ impl LabelPurchase {
                 }
             }
             result => result,
-        }
+        };
+        bought.map(|b| Purchase::Bought(Box::new(b)))
     }
 
     async fn announce(&self, order: &Order) -> anyhow::Result<()> {
@@ -254,14 +284,28 @@ impl LabelPurchase {
         Ok(())
     }
 
-    /// A label the carrier will not sell (an address it cannot deliver to, say) needs a person,
-    /// not retries: the order is held and staff are told; releasing the hold tries again.
-    async fn refuse(&self, id: &OrderId, reason: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
-        tracing::error!(order_id = %id, reason, "label refused by the carrier; order held");
+    /// A label the carrier will not sell (an address it cannot deliver to, say), or one too
+    /// heavy or dear for the order, needs a person, not retries: the order is held and staff are
+    /// told; releasing the hold tries again (past the limits, for an implausible one).
+    async fn hold_for_a_person(
+        &self,
+        id: &OrderId,
+        why: Hold<'_>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
         let updated = self
             .orders
             .update(id, |o| {
-                o.refuse_label(reason, now);
+                match why {
+                    Hold::Refused(reason) => {
+                        tracing::error!(order_id = %id, reason, "label refused by the carrier; order held");
+                        o.refuse_label(reason, now);
+                    }
+                    Hold::Implausible(problem) => {
+                        tracing::warn!(order_id = %id, problem, "implausible parcel; order held");
+                        o.hold_implausible_shipment(problem, now);
+                    }
+                }
                 Ok::<_, std::convert::Infallible>(o.hold.as_ref().map(|h| h.since))
             })
             .await
@@ -273,6 +317,13 @@ impl LabelPurchase {
         }
         Ok(())
     }
+}
+
+/// Why a label waits for a person.
+#[derive(Clone, Copy)]
+enum Hold<'a> {
+    Refused(&'a str),
+    Implausible(&'a str),
 }
 
 fn flatten<E: std::error::Error + Send + Sync + 'static>(e: UpdateError<E>) -> anyhow::Error {

@@ -9,6 +9,7 @@ pub mod order;
 pub mod progress;
 pub mod review;
 pub mod shipment;
+pub mod shipping_limits;
 pub mod status;
 pub mod timeline;
 

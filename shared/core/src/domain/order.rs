@@ -169,6 +169,10 @@ pub struct Order {
     pub allocation: Option<Allocation>,
     #[serde(default)]
     pub hold: Option<Hold>,
+    /// A person released the order past the shipping limits: its parcels are bought whatever
+    /// they weigh and cost.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shipping_approved: bool,
     /// Set when a parcel runs into trouble (failed delivery, return, waiting at a pickup point):
     /// customer service should look. Cleared when everything is delivered.
     #[serde(default)]
@@ -257,6 +261,7 @@ impl Order {
             pending_label: None,
             allocation: None,
             hold: None,
+            shipping_approved: false,
             attention: None,
             note: new.note,
             channel_updated_at: new.channel_updated_at,
@@ -298,7 +303,10 @@ impl Order {
         if self.hold.is_none() {
             return Err(HoldError::NotOnHold);
         }
-        self.hold = None;
+        let hold = self.hold.take();
+        if hold.is_some_and(|h| h.reasons.contains(&HoldReason::ImplausibleShipment)) {
+            self.shipping_approved = true;
+        }
         self.note("hold_released", format!("Released by {by}"), now);
         Ok(())
     }
@@ -802,6 +810,15 @@ impl Order {
     }
 
     /// The carrier will not sell the label: a person has to look (the hold lifts on release).
+    /// A parcel too heavy or a label too dear for the order: nothing bought until a person looks.
+    pub fn hold_implausible_shipment(&mut self, problem: &str, now: DateTime<Utc>) {
+        self.pending_label = None;
+        self.put_on_hold(
+            vec![(HoldReason::ImplausibleShipment, problem.to_string())],
+            now,
+        );
+    }
+
     pub fn refuse_label(&mut self, reason: &str, now: DateTime<Utc>) {
         self.pending_label = None;
         self.put_on_hold(

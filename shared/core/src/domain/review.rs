@@ -20,6 +20,9 @@ pub enum HoldReason {
     LabelRefused,
     /// Staff voided a label: release to buy a new one, reject to cancel.
     ShipmentVoided,
+    /// The parcel weighs or its label costs more than is plausible for the order (see
+    /// `ShippingLimits`): release to buy it anyway, reject to cancel.
+    ImplausibleShipment,
 }
 
 /// An order on hold, with what is wrong in words an operator can act on.

@@ -1,0 +1,74 @@
+//! What a parcel may plausibly weigh and cost for its order. Beyond either limit no label is
+//! bought until a person has looked: a weight typed in grams instead of kilograms, or a forged
+//! one, would otherwise buy a freight-priced label automatically.
+
+use rust_decimal::Decimal;
+
+use super::Order;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShippingLimits {
+    /// The heaviest parcel bought without a person's approval.
+    pub max_parcel_grams: u32,
+    /// The most a label may cost, as a percentage of the order's total, without approval.
+    pub max_cost_percent: u32,
+}
+
+impl ShippingLimits {
+    /// Why a parcel of `grams` needs a person, if it does.
+    pub fn check_weight(&self, grams: u32) -> Result<(), String> {
+        if grams <= self.max_parcel_grams {
+            return Ok(());
+        }
+        Err(format!(
+            "the parcel weighs {} kg, above the {} kg anyone ships without a look",
+            kilograms(grams),
+            kilograms(self.max_parcel_grams)
+        ))
+    }
+
+    /// Why a label at `rate` needs a person, if it does. A rate in another currency than the
+    /// order's cannot be compared without an exchange rate, and is left to the weight limit.
+    pub fn check_rate(
+        &self,
+        rate: Decimal,
+        rate_currency: Option<&str>,
+        order: &Order,
+    ) -> Result<(), String> {
+        let comparable =
+            rate_currency.is_none_or(|c| c.eq_ignore_ascii_case(order.currency.as_str()));
+        let ceiling =
+            order.totals.total * Decimal::from(self.max_cost_percent) / Decimal::from(100);
+        if !comparable || rate <= ceiling {
+            return Ok(());
+        }
+        Err(format!(
+            "the label costs {rate} {}, more than {}% of the order's {} {}",
+            rate_currency.unwrap_or(order.currency.as_str()),
+            self.max_cost_percent,
+            order.totals.total,
+            order.currency
+        ))
+    }
+}
+
+fn kilograms(grams: u32) -> Decimal {
+    Decimal::from(grams) / Decimal::from(1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: ShippingLimits = ShippingLimits {
+        max_parcel_grams: 30_000,
+        max_cost_percent: 50,
+    };
+
+    #[test]
+    fn a_heavy_parcel_needs_a_person() {
+        assert!(LIMITS.check_weight(30_000).is_ok());
+        let refused = LIMITS.check_weight(u32::MAX).unwrap_err();
+        assert!(refused.contains("4294967.295 kg"), "{refused}");
+    }
+}
