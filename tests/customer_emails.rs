@@ -258,3 +258,37 @@ async fn no_personal_data_reaches_the_logs() {
         assert!(leaks.is_empty(), "{personal} logged:\n{}", leaks.join("\n"));
     }
 }
+
+/// A customer who paid in their own currency at a shop that counts in another is told what they
+/// paid, not the shop's figure.
+#[tokio::test]
+async fn customers_see_the_currency_they_paid_in() {
+    let t = start().await;
+    let customer = format!("{}@example.com", unique("usd"));
+    let mut order = shopify_order(&unique("8"), &customer);
+    order["currency"] = json!("AUD");
+    order["presentment_currency"] = json!("USD");
+    order["total_price_set"] = json!({
+        "shop_money": {"amount": "74.38", "currency_code": "AUD"},
+        "presentment_money": {"amount": "48.90", "currency_code": "USD"}
+    });
+    let answer: Value = t
+        .shopify("orders/create", &serde_json::to_vec(&order).unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = answer["order_id"].as_str().unwrap();
+    let stored = t.order(id).await;
+    assert_eq!(stored["currency"], "AUD", "the shop counts in its own");
+    assert_eq!(stored["totals"]["total"], "74.38");
+    assert_eq!(stored["presentment_total"]["amount"], "48.90");
+    assert_eq!(stored["presentment_total"]["currency"], "USD");
+
+    let confirmation = eventually(|| async { emails_to(&customer).await.into_iter().next() })
+        .await
+        .expect("the confirmation");
+    let body = confirmation["body"].as_str().unwrap();
+    assert!(body.contains("48.90 USD"), "{body}");
+    assert!(!body.contains("AUD"), "{body}");
+}

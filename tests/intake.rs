@@ -53,6 +53,26 @@ async fn woocommerce_orders_ship_like_any_other() {
         "lines without SKU keep their product id"
     );
     assert_eq!(shipped["note"], "Leave at the door, please.");
+
+    // Fee lines (gift wrap, a credit used as a negative fee) are a total of their own, not a
+    // mismatch that holds the order.
+    let mut with_fees = woocommerce_order(910_000 + u64::from(std::process::id() % 1000), &email());
+    with_fees["fee_lines"] = json!([
+        {"id": 91, "name": "Gift wrap", "total": "20.00", "total_tax": "0.00"},
+        {"id": 92, "name": "Loyalty credit", "total": "-2.50", "total_tax": "0.00"}
+    ]);
+    with_fees["total"] = json!("155.25");
+    let (_, body) = answer(
+        t.woocommerce("order.created", &serde_json::to_vec(&with_fees).unwrap())
+            .await,
+    )
+    .await;
+    let id = body["order_id"].as_str().unwrap();
+    let shipped = t
+        .order_until(id, "shipped", |o| o["status"] == "shipped")
+        .await;
+    assert_eq!(shipped["totals"]["fees"], "17.50");
+    assert_eq!(shipped["hold"], Value::Null);
 }
 
 #[tokio::test]

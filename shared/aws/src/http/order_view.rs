@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::domain::money::Money;
 use crate::domain::order::{Allocation, Attention};
 use crate::domain::review::Hold;
 use crate::domain::shipment::ShipmentLine;
@@ -23,6 +24,9 @@ pub struct OrderView<'a> {
     pub fulfillment_status: FulfillmentStatus,
     pub currency: &'a str,
     pub totals: &'a Totals,
+    /// What the customer was charged in their own currency, when not the shop's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub presentment_total: Option<&'a Money>,
     pub customer: &'a Customer,
     pub shipping_address: Option<&'a Address>,
     pub lines: Vec<LineView<'a>>,
@@ -80,6 +84,7 @@ pub fn order_view<'a>(order: &'a Order, label_urls: &[String]) -> OrderView<'a> 
         fulfillment_status: order.fulfillment_status,
         currency: order.currency.as_str(),
         totals: &order.totals,
+        presentment_total: order.presentment_total.as_ref(),
         customer: &order.customer,
         shipping_address: order.shipping_address.as_ref(),
         lines: order

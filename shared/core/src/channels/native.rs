@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::fields::{
-    clean_text, header_safe, is_plain_id, parse_json, present, price, quantity, RawAddress,
+    clean_text, header_safe, is_plain_id, money, parse_json, present, price, quantity, RawAddress,
     MAX_LINES,
 };
 use super::PayloadError;
@@ -73,6 +73,7 @@ struct NativeLine {
 struct NativeTotals {
     shipping: Option<String>,
     tax: Option<String>,
+    fees: Option<String>,
     discounts: Option<String>,
     total: String,
 }
@@ -178,6 +179,7 @@ pub fn parse_order(
                 order.totals.shipping.as_deref().or_else(zero),
             )?,
             tax: price("totals.tax", order.totals.tax.as_deref().or_else(zero))?,
+            fees: money("totals.fees", order.totals.fees.as_deref().or_else(zero))?,
             discounts: price(
                 "totals.discounts",
                 order.totals.discounts.as_deref().or_else(zero),
@@ -185,6 +187,7 @@ pub fn parse_order(
             total: price("totals.total", Some(&order.totals.total))?,
         },
         currency,
+        presentment_total: None,
         customer: Customer {
             email: header_safe(
                 "customer.email",

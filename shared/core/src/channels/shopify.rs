@@ -10,6 +10,7 @@ use super::fields::{
     present, price, quantity, RawAddress, MAX_LINES,
 };
 use super::PayloadError;
+use crate::domain::money::Money;
 use crate::domain::order::lines_subtotal;
 use crate::domain::{
     Address, Cart, CartLine, Channel, Currency, Customer, LineItem, NewOrder, PaymentStatus, Totals,
@@ -48,6 +49,8 @@ struct ShopifyOrder {
     updated_at: Option<DateTime<Utc>>,
     cancelled_at: Option<DateTime<Utc>>,
     currency: Option<String>,
+    presentment_currency: Option<String>,
+    total_price_set: Option<PriceSet>,
     financial_status: Option<String>,
     total_price: Option<String>,
     total_line_items_price: Option<String>,
@@ -59,6 +62,18 @@ struct ShopifyOrder {
     shipping_address: Option<ShopifyAddress>,
     shipping_lines: Option<Vec<ShopifyShippingLine>>,
     line_items: Option<Vec<ShopifyLine>>,
+}
+
+/// An amount in the shop's currency and in the one the customer paid in.
+#[derive(Debug, Deserialize)]
+struct PriceSet {
+    presentment_money: Option<ShopifyMoney>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ShopifyMoney {
+    amount: Option<String>,
+    currency_code: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -166,6 +181,7 @@ fn normalize(order: ShopifyOrder) -> Result<NewOrder, PayloadError> {
         subtotal,
         shipping,
         tax: price("total_tax", order.total_tax.as_deref().or(Some("0")))?,
+        fees: Decimal::ZERO,
         discounts: price(
             "total_discounts",
             order.total_discounts.as_deref().or(Some("0")),
@@ -173,8 +189,14 @@ fn normalize(order: ShopifyOrder) -> Result<NewOrder, PayloadError> {
         total: price("total_price", order.total_price.as_deref())?,
     };
 
+    let presentment_total = presentment(
+        order.presentment_currency.as_deref(),
+        order.total_price_set.as_ref(),
+        &currency,
+    )?;
     Ok(NewOrder {
         channel: Channel::Shopify,
+        presentment_total,
         name: present(order.name, 64).unwrap_or_else(|| format!("#{}", order.id)),
         channel_order_id: order.id,
         payment_status: payment_status(order.financial_status.as_deref())?,
@@ -195,6 +217,41 @@ fn normalize(order: ShopifyOrder) -> Result<NewOrder, PayloadError> {
         cancelled: order.cancelled_at.is_some(),
         note: present(order.note, 2000),
     })
+}
+
+/// What the customer paid in their own currency, when Shopify charged them in another than the
+/// shop's; the shop's money stays the order's own (stock, labels and reports count in it).
+fn presentment(
+    code: Option<&str>,
+    total: Option<&PriceSet>,
+    shop: &Currency,
+) -> Result<Option<Money>, PayloadError> {
+    let Some(code) = code else {
+        return Ok(None);
+    };
+    let currency =
+        Currency::parse(code).map_err(|e| PayloadError::new("invalid_currency", e.to_string()))?;
+    if &currency == shop {
+        return Ok(None);
+    }
+    let charged = total
+        .and_then(|set| set.presentment_money.as_ref())
+        .filter(|m| {
+            m.currency_code
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case(currency.as_str()))
+        })
+        .ok_or_else(|| {
+            PayloadError::new(
+                "invalid_money",
+                format!("presentment currency {currency} without total_price_set in it"),
+            )
+        })?;
+    let amount = price(
+        "total_price_set.presentment_money.amount",
+        charged.amount.as_deref(),
+    )?;
+    Ok(Some(Money { amount, currency }))
 }
 
 fn normalize_line(index: usize, line: ShopifyLine) -> Result<LineItem, PayloadError> {
@@ -333,6 +390,30 @@ mod tests {
         let mut v: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
         edit(&mut v);
         serde_json::to_vec(&v).unwrap()
+    }
+
+    #[test]
+    fn a_customer_paying_in_another_currency_keeps_what_they_paid() {
+        let mut order: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+        order["currency"] = "AUD".into();
+        order["presentment_currency"] = "USD".into();
+        order["total_price_set"] = serde_json::json!({
+            "shop_money": {"amount": "74.38", "currency_code": "AUD"},
+            "presentment_money": {"amount": "48.90", "currency_code": "USD"}
+        });
+        let parsed = parse_order(&serde_json::to_vec(&order).unwrap()).unwrap();
+        assert_eq!(parsed.currency.as_str(), "AUD");
+        let paid = parsed.presentment_total.unwrap();
+        assert_eq!(paid.to_string(), "48.90 USD");
+
+        order["total_price_set"]["presentment_money"]["currency_code"] = "EUR".into();
+        assert!(
+            parse_order(&serde_json::to_vec(&order).unwrap()).is_err(),
+            "says which"
+        );
+        order["presentment_currency"] = "AUD".into();
+        let same = parse_order(&serde_json::to_vec(&order).unwrap()).unwrap();
+        assert_eq!(same.presentment_total, None, "the shop's own currency");
     }
 
     #[test]

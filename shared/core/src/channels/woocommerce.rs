@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::fields::{
-    channel_id, clean_text, header_safe, join_name, parse_json, present, price, quantity,
+    channel_id, clean_text, header_safe, join_name, money, parse_json, present, price, quantity,
     RawAddress, MAX_LINES,
 };
 use super::PayloadError;
@@ -33,6 +33,13 @@ struct WooOrder {
     shipping: Option<WooContact>,
     line_items: Option<Vec<WooLine>>,
     shipping_lines: Option<Vec<WooShippingLine>>,
+    fee_lines: Option<Vec<WooFeeLine>>,
+}
+
+/// A charge that is neither goods nor shipping (gift wrap, a surcharge); negative as a discount.
+#[derive(Debug, Deserialize)]
+struct WooFeeLine {
+    total: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,12 +159,19 @@ pub fn parse_order(body: &[u8]) -> Result<NewOrder, PayloadError> {
                 order.shipping_total.as_deref().or(Some("0")),
             )?,
             tax: price("total_tax", order.total_tax.as_deref().or(Some("0")))?,
+            fees: order
+                .fee_lines
+                .unwrap_or_default()
+                .iter()
+                .map(|f| money("fee_lines.total", f.total.as_deref()))
+                .sum::<Result<Decimal, _>>()?,
             discounts: price(
                 "discount_total",
                 order.discount_total.as_deref().or(Some("0")),
             )?,
             total: price("total", order.total.as_deref())?,
         },
+        presentment_total: None,
         customer: Customer { email, name },
         shipping_address,
         shipping_method: shipping_lines
@@ -233,6 +247,22 @@ mod tests {
         assert_eq!(order.totals.computed_total(), order.totals.total);
         assert_eq!(order.shipping_address.as_ref().unwrap().country, "SE");
         assert!(crate::domain::review::review(&order).is_empty());
+    }
+
+    #[test]
+    fn fee_lines_are_a_total_of_their_own() {
+        let mut order: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+        order["fee_lines"] = serde_json::json!([
+            {"id": 91, "name": "Gift wrap", "total": "20.00", "total_tax": "0.00"},
+            {"id": 92, "name": "Loyalty credit", "total": "-2.50", "total_tax": "0.00"}
+        ]);
+        order["total"] = "155.25".into();
+        let order = parse_order(&serde_json::to_vec(&order).unwrap()).unwrap();
+        assert_eq!(order.totals.fees.to_string(), "17.50");
+        assert!(
+            crate::domain::review::review(&order).is_empty(),
+            "not a mismatch"
+        );
     }
 
     #[test]

@@ -52,14 +52,31 @@ pub struct Totals {
     pub subtotal: Decimal,
     pub shipping: Decimal,
     pub tax: Decimal,
+    /// Charges that are neither goods, shipping nor tax (WooCommerce's fee lines: gift wrap, a
+    /// payment surcharge; negative for a fee used as a discount).
+    #[serde(default, skip_serializing_if = "Decimal::is_zero")]
+    pub fees: Decimal,
     pub discounts: Decimal,
     pub total: Decimal,
 }
 
 impl Totals {
-    /// What the parts add up to: lines + shipping + tax - discounts.
+    /// What the parts add up to: lines + shipping + tax + fees - discounts.
     pub fn computed_total(&self) -> Decimal {
-        self.subtotal + self.shipping + self.tax - self.discounts
+        self.subtotal + self.shipping + self.tax + self.fees - self.discounts
+    }
+}
+
+/// An amount in a currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    pub amount: Decimal,
+    pub currency: Currency,
+}
+
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&display_amount(self.amount, &self.currency))
     }
 }
 
@@ -87,6 +104,7 @@ mod tests {
             subtotal: Decimal::from_str("56.00").unwrap(),
             shipping: Decimal::from_str("10.00").unwrap(),
             tax: Decimal::from_str("8.38").unwrap(),
+            fees: Decimal::ZERO,
             discounts: Decimal::from_str("0.10").unwrap(),
             total: Decimal::from_str("74.28").unwrap(),
         };

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use std::collections::BTreeMap;
 
+use super::money::Money;
 use super::review::{review, Hold, HoldReason};
 use super::shipment::{ShipmentLine, TrackingChange, TrackingUpdate};
 use super::status::IllegalTransition;
@@ -95,6 +96,10 @@ pub struct NewOrder {
     pub payment_status: PaymentStatus,
     pub currency: Currency,
     pub totals: Totals,
+    /// What the customer was charged in the currency they paid in, when the channel charged them
+    /// in another than the shop's (Shopify's presentment money): what they are shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub presentment_total: Option<Money>,
     pub customer: Customer,
     pub shipping_address: Option<Address>,
     pub shipping_method: Option<String>,
@@ -157,6 +162,9 @@ pub struct Order {
     pub fulfillment_status: FulfillmentStatus,
     pub currency: Currency,
     pub totals: Totals,
+    /// What the customer was charged in their own currency, when it is not the shop's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presentment_total: Option<Money>,
     pub customer: Customer,
     pub shipping_address: Option<Address>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -253,6 +261,7 @@ impl Order {
             fulfillment_status: FulfillmentStatus::Unfulfilled,
             currency: new.currency,
             totals: new.totals,
+            presentment_total: new.presentment_total,
             customer: new.customer,
             shipping_address: new.shipping_address,
             shipping_method: new.shipping_method,
@@ -430,6 +439,7 @@ impl Order {
         if lines_editable {
             self.lines = new.lines;
             self.totals = new.totals;
+            self.presentment_total = new.presentment_total;
         }
         if !self.payment_status.allows_fulfillment() {
             // Money no longer secured: the goods go back on the shelf until it is.
@@ -810,6 +820,14 @@ impl Order {
     }
 
     /// The carrier will not sell the label: a person has to look (the hold lifts on release).
+    /// The order's total as the customer paid it: in their currency when it is not the shop's.
+    pub fn customer_total(&self) -> Money {
+        self.presentment_total.clone().unwrap_or_else(|| Money {
+            amount: self.totals.total,
+            currency: self.currency.clone(),
+        })
+    }
+
     /// A parcel too heavy or a label too dear for the order: nothing bought until a person looks.
     pub fn hold_implausible_shipment(&mut self, problem: &str, now: DateTime<Utc>) {
         self.pending_label = None;
@@ -1100,9 +1118,11 @@ pub(crate) mod tests {
                 subtotal: Decimal::from_str("56.00").unwrap(),
                 shipping: Decimal::from_str("10.00").unwrap(),
                 tax: Decimal::from_str("8.38").unwrap(),
+                fees: Decimal::ZERO,
                 discounts: Decimal::ZERO,
                 total: Decimal::from_str("74.38").unwrap(),
             },
+            presentment_total: None,
             customer: Customer {
                 email: "priya.n@example.com".into(),
                 name: "Priya Natarajan".into(),

@@ -217,7 +217,7 @@ fn confirmed(order: &Order) -> Content {
             "We have received order {} and are getting it ready. We will email you again when it ships.",
             order.name
         ),
-        details: vec![format!("Total: {}", display_amount(order.totals.total, &order.currency))],
+        details: vec![format!("Total: {}", order.customer_total())],
         items: order.lines.iter().map(|l| (l.title.clone(), l.quantity)).collect(),
     }
 }
@@ -287,7 +287,7 @@ fn payment_problem(order: &Order) -> Content {
         ),
         details: vec![format!(
             "Amount due: {}",
-            display_amount(order.totals.total, &order.currency)
+            order.customer_total()
         )],
         items: all_items(order),
     }
@@ -306,7 +306,7 @@ fn refunded(order: &Order) -> Content {
             "Your payment was refunded",
             format!(
                 "We have refunded your payment of {} for order {}. Depending on your bank it can take a few days to appear.",
-                display_amount(order.totals.total, &order.currency),
+                order.customer_total(),
                 order.name
             ),
         ),
@@ -485,7 +485,7 @@ fn canceled(order: &Order) -> Content {
         crate::domain::PaymentStatus::Refunded => {
             format!(
                 " Your payment of {} will be refunded.",
-                display_amount(order.totals.total, &order.currency)
+                order.customer_total()
             )
         }
         crate::domain::PaymentStatus::Voided => " You have not been charged.".to_string(),
