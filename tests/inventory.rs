@@ -576,3 +576,81 @@ async fn sku_level(t: &TestOms, name: &str) -> Level {
         available: number("available"),
     }
 }
+
+/// A file too big to apply within a request (10,000 rows; the dev stack takes seconds per hundred)
+/// is answered at once and applied in parts after the answer, each row once, even when a part is
+/// delivered twice and both copies run at the same time.
+#[tokio::test]
+async fn a_ten_thousand_row_import_is_applied_after_the_answer_each_row_once() {
+    let t = start().await;
+    let tag = unique("I");
+    let csv: String = (0..10_000)
+        .map(|i| format!("{tag}-{i:05},main,{}\n", i % 50 + 1))
+        .collect();
+    let asked = std::time::Instant::now();
+    let response = t
+        .http
+        .post(t.url("/inventory/import"))
+        .bearer_auth(t.secret("OMS_ADMIN_TOKEN"))
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let answered_in = asked.elapsed();
+    assert_eq!(response.status(), 202);
+    let accepted: Value = response.json().await.unwrap();
+    assert_eq!(
+        (accepted["rows"].as_u64(), accepted["parts"].as_u64()),
+        (Some(10_000), Some(100))
+    );
+    let id = accepted["import_id"].as_str().unwrap().to_string();
+    assert_eq!(accepted["status_url"], format!("/inventory/imports/{id}"));
+
+    // The first part delivered twice more, racing its own first delivery.
+    let sqs = &t.oms.aws.sqs;
+    let queue = &t.oms.resources.refs["PaymentQueue"];
+    for _ in 0..2 {
+        sqs.send_message()
+            .queue_url(queue)
+            .message_body(json!({"import_id": id, "import_chunk": 0}).to_string())
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    let done = loop {
+        let (status, body) = t.admin_get(&format!("/inventory/imports/{id}")).await;
+        assert_eq!(status, 200, "{body}");
+        if body["status"] == "done" {
+            break body;
+        }
+        assert!(std::time::Instant::now() < deadline, "never done: {body}");
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    };
+    eprintln!(
+        "10,000-row import: answered in {answered_in:?}, applied in {:?}",
+        asked.elapsed()
+    );
+    assert_eq!(done["applied"], 10_000, "{done}");
+    assert_eq!(done["parts_done"], 100);
+    assert_eq!(done["refused"], json!([]));
+
+    for i in [0usize, 4_321, 9_999] {
+        let level = sku(&t, &format!("{tag}-{i:05}")).await;
+        assert_eq!(level["on_hand"], i % 50 + 1, "{level}");
+        let imports = level["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "import")
+            .count();
+        assert_eq!(imports, 1, "applied once: {level}");
+    }
+    let (status, _) = t
+        .admin_get("/inventory/imports/imp_00000000000000000000000000000000")
+        .await;
+    assert_eq!(status, 404);
+    t.drop_table().await;
+}

@@ -10,6 +10,10 @@ Both are serialized with a lock. Two costs of TransactWriteItems that grow with 
 
 - It deep-copies the table for rollback once per item of the transaction, where one copy per
   table holds the same state: a 100-item transaction copied the table 100 times.
+- A Query on a table's own key gathers and sorts every item of the table, then keeps those of the
+  one partition asked for: 80 ms on an empty table, 270 ms at 15,000 items, where DynamoDB reads
+  the partition alone. It reads the partition alone here too (same items, same order); index
+  queries and scans are untouched.
 - moto tracks every model instance it ever made, for its /moto-api/data.json dump, so each of
   those copies (and each deleted item and message) stayed in memory and in the dump for good:
   gigabytes after a few hundred large transactions, and a dump of minutes. DynamoDB's and SQS's
@@ -26,6 +30,7 @@ import weakref
 import moto.dynamodb.models as dynamodb_models
 from moto.core.model_instances import model_data
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
 from moto.server import main
 from moto.sqs.models import Queue
 
@@ -98,6 +103,45 @@ class _WeakInstances:
         return iter([i for i in (ref() for ref in self._refs) if i is not None])
 
 
+class _QueriedPartition(threading.local):
+    """The partition a Query on the table's own key is reading, while it runs."""
+
+    key = None
+
+
+_PARTITION = _QueriedPartition()
+_all_items = Table.all_items
+
+
+def _items_of_the_queried_partition(self):
+    key = _PARTITION.key
+    if key is None:
+        return _all_items(self)
+    if key not in self.items:
+        return []
+    found = self.items[key]
+    items = list(found.values()) if self.range_key_attr else [found]
+    return sorted(items, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
+
+
+def _partition_query(method):
+    @functools.wraps(method)
+    def query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
+              scan_index_forward, projection_expressions, index_name=None, *args, **kwargs):
+        if index_name is None and hash_key is not None:
+            _PARTITION.key = hash_key
+        try:
+            return method(self, hash_key, range_comparison, range_objs, limit,
+                          exclusive_start_key, scan_index_forward, projection_expressions,
+                          index_name, *args, **kwargs)
+        finally:
+            _PARTITION.key = None
+
+    return query
+
+
+Table.all_items = _items_of_the_queried_partition
+Table.query = _partition_query(Table.query)
 Queue.delete_message = _under_queue_lock(Queue.delete_message)
 dynamodb_models.copy = _COPIES
 DynamoDBBackend.transact_write_items = _one_copy_per_table(DynamoDBBackend.transact_write_items)

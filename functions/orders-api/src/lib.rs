@@ -3,7 +3,8 @@
 //! - Orders: `GET /orders`, `GET /orders/{id}`, `POST /orders/{id}/hold/release|reject`,
 //!   `POST /orders/{id}/cancel`, `DELETE /orders/{id}/shipments/{sid}` (void a label).
 //! - Stock: `PUT /locations/{id}`, `GET /locations`, `PUT|GET /inventory/{sku}`,
-//!   `POST /inventory/{sku}/adjust`, `POST /inventory/import` (text/csv).
+//!   `POST /inventory/{sku}/adjust`, `POST /inventory/import` (text/csv),
+//!   `GET /inventory/imports/{id}`.
 //! - Carts: `GET /carts?state=open|converted|abandoned`.
 //! - `POST /customers/{email}/preferences`: what a customer agreed to receive.
 //! - `GET /track/{id}?t=<token>`: the tracking page, public but unguessable.
@@ -16,12 +17,14 @@ mod tracking_page;
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
+use oms::aws::import_store::ImportStore;
 use oms::aws::{CartStore, Clients, InventoryStore, LabelStore, OrderStore, PreferenceStore};
 use oms::config::{required, ConfigError, Env};
 use oms::easypost_api::EasyPostClient;
 use oms::http::{ApiError, SecretToken};
 use oms::workflow::review::Review;
 use oms::workflow::stock::StockFollowUp;
+use oms::workflow::stock_import::StockImport;
 
 pub struct App {
     orders: OrderStore,
@@ -33,6 +36,7 @@ pub struct App {
     preferences: PreferenceStore,
     review: Review,
     labels: LabelStore,
+    imports: StockImport,
     token: SecretToken,
 }
 
@@ -55,7 +59,14 @@ impl App {
             name: "EASYPOST_API_URL",
             reason: e.to_string(),
         })?;
+        let imports = StockImport {
+            imports: ImportStore::new(aws.dynamodb.clone(), table.clone()),
+            inventory: inventory.clone(),
+            stock: stock.clone(),
+            payment_queue: payment_queue.clone(),
+        };
         Ok(Self {
+            imports,
             orders: aws.order_store(env)?,
             carts: CartStore::new(aws.dynamodb.clone(), table.clone()),
             inventory,
@@ -111,6 +122,9 @@ async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> 
         (&Method::GET, ["locations"]) => stock::list_locations(app).await,
         (&Method::PUT, ["locations", _]) => stock::put_location(&request, &param("id"), app).await,
         (&Method::POST, ["inventory", "import"]) => stock::import(&request, app).await,
+        (&Method::GET, ["inventory", "imports", _]) => {
+            stock::import_status(&param("id"), app).await
+        }
         (&Method::GET, ["inventory", _]) => stock::get_sku(&param("sku"), app).await,
         (&Method::PUT, ["inventory", _]) => stock::put_sku(&request, &param("sku"), app).await,
         (&Method::POST, ["inventory", _, "adjust"]) => {

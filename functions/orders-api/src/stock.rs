@@ -10,16 +10,19 @@ use oms::aws::inventory_store::{SkuStock, StockChange, StockChangeError};
 use oms::channels::fields::{checked_address, clean_text, header_safe};
 use oms::domain::review::is_plausible_email;
 use oms::domain::Address;
-use oms::http::{json, raw_body, ApiError};
+use oms::http::{json, raw_body, raw_body_within, ApiError};
 use oms::inventory::csv::MAX_ON_HAND;
 use oms::inventory::stock::is_valid_sku;
 use oms::inventory::{parse_stock_csv, Location, LocationId};
+use oms::workflow::stock_import::PART_ROWS;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::App;
 
 const MAX_DELTA: i64 = MAX_ON_HAND as i64;
+/// A stock file of `MAX_ROWS` rows with long SKUs.
+const MAX_FILE_BYTES: usize = 2 * 1024 * 1024;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -205,7 +208,9 @@ pub async fn adjust_sku(
 }
 
 /// `text/csv` with `sku,location,on_hand` rows: the whole file is checked before any row is
-/// applied; each row then sets that SKU's on hand at that location.
+/// applied; each row then sets that SKU's on hand at that location. Up to `PART_ROWS` rows are
+/// applied in the request (200); a bigger file is applied in parts after it (202 with an import
+/// id to follow at `GET /inventory/imports/{id}`).
 pub async fn import(request: &Request, app: &App) -> Result<Response<Body>, ApiError> {
     let declared = request.headers().contains_key("content-type");
     if !declared || oms::http::require_media_type(request.headers(), "text/csv").is_err() {
@@ -215,7 +220,7 @@ pub async fn import(request: &Request, app: &App) -> Result<Response<Body>, ApiE
             "send text/csv with sku,location,on_hand rows",
         ));
     }
-    let text = std::str::from_utf8(raw_body(request)?)
+    let text = std::str::from_utf8(raw_body_within(request, MAX_FILE_BYTES)?)
         .map_err(|_| ApiError::bad_request("invalid_body", "the file is not UTF-8 text"))?;
     let rows = parse_stock_csv(text).map_err(|e| unprocessable("invalid_csv", e.to_string()))?;
     let known: BTreeSet<LocationId> = app
@@ -238,6 +243,23 @@ pub async fn import(request: &Request, app: &App) -> Result<Response<Body>, ApiE
                 "no such location(s): {}; create them first with PUT /locations/{{id}}",
                 unknown.into_iter().collect::<Vec<_>>().join(", ")
             ),
+        ));
+    }
+    if rows.len() > PART_ROWS {
+        let started = app
+            .imports
+            .start(&rows, Utc::now())
+            .await
+            .map_err(|e| ApiError::internal(format!("{e:#}")))?;
+        return Ok(json(
+            StatusCode::ACCEPTED,
+            &json!({
+                "import_id": started.id,
+                "status": "applying",
+                "rows": started.rows,
+                "parts": started.parts,
+                "status_url": format!("/inventory/imports/{}", started.id),
+            }),
         ));
     }
     let mut refused = Vec::new();
@@ -263,6 +285,36 @@ pub async fn import(request: &Request, app: &App) -> Result<Response<Body>, ApiE
     Ok(json(
         StatusCode::OK,
         &json!({"imported": rows.len() - refused.len(), "skus": skus.len(), "refused": refused}),
+    ))
+}
+
+/// `GET /inventory/imports/{id}`: where a big import stands.
+pub async fn import_status(id: &str, app: &App) -> Result<Response<Body>, ApiError> {
+    let well_formed = id
+        .strip_prefix("imp_")
+        .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
+    let status = if well_formed {
+        app.imports
+            .imports
+            .status(id)
+            .await
+            .map_err(ApiError::internal)?
+    } else {
+        None
+    };
+    let status = status.ok_or_else(|| ApiError::not_found("no such import"))?;
+    Ok(json(
+        StatusCode::OK,
+        &json!({
+            "import_id": id,
+            "status": if status.is_done() { "done" } else { "applying" },
+            "started_at": status.started_at,
+            "rows": status.rows,
+            "parts": status.parts,
+            "parts_done": status.parts_done,
+            "applied": status.applied,
+            "refused": status.refused,
+        }),
     ))
 }
 

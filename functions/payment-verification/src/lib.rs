@@ -1,9 +1,11 @@
 //! Payment verification: consumes the payment queue; an open order whose payment is secured has its
 //! stock reserved and becomes `ready_to_ship` (on to the label queue), or waits as a backorder.
-//! Restock messages retry a SKU's backorders, oldest first.
+//! Restock messages retry a SKU's backorders, oldest first. Import parts apply a big stock import,
+//! part by part.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::Utc;
+use oms::aws::import_store::ImportStore;
 use oms::aws::Clients;
 use oms::aws::InventoryStore;
 use oms::config::required;
@@ -12,28 +14,38 @@ use oms::messages::PaymentWork;
 use oms::sqs_batch;
 use oms::workflow::payment::PaymentVerification;
 use oms::workflow::stock::StockFollowUp;
+use oms::workflow::stock_import::StockImport;
 
 pub struct App {
     payments: PaymentVerification,
+    imports: StockImport,
 }
 
 impl App {
     pub fn from_env(env: &dyn Env, aws: &Clients) -> Result<Self, ConfigError> {
-        let inventory = InventoryStore::new(aws.dynamodb.clone(), required(env, "ORDERS_TABLE")?);
+        let table = required(env, "ORDERS_TABLE")?;
+        let inventory = InventoryStore::new(aws.dynamodb.clone(), &table);
         let payment_queue = aws.queue(env, "PAYMENT_QUEUE_URL")?;
         let notify_queue = aws.queue(env, "NOTIFY_QUEUE_URL")?;
+        let stock = StockFollowUp {
+            inventory: inventory.clone(),
+            payment_queue: payment_queue.clone(),
+            notify_queue: notify_queue.clone(),
+        };
         Ok(Self {
             payments: PaymentVerification {
                 orders: aws.order_store(env)?,
                 inventory: inventory.clone(),
                 label_queue: aws.queue(env, "LABEL_QUEUE_URL")?,
-                notify_queue: notify_queue.clone(),
+                notify_queue,
                 payment_queue: payment_queue.clone(),
-                stock: StockFollowUp {
-                    inventory,
-                    payment_queue,
-                    notify_queue,
-                },
+                stock: stock.clone(),
+            },
+            imports: StockImport {
+                imports: ImportStore::new(aws.dynamodb.clone(), table),
+                inventory,
+                stock,
+                payment_queue,
             },
         })
     }
@@ -48,6 +60,7 @@ pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
                     .restock(&restock.restocked_sku, Utc::now())
                     .await
             }
+            PaymentWork::ImportChunk(part) => app.imports.apply_part(&part, Utc::now()).await,
         }
     })
     .await;

@@ -11,13 +11,22 @@ pub struct OrderMessage {
     pub order_id: OrderId,
 }
 
-/// On the payment queue: "look at this order", or "stock of this SKU arrived: retry its
-/// backorders, oldest first".
+/// On the payment queue: "look at this order", "stock of this SKU arrived: retry its
+/// backorders, oldest first", or "apply this part of a stock import".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum PaymentWork {
     Order(OrderMessage),
     Restock(Restock),
+    ImportChunk(ImportChunk),
+}
+
+/// On the payment queue: "apply this part of a stock import" (each part at most once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportChunk {
+    pub import_id: String,
+    pub import_chunk: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

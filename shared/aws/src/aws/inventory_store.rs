@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::item::{from_item, string, to_item, Item};
 use super::{describe, StoreError};
 use crate::domain::OrderId;
+use crate::inventory::csv::StockRow;
 use crate::inventory::{Location, LocationId, StockLevel, StockView};
 
 /// Timeline entries shown with a SKU.
@@ -68,6 +69,20 @@ pub struct StockEntry {
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<OrderId>,
+}
+
+/// What importing one row did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportedRow {
+    Applied {
+        available_before: i64,
+        available_after: i64,
+        entry: StockEntry,
+    },
+    /// This import set it before (a redelivered part), or a later import has since.
+    AlreadyApplied,
+    /// On hand may not drop below what orders have reserved.
+    BelowReserved { on_hand: i64, reserved: i64 },
 }
 
 /// A change staff make to a SKU's stock at one location.
@@ -397,6 +412,120 @@ impl InventoryStore {
                 reason: format!("stock at {location} vanished after writing it"),
             })?;
         Ok((before, after))
+    }
+
+    /// Sets one imported row's on hand unless this import (or a later one: `mark` sorts by the
+    /// import's start) already set it, never below what is reserved; returns its timeline entry
+    /// to log (`log_all`). One conditional write, not a transaction: an import is thousands.
+    pub async fn import_row(
+        &self,
+        row: &StockRow,
+        mark: &str,
+        at: DateTime<Utc>,
+    ) -> Result<ImportedRow, StoreError> {
+        use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+        use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(sku_pk(&row.sku)))
+            .key("SK", s(format!("LOC#{}", row.location)))
+            .update_expression(
+                "SET on_hand = :n, reserved = if_not_exists(reserved, :zero), \
+                 available = :n - if_not_exists(reserved, :zero), last_import = :mark",
+            )
+            .condition_expression(
+                "(attribute_not_exists(last_import) OR last_import < :mark) \
+                 AND (attribute_not_exists(PK) OR reserved <= :n)",
+            )
+            .expression_attribute_values(":n", n(i64::from(row.on_hand)))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":mark", s(mark))
+            .return_values(ReturnValue::AllOld)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let number = |item: Option<&Item>, name: &str| {
+            item.and_then(|i| i.get(name))
+                .and_then(|v| v.as_n().ok())
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(0)
+        };
+        let old = match result {
+            Ok(output) => output.attributes,
+            Err(SdkError::ServiceError(e)) => {
+                if let UpdateItemError::ConditionalCheckFailedException(failed) = e.err() {
+                    let item = failed.item();
+                    let marked = item
+                        .and_then(|i| string(i, "last_import"))
+                        .is_some_and(|last| last.as_str() >= mark);
+                    return Ok(if marked {
+                        ImportedRow::AlreadyApplied
+                    } else {
+                        ImportedRow::BelowReserved {
+                            on_hand: number(item, "on_hand"),
+                            reserved: number(item, "reserved"),
+                        }
+                    });
+                }
+                return Err(StoreError::Dynamo(describe(&SdkError::ServiceError(e))));
+            }
+            Err(e) => return Err(StoreError::Dynamo(describe(&e))),
+        };
+        let (old_on_hand, reserved) = (
+            number(old.as_ref(), "on_hand"),
+            number(old.as_ref(), "reserved"),
+        );
+        let entry = StockEntry {
+            at,
+            location: row.location.clone(),
+            kind: "import".into(),
+            on_hand_delta: i64::from(row.on_hand) - old_on_hand,
+            reserved_delta: 0,
+            reason: None,
+            order_id: None,
+        };
+        Ok(ImportedRow::Applied {
+            available_before: old_on_hand - reserved,
+            available_after: i64::from(row.on_hand) - reserved,
+            entry,
+        })
+    }
+
+    /// Timeline entries of many SKUs, in batches.
+    pub async fn log_all(&self, entries: &[(&str, StockEntry)]) -> Result<(), StoreError> {
+        let items = entries
+            .iter()
+            .map(|(sku, entry)| self.log_put(sku, entry).map(|put| put.item().clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        super::batch::put_all(&self.client, &self.table, items).await
+    }
+
+    /// The reorder settings of many SKUs (those without any are left out).
+    pub async fn settings_of(
+        &self,
+        skus: &[&str],
+    ) -> Result<BTreeMap<String, ReorderSettings>, StoreError> {
+        let keys = skus
+            .iter()
+            .map(|sku| {
+                std::collections::HashMap::from([
+                    ("PK".to_string(), s(sku_pk(sku))),
+                    ("SK".to_string(), s("SETTINGS")),
+                ])
+            })
+            .collect();
+        let items = super::batch::get_all(&self.client, &self.table, keys).await?;
+        items
+            .iter()
+            .map(|item| {
+                let sku = string(item, "PK")
+                    .and_then(|pk| pk.strip_prefix("SKU#").map(str::to_string))
+                    .unwrap_or_default();
+                decode(item).map(|settings| (sku, settings))
+            })
+            .collect()
     }
 
     /// A timeline entry as a put for a transaction. The sort key is unique per entry: time, then

@@ -1,9 +1,11 @@
 //! Adapters to AWS services. Clients are built once per process from one `SdkConfig`, which honours
 //! `AWS_ENDPOINT_URL` (the local emulator) like every AWS SDK.
 
+pub mod batch;
 pub mod cart_store;
 pub mod deliveries;
 pub mod idempotency;
+pub mod import_store;
 pub mod inventory_store;
 pub mod item;
 pub mod label_store;

@@ -51,6 +51,42 @@ impl Queue {
         Ok(())
     }
 
+    /// Many messages, ten to a call (SQS's batch limit); any message SQS refuses fails the lot.
+    pub async fn send_all<T: Serialize>(&self, messages: &[T]) -> Result<(), QueueError> {
+        use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+        for batch in messages.chunks(10) {
+            let entries = batch
+                .iter()
+                .enumerate()
+                .map(|(i, message)| {
+                    let body =
+                        serde_json::to_string(message).map_err(|e| self.error(e.to_string()))?;
+                    SendMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .message_body(body)
+                        .build()
+                        .map_err(|e| self.error(e.to_string()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let output = self
+                .client
+                .send_message_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| self.error(describe(&e)))?;
+            if let Some(failed) = output.failed().first() {
+                return Err(self.error(format!(
+                    "message {} refused: {}",
+                    failed.id(),
+                    failed.message().unwrap_or(failed.code())
+                )));
+            }
+        }
+        Ok(())
+    }
+
     fn error(&self, reason: String) -> QueueError {
         QueueError {
             queue: self.url.rsplit('/').next().unwrap_or_default().to_string(),

@@ -93,12 +93,17 @@ pub fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a 
 
 /// The raw body bytes, exactly as sent (signatures are computed over them), within the size limit.
 pub fn raw_body(request: &Request) -> Result<&[u8], ApiError> {
+    raw_body_within(request, MAX_BODY_BYTES)
+}
+
+/// The raw body within a limit of its own (a stock file is bigger than any order).
+pub fn raw_body_within(request: &Request, max_bytes: usize) -> Result<&[u8], ApiError> {
     let bytes: &[u8] = request.body().as_ref();
-    if bytes.len() > MAX_BODY_BYTES {
+    if bytes.len() > max_bytes {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
-            format!("request bodies are limited to {MAX_BODY_BYTES} bytes"),
+            format!("request bodies are limited to {max_bytes} bytes"),
         ));
     }
     Ok(bytes)

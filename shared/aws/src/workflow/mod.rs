@@ -10,4 +10,5 @@ pub mod notify;
 pub mod payment;
 pub mod review;
 pub mod stock;
+pub mod stock_import;
 pub mod tracking;

@@ -8,6 +8,9 @@ use crate::aws::order_store::StockEffect;
 use crate::aws::{InventoryStore, Queue};
 use crate::messages::{ReorderRequest, Restock};
 
+/// Backorder queues looked at together.
+const CONCURRENT_READS: usize = 16;
+
 #[derive(Clone)]
 pub struct StockFollowUp {
     pub inventory: InventoryStore,
@@ -38,6 +41,42 @@ impl StockFollowUp {
         if let (Some(point), Some(_)) = (settings.reorder_point, settings.low_since) {
             if total_available(&self.inventory, sku).await? >= i64::from(point) {
                 self.inventory.clear_low(sku).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// What follows many SKUs' counts changing at once (a stock import): a restock notice only
+    /// for a SKU with orders waiting for it, and one read of every SKU's reorder settings.
+    pub async fn after_many(
+        &self,
+        rose: &[&str],
+        fell: &[&str],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        for skus in rose.chunks(CONCURRENT_READS) {
+            let waiting = skus.iter().map(|sku| self.inventory.backorders(sku, 1));
+            for (sku, waiting) in skus.iter().zip(futures::future::join_all(waiting).await) {
+                if !waiting?.is_empty() {
+                    self.payment_queue
+                        .send(&Restock {
+                            restocked_sku: sku.to_string(),
+                        })
+                        .await?;
+                }
+            }
+        }
+        let all: Vec<&str> = rose.iter().chain(fell).copied().collect();
+        for (sku, settings) in self.inventory.settings_of(&all).await? {
+            let Some(point) = settings.reorder_point else {
+                continue;
+            };
+            if fell.contains(&sku.as_str()) {
+                self.check_reorder_point(&sku, now).await?;
+            } else if settings.low_since.is_some()
+                && total_available(&self.inventory, &sku).await? >= i64::from(point)
+            {
+                self.inventory.clear_low(&sku).await?;
             }
         }
         Ok(())

@@ -15,7 +15,7 @@ pub const MAX_ON_HAND: u32 = 1_000_000_000;
 const ECHO_CHARS: usize = 80;
 
 /// One row of the file: `sku` has `on_hand` units at `location`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StockRow {
     pub sku: String,
     pub location: LocationId,
