@@ -54,6 +54,12 @@ impl StockFollowUp {
         fell: &[&str],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
+        let rose: Vec<&str> = rose
+            .iter()
+            .copied()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         for skus in rose.chunks(CONCURRENT_READS) {
             let waiting = skus.iter().map(|sku| self.inventory.backorders(sku, 1));
             for (sku, waiting) in skus.iter().zip(futures::future::join_all(waiting).await) {
@@ -66,7 +72,14 @@ impl StockFollowUp {
                 }
             }
         }
-        let all: Vec<&str> = rose.iter().chain(fell).copied().collect();
+        // A SKU imported at two locations is one SKU (a batch read refuses a key twice).
+        let all: Vec<&str> = rose
+            .iter()
+            .chain(fell)
+            .copied()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         for (sku, settings) in self.inventory.settings_of(&all).await? {
             let Some(point) = settings.reorder_point else {
                 continue;

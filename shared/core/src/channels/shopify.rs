@@ -193,7 +193,7 @@ fn normalize(order: ShopifyOrder) -> Result<NewOrder, PayloadError> {
         order.presentment_currency.as_deref(),
         order.total_price_set.as_ref(),
         &currency,
-    )?;
+    );
     Ok(NewOrder {
         channel: Channel::Shopify,
         presentment_total,
@@ -220,38 +220,22 @@ fn normalize(order: ShopifyOrder) -> Result<NewOrder, PayloadError> {
 }
 
 /// What the customer paid in their own currency, when Shopify charged them in another than the
-/// shop's; the shop's money stays the order's own (stock, labels and reports count in it).
-fn presentment(
-    code: Option<&str>,
-    total: Option<&PriceSet>,
-    shop: &Currency,
-) -> Result<Option<Money>, PayloadError> {
-    let Some(code) = code else {
-        return Ok(None);
-    };
-    let currency =
-        Currency::parse(code).map_err(|e| PayloadError::new("invalid_currency", e.to_string()))?;
-    if &currency == shop {
-        return Ok(None);
-    }
-    let charged = total
-        .and_then(|set| set.presentment_money.as_ref())
-        .filter(|m| {
-            m.currency_code
-                .as_deref()
-                .is_some_and(|c| c.eq_ignore_ascii_case(currency.as_str()))
-        })
-        .ok_or_else(|| {
-            PayloadError::new(
-                "invalid_money",
-                format!("presentment currency {currency} without total_price_set in it"),
-            )
-        })?;
+/// shop's; the shop's money stays the order's own (stock, labels and reports count in it). Shown
+/// to the customer only: when it is unclear (no amount in that currency, or not a valid one) the
+/// order stands in the shop's money.
+fn presentment(code: Option<&str>, total: Option<&PriceSet>, shop: &Currency) -> Option<Money> {
+    let currency = Currency::parse(code?).ok().filter(|c| c != shop)?;
+    let charged = total?.presentment_money.as_ref().filter(|m| {
+        m.currency_code
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case(currency.as_str()))
+    })?;
     let amount = price(
         "total_price_set.presentment_money.amount",
         charged.amount.as_deref(),
-    )?;
-    Ok(Some(Money { amount, currency }))
+    )
+    .ok()?;
+    Some(Money { amount, currency })
 }
 
 fn normalize_line(index: usize, line: ShopifyLine) -> Result<LineItem, PayloadError> {
@@ -407,9 +391,10 @@ mod tests {
         assert_eq!(paid.to_string(), "48.90 USD");
 
         order["total_price_set"]["presentment_money"]["currency_code"] = "EUR".into();
-        assert!(
-            parse_order(&serde_json::to_vec(&order).unwrap()).is_err(),
-            "says which"
+        let unclear = parse_order(&serde_json::to_vec(&order).unwrap()).unwrap();
+        assert_eq!(
+            unclear.presentment_total, None,
+            "shown only when it is clear"
         );
         order["presentment_currency"] = "AUD".into();
         let same = parse_order(&serde_json::to_vec(&order).unwrap()).unwrap();

@@ -433,8 +433,10 @@ impl Order {
         self.note = new.note;
         self.payment_status = new.payment_status;
         if lines_editable && self.lines != new.lines {
-            // What was reserved (or backordered) was for the old lines: plan again.
+            // What was reserved (or backordered) was for the old lines: plan again, and a
+            // person's approval of the old parcels is not one of the new.
             self.release_stock("the channel changed the lines", now);
+            self.shipping_approved = false;
         }
         if lines_editable {
             self.lines = new.lines;

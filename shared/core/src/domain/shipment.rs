@@ -126,8 +126,8 @@ impl Shipment {
             self.estimated_delivery = update.estimated_delivery;
         }
         let from = self.tracking_status;
+        self.adopt_stored_status();
         if self.voided_at.is_none() {
-            self.adopt_stored_status();
             self.progress.observe(update.status, update.at);
             for event in &update.events {
                 self.progress.observe(event.status, event.at);
@@ -157,11 +157,18 @@ impl Shipment {
 
     /// A parcel stored before `progress` existed carries only its status: that is what the carrier
     /// had said so far.
+    /// A cancellation stored that way was a void (carriers' cancellations came later), final.
     fn adopt_stored_status(&mut self) {
-        if self.progress.is_empty() && self.tracking_status != TrackingStatus::PreTransit {
-            if let Some(at) = self.status_at {
-                self.progress.observe(self.tracking_status, at);
-            }
+        if !self.progress.is_empty() || self.tracking_status == TrackingStatus::PreTransit {
+            return;
+        }
+        let Some(at) = self.status_at else {
+            return;
+        };
+        if self.tracking_status == TrackingStatus::Cancelled {
+            self.voided_at = Some(at);
+        } else {
+            self.progress.observe(self.tracking_status, at);
         }
     }
 }
@@ -261,6 +268,25 @@ mod tests {
             !delivered.check_delay(at(9)),
             "delivered parcels are not late"
         );
+    }
+
+    #[test]
+    fn a_label_voided_before_voids_were_recorded_stays_cancelled() {
+        let mut s = shipment();
+        s.tracking_status = TrackingStatus::Cancelled;
+        s.status_at = Some(at(2));
+        s.apply(&update(TrackingStatus::Delivered, 9));
+        assert_eq!(s.tracking_status, TrackingStatus::Cancelled);
+        assert_eq!(s.voided_at, Some(at(2)));
+    }
+
+    #[test]
+    fn a_parcel_stored_before_progress_existed_keeps_its_stage() {
+        let mut s = shipment();
+        s.tracking_status = TrackingStatus::OutForDelivery;
+        s.status_at = Some(at(8));
+        s.apply(&update(TrackingStatus::InTransit, 9));
+        assert_eq!(s.tracking_status, TrackingStatus::OutForDelivery);
     }
 
     #[test]

@@ -28,7 +28,8 @@ impl ShippingLimits {
     }
 
     /// Why a label at `rate` needs a person, if it does. A rate in another currency than the
-    /// order's cannot be compared without an exchange rate, and is left to the weight limit.
+    /// order's cannot be compared without an exchange rate, and a free order (a replacement, a
+    /// giveaway) has no value to compare with: both are left to the weight limit.
     pub fn check_rate(
         &self,
         rate: Decimal,
@@ -39,7 +40,7 @@ impl ShippingLimits {
             rate_currency.is_none_or(|c| c.eq_ignore_ascii_case(order.currency.as_str()));
         let ceiling =
             order.totals.total * Decimal::from(self.max_cost_percent) / Decimal::from(100);
-        if !comparable || rate <= ceiling {
+        if !comparable || order.totals.total <= Decimal::ZERO || rate <= ceiling {
             return Ok(());
         }
         Err(format!(
@@ -64,6 +65,31 @@ mod tests {
         max_parcel_grams: 30_000,
         max_cost_percent: 50,
     };
+
+    #[test]
+    fn a_label_dearer_than_its_order_needs_a_person_unless_it_cannot_be_compared() {
+        use crate::domain::order::tests::{new_order, now};
+        use crate::domain::PaymentStatus;
+        let mut order = Order::place(new_order(PaymentStatus::Paid), now());
+        let total = order.totals.total;
+        let currency = order.currency.as_str().to_string();
+        assert!(LIMITS
+            .check_rate(total / Decimal::from(2), Some(&currency), &order)
+            .is_ok());
+        let refused = LIMITS
+            .check_rate(total, Some(&currency), &order)
+            .unwrap_err();
+        assert!(refused.contains("more than 50%"), "{refused}");
+        assert!(
+            LIMITS.check_rate(total, Some("XXX"), &order).is_ok(),
+            "another currency: left to the weight limit"
+        );
+        order.totals.total = Decimal::ZERO;
+        assert!(
+            LIMITS.check_rate(total, None, &order).is_ok(),
+            "a free order"
+        );
+    }
 
     #[test]
     fn a_heavy_parcel_needs_a_person() {
