@@ -116,13 +116,7 @@ async fn failed_payments_and_refunds_reported_by_the_channel_are_emailed() {
     let mut paid = shopify_order(&unique("6122"), &email);
     paid["name"] = json!("#3001");
     paid["updated_at"] = json!("2026-10-02T09:00:00-04:00");
-    let created: Value = t
-        .shopify("orders/create", &serde_json::to_vec(&paid).unwrap())
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = created["order_id"].as_str().unwrap();
+    let id = &t.create_shopify_order(&paid).await;
     t.order_until(id, "shipped", |o| o["status"] == "shipped")
         .await;
     let mut refunded = paid.clone();
@@ -209,16 +203,7 @@ async fn no_personal_data_reaches_the_logs() {
     order["total_tax"] = json!("0.00");
     order["shipping_lines"] = json!([]);
     order["total_price"] = json!(subtotal.to_string());
-    let answer: Value = t
-        .shopify("orders/create", &serde_json::to_vec(&order).unwrap())
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = answer["order_id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{answer}"))
-        .to_string();
+    let id = t.create_shopify_order(&order).await;
     let shipped = t
         .order_until(&id, "shipped", |o| o["status"] == "shipped")
         .await;
@@ -272,14 +257,8 @@ async fn customers_see_the_currency_they_paid_in() {
         "shop_money": {"amount": "74.38", "currency_code": "AUD"},
         "presentment_money": {"amount": "48.90", "currency_code": "USD"}
     });
-    let answer: Value = t
-        .shopify("orders/create", &serde_json::to_vec(&order).unwrap())
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = answer["order_id"].as_str().unwrap();
-    let stored = t.order(id).await;
+    let id = t.create_shopify_order(&order).await;
+    let stored = t.order(&id).await;
     assert_eq!(stored["currency"], "AUD", "the shop counts in its own");
     assert_eq!(stored["totals"]["total"], "74.38");
     assert_eq!(stored["presentment_total"]["amount"], "48.90");

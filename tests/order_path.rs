@@ -325,13 +325,7 @@ async fn orders_list_newest_first_by_status_with_cursors() {
         // Unpaid orders wait in `open`, so the listing is stable.
         order["financial_status"] = serde_json::json!("pending");
         order["name"] = serde_json::json!(format!("#L{n}"));
-        let answer: Value = t
-            .shopify("orders/create", &serde_json::to_vec(&order).unwrap())
-            .await
-            .json()
-            .await
-            .unwrap();
-        ids.push(answer["order_id"].as_str().unwrap().to_string());
+        ids.push(t.create_shopify_order(&order).await);
     }
     let (_, first) = t.admin_get("/orders?status=open&limit=2").await;
     let page: Vec<&str> = first["orders"]

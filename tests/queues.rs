@@ -30,13 +30,7 @@ async fn a_poison_message_ends_in_the_dead_letter_queue_and_good_ones_flow() {
         .await
         .unwrap();
     let order = shopify_order(&unique("55"), &format!("{}@example.com", unique("q")));
-    let answer: serde_json::Value = t
-        .shopify("orders/create", &serde_json::to_vec(&order).unwrap())
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = answer["order_id"].as_str().unwrap();
+    let id = &t.create_shopify_order(&order).await;
 
     // The good order goes through while the poison message is being retried.
     t.order_until(id, "shipped", |o| o["status"] == "shipped")

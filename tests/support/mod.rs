@@ -321,19 +321,25 @@ impl TestOms {
             .expect("gateway answers")
     }
 
-    /// Places a paid Shopify order and waits until its label is bought; returns the order.
-    pub async fn shipped_order(&self, customer_email: &str) -> Value {
-        let order = shopify_order(&unique("7"), customer_email);
+    /// Delivers a Shopify `orders/create` of `order`; the id of the order it became.
+    pub async fn create_shopify_order(&self, order: &Value) -> String {
         let answer: Value = self
-            .shopify("orders/create", &serde_json::to_vec(&order).expect("JSON"))
+            .shopify("orders/create", &serde_json::to_vec(order).expect("JSON"))
             .await
             .json()
             .await
             .expect("JSON answer");
-        let id = answer["order_id"]
+        answer["order_id"]
             .as_str()
-            .expect("an order id")
-            .to_string();
+            .unwrap_or_else(|| panic!("an order id in {answer}"))
+            .to_string()
+    }
+
+    /// Places a paid Shopify order and waits until its label is bought; returns the order.
+    pub async fn shipped_order(&self, customer_email: &str) -> Value {
+        let id = self
+            .create_shopify_order(&shopify_order(&unique("7"), customer_email))
+            .await;
         self.order_until(&id, "shipped", |o| o["status"] == "shipped")
             .await
     }

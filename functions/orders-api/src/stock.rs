@@ -290,19 +290,12 @@ pub async fn import(request: &Request, app: &App) -> Result<Response<Body>, ApiE
 
 /// `GET /inventory/imports/{id}`: where a big import stands.
 pub async fn import_status(id: &str, app: &App) -> Result<Response<Body>, ApiError> {
-    let well_formed = id
-        .strip_prefix("imp_")
-        .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
-    let status = if well_formed {
-        app.imports
-            .imports
-            .status(id)
-            .await
-            .map_err(ApiError::internal)?
-    } else {
-        None
-    };
-    let status = status.ok_or_else(|| ApiError::not_found("no such import"))?;
+    let status = app
+        .imports
+        .status(id)
+        .await
+        .map_err(|e| ApiError::internal(format!("{e:#}")))?
+        .ok_or_else(|| ApiError::not_found("no such import"))?;
     Ok(json(
         StatusCode::OK,
         &json!({

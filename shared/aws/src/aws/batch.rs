@@ -1,11 +1,13 @@
-//! Writing and reading many items in DynamoDB's batches (25 writes, 100 reads a call), asking again
-//! for whatever it left unprocessed.
+//! Many items at once: a partition read whole (page after page), and DynamoDB's batches (25
+//! writes, 100 reads a call), asking again for whatever it left unprocessed.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{KeysAndAttributes, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
+
+use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::item::Item;
 use super::{describe, StoreError};
@@ -14,6 +16,45 @@ const WRITE_ITEMS: usize = 25;
 const READ_KEYS: usize = 100;
 /// Rounds of unprocessed leftovers before giving up (with backoff between).
 const MAX_ROUNDS: u32 = 8;
+
+/// A partition's items (those whose sort key starts with `sk_prefix`, when given), read
+/// consistently: every page, or only the first `limit` items.
+pub async fn query(
+    client: &Client,
+    table: &str,
+    pk: &str,
+    sk_prefix: Option<&str>,
+    ascending: bool,
+    limit: Option<i32>,
+) -> Result<Vec<Item>, StoreError> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let mut query = client
+            .query()
+            .table_name(table)
+            .consistent_read(true)
+            .scan_index_forward(ascending)
+            .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()))
+            .set_exclusive_start_key(start)
+            .set_limit(limit);
+        query = match sk_prefix {
+            Some(prefix) => query
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_string())),
+            None => query.key_condition_expression("PK = :pk"),
+        };
+        let output = query
+            .send()
+            .await
+            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+        items.extend(output.items.unwrap_or_default());
+        start = output.last_evaluated_key;
+        if start.is_none() || limit.is_some() {
+            return Ok(items);
+        }
+    }
+}
 
 /// Puts every item (unconditionally: batch writes take no conditions).
 pub async fn put_all(client: &Client, table: &str, items: Vec<Item>) -> Result<(), StoreError> {

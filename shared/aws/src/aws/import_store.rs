@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::item::{string, Item};
+use super::item::{number, string, Item};
 use super::{describe, StoreError};
 use crate::inventory::csv::StockRow;
 
@@ -172,26 +172,8 @@ impl ImportStore {
     }
 
     pub async fn status(&self, id: &str) -> Result<Option<ImportStatus>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .key_condition_expression("PK = :pk")
-                .expression_attribute_values(":pk", s(pk(id)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| StoreError::Dynamo(describe(&e)))?;
-            items.extend(output.items.unwrap_or_default());
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
+        let items =
+            super::batch::query(&self.client, &self.table, &pk(id), None, true, None).await?;
         let Some(meta) = items
             .iter()
             .find(|i| string(i, "SK").as_deref() == Some("META"))
@@ -202,10 +184,6 @@ impl ImportStore {
             id: pk(id),
             reason: reason.to_string(),
         };
-        let number = |name: &str| match meta.get(name) {
-            Some(AttributeValue::N(v)) => v.parse::<u64>().ok(),
-            _ => None,
-        };
         let started_at = started_at(meta).ok_or_else(|| corrupt("no start time"))?;
         let parts_done = match meta.get("done_parts") {
             Some(AttributeValue::Ns(done)) => done.len() as u32,
@@ -213,8 +191,8 @@ impl ImportStore {
         };
         let mut status = ImportStatus {
             started_at,
-            rows: number("rows").ok_or_else(|| corrupt("no row count"))? as usize,
-            parts: number("parts").ok_or_else(|| corrupt("no part count"))? as u32,
+            rows: number(meta, "rows").ok_or_else(|| corrupt("no row count"))?,
+            parts: number(meta, "parts").ok_or_else(|| corrupt("no part count"))?,
             parts_done,
             applied: 0,
             refused: Vec::new(),
@@ -237,10 +215,7 @@ fn decode_part(id: &str, item: &Item) -> Result<Part, StoreError> {
     let rows = string(item, "rows").ok_or_else(|| corrupt("a part without rows".into()))?;
     let rows = serde_json::from_str(&rows).map_err(|e| corrupt(e.to_string()))?;
     let started_at = started_at(item).ok_or_else(|| corrupt("a part without its start".into()))?;
-    let parts = item
-        .get("parts")
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse::<u32>().ok())
+    let parts = number(item, "parts")
         .ok_or_else(|| corrupt("a part without its import's part count".into()))?;
     let outcome = string(item, "outcome")
         .map(|text| serde_json::from_str(&text).map_err(|e| corrupt(e.to_string())))

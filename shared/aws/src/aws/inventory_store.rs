@@ -20,7 +20,7 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::item::{from_item, string, to_item, Item};
+use super::item::{from_item, number, string, to_item, Item};
 use super::{describe, StoreError};
 use crate::domain::OrderId;
 use crate::inventory::csv::StockRow;
@@ -446,11 +446,8 @@ impl InventoryStore {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        let number = |item: Option<&Item>, name: &str| {
-            item.and_then(|i| i.get(name))
-                .and_then(|v| v.as_n().ok())
-                .and_then(|v| v.parse::<i64>().ok())
-                .unwrap_or(0)
+        let count = |item: Option<&Item>, name: &str| {
+            item.and_then(|i| number::<i64>(i, name)).unwrap_or(0)
         };
         let old = match result {
             Ok(output) => output.attributes,
@@ -464,8 +461,8 @@ impl InventoryStore {
                         ImportedRow::AlreadyApplied
                     } else {
                         ImportedRow::BelowReserved {
-                            on_hand: number(item, "on_hand"),
-                            reserved: number(item, "reserved"),
+                            on_hand: count(item, "on_hand"),
+                            reserved: count(item, "reserved"),
                         }
                     });
                 }
@@ -474,8 +471,8 @@ impl InventoryStore {
             Err(e) => return Err(StoreError::Dynamo(describe(&e))),
         };
         let (old_on_hand, reserved) = (
-            number(old.as_ref(), "on_hand"),
-            number(old.as_ref(), "reserved"),
+            count(old.as_ref(), "on_hand"),
+            count(old.as_ref(), "reserved"),
         );
         let entry = StockEntry {
             at,
@@ -574,34 +571,7 @@ impl InventoryStore {
         ascending: bool,
         limit: Option<i32>,
     ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .scan_index_forward(ascending)
-                .expression_attribute_values(":pk", s(pk))
-                .set_exclusive_start_key(start)
-                .set_limit(limit);
-            query = match sk_prefix {
-                Some(prefix) => query
-                    .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                    .expression_attribute_values(":prefix", s(prefix)),
-                None => query.key_condition_expression("PK = :pk"),
-            };
-            let output = query
-                .send()
-                .await
-                .map_err(|e| StoreError::Dynamo(describe(&e)))?;
-            items.extend(output.items.unwrap_or_default());
-            start = output.last_evaluated_key;
-            if start.is_none() || limit.is_some() {
-                return Ok(items);
-            }
-        }
+        super::batch::query(&self.client, &self.table, pk, sk_prefix, ascending, limit).await
     }
 }
 
@@ -648,11 +618,11 @@ fn decode_level(item: &Item) -> Result<StockLevel, StoreError> {
     let location = string(item, "SK")
         .and_then(|sk| sk.strip_prefix("LOC#").map(str::to_string))
         .and_then(|id| LocationId::parse(&id).ok());
-    let number = |name: &str| match item.get(name) {
-        Some(AttributeValue::N(v)) => v.parse::<i64>().ok(),
-        _ => None,
-    };
-    match (location, number("on_hand"), number("reserved")) {
+    match (
+        location,
+        number::<i64>(item, "on_hand"),
+        number::<i64>(item, "reserved"),
+    ) {
         (Some(location), Some(on_hand), Some(reserved)) => Ok(StockLevel {
             location,
             on_hand,

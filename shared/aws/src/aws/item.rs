@@ -67,6 +67,14 @@ pub fn string(item: &Item, name: &str) -> Option<String> {
     }
 }
 
+/// A number attribute as `T`; none when it is missing, not a number, or out of `T`'s range.
+pub fn number<T: std::str::FromStr>(item: &Item, name: &str) -> Option<T> {
+    match item.get(name) {
+        Some(AttributeValue::N(n)) => n.parse().ok(),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

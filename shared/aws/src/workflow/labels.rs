@@ -199,12 +199,10 @@ impl LabelPurchase {
             return Ok(None);
         };
         let weight_grams = order.weight_grams(lines);
-        if !order.shipping_approved {
-            if let Err(problem) = self.limits.check_weight(weight_grams) {
-                self.hold_for_a_person(&order.id, Hold::Implausible(&problem), now)
-                    .await?;
-                return Ok(None);
-            }
+        if let Err(problem) = self.limits.check_weight(order, weight_grams) {
+            self.hold_for_a_person(&order.id, Hold::Implausible(&problem), now)
+                .await?;
+            return Ok(None);
         }
         let created = match self
             .carrier
@@ -247,13 +245,11 @@ impl LabelPurchase {
             self.delivery_window_days,
         )
         .ok_or_else(|| CarrierError::Rejected("the carrier offered no rates".into()))?;
-        if !order.shipping_approved {
-            if let Err(problem) = self
-                .limits
-                .check_rate(rate.rate, rate.currency.as_deref(), order)
-            {
-                return Ok(Purchase::Implausible(problem));
-            }
+        if let Err(problem) = self
+            .limits
+            .check_rate(rate.rate, rate.currency.as_deref(), order)
+        {
+            return Ok(Purchase::Implausible(problem));
         }
         let bought = match self.carrier.buy(&shipment.id, &rate.id).await {
             // Another attempt bought this same shipment meanwhile (the carrier refuses a second

@@ -11,8 +11,8 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
-use crate::aws::import_store::{ImportStore, Part, PartOutcome, Refused};
-use crate::aws::inventory_store::{sortable, ImportedRow};
+use crate::aws::import_store::{ImportStatus, ImportStore, Part, PartOutcome, Refused};
+use crate::aws::inventory_store::{sortable, ImportedRow, StockChangeError};
 use crate::aws::{InventoryStore, Queue};
 use crate::inventory::csv::StockRow;
 use crate::messages::ImportChunk;
@@ -20,6 +20,8 @@ use crate::workflow::stock::StockFollowUp;
 
 /// Rows per part: one queue message's work, well inside a function's timeout.
 pub const PART_ROWS: usize = 100;
+/// An import's id is this and 32 hex digits.
+const ID_PREFIX: &str = "imp_";
 /// Parts applied at the same time.
 const CHAINS: u32 = 4;
 /// Rows of one part written at once.
@@ -44,7 +46,7 @@ pub struct Started {
 impl StockImport {
     /// Stores checked rows in parts and queues each part.
     pub async fn start(&self, rows: &[StockRow], now: DateTime<Utc>) -> anyhow::Result<Started> {
-        let id = format!("imp_{}", uuid::Uuid::new_v4().simple());
+        let id = format!("{ID_PREFIX}{}", uuid::Uuid::new_v4().simple());
         let parts: Vec<&[StockRow]> = rows.chunks(PART_ROWS).collect();
         self.imports
             .create(&id, &parts, now)
@@ -66,6 +68,17 @@ impl StockImport {
             rows: rows.len(),
             parts: parts.len() as u32,
         })
+    }
+
+    /// Where an import stands; none for an id that is not one of ours.
+    pub async fn status(&self, id: &str) -> anyhow::Result<Option<ImportStatus>> {
+        let ours = id
+            .strip_prefix(ID_PREFIX)
+            .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
+        if !ours {
+            return Ok(None);
+        }
+        Ok(self.imports.status(id).await?)
     }
 
     /// Applies one part, at most once per row; then frees new units for backorders and asks
@@ -141,10 +154,13 @@ impl StockImport {
                 ImportedRow::BelowReserved { on_hand, reserved } => outcome.refused.push(Refused {
                     sku: row.sku.clone(),
                     location: row.location.to_string(),
-                    error: format!(
-                        "{} at {}: {on_hand} on hand, {reserved} of them reserved for orders; on hand cannot go below what is reserved",
-                        row.sku, row.location
-                    ),
+                    error: StockChangeError::BelowReserved {
+                        sku: row.sku.clone(),
+                        location: row.location.clone(),
+                        on_hand,
+                        reserved,
+                    }
+                    .to_string(),
                 }),
             }
         }

@@ -309,11 +309,10 @@ impl Order {
 
     /// A person checked the order and lets it continue.
     pub fn release_hold(&mut self, by: &str, now: DateTime<Utc>) -> Result<(), HoldError> {
-        if self.hold.is_none() {
+        let Some(hold) = self.hold.take() else {
             return Err(HoldError::NotOnHold);
-        }
-        let hold = self.hold.take();
-        if hold.is_some_and(|h| h.reasons.contains(&HoldReason::ImplausibleShipment)) {
+        };
+        if hold.reasons.contains(&HoldReason::ImplausibleShipment) {
             self.shipping_approved = true;
         }
         self.note("hold_released", format!("Released by {by}"), now);

@@ -15,9 +15,10 @@ pub struct ShippingLimits {
 }
 
 impl ShippingLimits {
-    /// Why a parcel of `grams` needs a person, if it does.
-    pub fn check_weight(&self, grams: u32) -> Result<(), String> {
-        if grams <= self.max_parcel_grams {
+    /// Why a parcel of `grams` for `order` needs a person, if it does (never once a person
+    /// approved the order's parcels).
+    pub fn check_weight(&self, order: &Order, grams: u32) -> Result<(), String> {
+        if order.shipping_approved || grams <= self.max_parcel_grams {
             return Ok(());
         }
         Err(format!(
@@ -27,7 +28,7 @@ impl ShippingLimits {
         ))
     }
 
-    /// Why a label at `rate` needs a person, if it does. A rate in another currency than the
+    /// Why a label at `rate` needs a person, if it does (never once a person approved). A rate in another currency than the
     /// order's cannot be compared without an exchange rate, and a free order (a replacement, a
     /// giveaway) has no value to compare with: both are left to the weight limit.
     pub fn check_rate(
@@ -36,6 +37,9 @@ impl ShippingLimits {
         rate_currency: Option<&str>,
         order: &Order,
     ) -> Result<(), String> {
+        if order.shipping_approved {
+            return Ok(());
+        }
         let comparable =
             rate_currency.is_none_or(|c| c.eq_ignore_ascii_case(order.currency.as_str()));
         let ceiling =
@@ -92,9 +96,17 @@ mod tests {
     }
 
     #[test]
-    fn a_heavy_parcel_needs_a_person() {
-        assert!(LIMITS.check_weight(30_000).is_ok());
-        let refused = LIMITS.check_weight(u32::MAX).unwrap_err();
+    fn a_heavy_parcel_needs_a_person_until_one_approves() {
+        use crate::domain::order::tests::{new_order, now};
+        use crate::domain::PaymentStatus;
+        let mut order = Order::place(new_order(PaymentStatus::Paid), now());
+        assert!(LIMITS.check_weight(&order, 30_000).is_ok());
+        let refused = LIMITS.check_weight(&order, u32::MAX).unwrap_err();
         assert!(refused.contains("4294967.295 kg"), "{refused}");
+        order.shipping_approved = true;
+        assert!(LIMITS.check_weight(&order, u32::MAX).is_ok());
+        assert!(LIMITS
+            .check_rate(order.totals.total * Decimal::from(10), None, &order)
+            .is_ok());
     }
 }

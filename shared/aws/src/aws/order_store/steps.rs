@@ -119,10 +119,7 @@ impl Journal {
         };
         let text = |name: &str| string(item, name).ok_or_else(|| corrupt(format!("no {name}")));
         let number = |name: &str| -> Result<i64, StoreError> {
-            item.get(name)
-                .and_then(|v| v.as_n().ok())
-                .and_then(|v| v.parse().ok())
-                .ok_or_else(|| corrupt(format!("no {name}")))
+            crate::aws::item::number(item, name).ok_or_else(|| corrupt(format!("no {name}")))
         };
         let plan: Plan =
             serde_json::from_str(&text("saga_plan")?).map_err(|e| corrupt(e.to_string()))?;
