@@ -111,7 +111,7 @@ impl Shop {
         let t = start().await;
         let skus = t.many_skus("CUT", 50, 100).await;
         let table = &t.oms.resources.refs["OrdersTable"];
-        let client = t.oms.aws.dynamodb.clone();
+        let client = t.oms.aws.db.clone();
         let inventory = InventoryStore::new(client.clone(), table);
         Self {
             orders: OrderStore::new(client, table),
@@ -137,8 +137,14 @@ impl Shop {
     /// comes next takes it for dead.
     fn dying_worker(&self, requests: usize) -> OrderStore {
         let table = &self.t.oms.resources.refs["OrdersTable"];
-        OrderStore::new(dying(&self.t.oms.aws.dynamodb, requests), table)
-            .with_lease(chrono::Duration::zero())
+        OrderStore::new(
+            Arc::new(oms::dynamo::sdk::SdkDynamo::new(dying(
+                &self.t.oms.aws.dynamodb,
+                requests,
+            ))),
+            table,
+        )
+        .with_lease(chrono::Duration::zero())
     }
 
     async fn verify(&self, store: &OrderStore, order: &Order) -> Result<Order, String> {

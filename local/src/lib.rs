@@ -5,6 +5,7 @@
 
 pub mod functions;
 pub mod gateway;
+pub mod memory;
 pub mod outbox;
 pub mod poller;
 pub mod provision;
@@ -174,7 +175,7 @@ async fn create_default_location(
     let (Some(table), Some(address)) = (env("ORDERS_TABLE"), env("SHIP_FROM_ADDRESS")) else {
         bail!("the template gives no function ORDERS_TABLE and SHIP_FROM_ADDRESS");
     };
-    let inventory = oms::aws::InventoryStore::new(aws.dynamodb.clone(), table.clone());
+    let inventory = oms::aws::InventoryStore::new(aws.db.clone(), table.clone());
     let id = oms::inventory::LocationId::default_location();
     if inventory.location(&id).await?.is_none() {
         let address: oms::domain::Address =

@@ -126,7 +126,8 @@ pub async fn provision(
     Ok(out)
 }
 
-async fn create_table(aws: &Clients, name: &str, props: &Value) -> Result<()> {
+/// Creates one table as template.yaml declares it (`props`: its Properties).
+pub async fn create_table(aws: &Clients, name: &str, props: &Value) -> Result<()> {
     let key_schema = |value: Option<&Value>| -> Result<Vec<KeySchemaElement>> {
         value
             .and_then(Value::as_sequence)

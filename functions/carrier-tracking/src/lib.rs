@@ -30,7 +30,7 @@ impl App {
             tracking: Tracking {
                 orders: aws.order_store(env)?,
                 notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
-                transit: TransitStats::new(aws.dynamodb.clone(), required(env, "ORDERS_TABLE")?),
+                transit: TransitStats::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),
             },
             easypost_secrets: secrets(env, "EASYPOST_WEBHOOK_SECRET")?,
             aftership_secrets: secrets(env, "AFTERSHIP_WEBHOOK_SECRET")?,

@@ -20,7 +20,7 @@ impl App {
         Ok(Self {
             notifier: Notifier {
                 orders: aws.order_store(env)?,
-                claims: IdempotencyStore::new(aws.dynamodb.clone(), required(env, "ORDERS_TABLE")?),
+                claims: IdempotencyStore::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),
                 mailer: Mailer::new(aws.ses.clone(), required(env, "SENDER_EMAIL")?),
                 branding: Branding {
                     merchant_name: required(env, "MERCHANT_NAME")?,
@@ -36,15 +36,9 @@ impl App {
                     brand_color: BrandColor::parse(&required(env, "BRAND_COLOR")?)
                         .map_err(|e| invalid("BRAND_COLOR", e))?,
                 },
-                preferences: PreferenceStore::new(
-                    aws.dynamodb.clone(),
-                    required(env, "ORDERS_TABLE")?,
-                ),
-                inventory: InventoryStore::new(
-                    aws.dynamodb.clone(),
-                    required(env, "ORDERS_TABLE")?,
-                ),
-                carts: CartStore::new(aws.dynamodb.clone(), required(env, "ORDERS_TABLE")?),
+                preferences: PreferenceStore::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),
+                inventory: InventoryStore::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),
+                carts: CartStore::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),
                 notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
                 cart_reminder_after: oms::config::cart_reminder_after(env)?,
             },

@@ -43,15 +43,12 @@ impl App {
                 delivery_window_days,
                 limits,
                 orders: aws.order_store(env)?,
-                inventory: InventoryStore::new(
-                    aws.dynamodb.clone(),
-                    required(env, "ORDERS_TABLE")?,
-                ),
+                inventory: InventoryStore::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),
                 carrier,
                 labels: LabelStore::new(&aws.config, required(env, "LABEL_BUCKET")?),
                 notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
                 ship_from,
-                transit: TransitStats::new(aws.dynamodb.clone(), required(env, "ORDERS_TABLE")?),
+                transit: TransitStats::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),
             },
         })
     }

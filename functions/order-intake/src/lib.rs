@@ -44,11 +44,11 @@ impl App {
                 notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
             },
             checkouts: Checkouts {
-                carts: CartStore::new(aws.dynamodb.clone(), &table),
+                carts: CartStore::new(aws.db.clone(), &table),
                 notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
                 reminder_after: oms::config::cart_reminder_after(env)?,
             },
-            deliveries: DeliveryLog::new(aws.dynamodb.clone(), &table),
+            deliveries: DeliveryLog::new(aws.db.clone(), &table),
             shopify_secrets: secrets(env, "SHOPIFY_WEBHOOK_SECRET")?,
             woocommerce_secrets: secrets(env, "WOOCOMMERCE_WEBHOOK_SECRET")?,
             channel_secrets: secrets(env, "OMS_CHANNEL_SECRET")?,

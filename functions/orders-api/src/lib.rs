@@ -43,7 +43,7 @@ pub struct App {
 impl App {
     pub fn from_env(env: &dyn Env, aws: &Clients) -> Result<Self, ConfigError> {
         let table = required(env, "ORDERS_TABLE")?;
-        let inventory = InventoryStore::new(aws.dynamodb.clone(), table.clone());
+        let inventory = InventoryStore::new(aws.db.clone(), table.clone());
         let payment_queue = aws.queue(env, "PAYMENT_QUEUE_URL")?;
         let notify_queue = aws.queue(env, "NOTIFY_QUEUE_URL")?;
         let stock = StockFollowUp {
@@ -60,7 +60,7 @@ impl App {
             reason: e.to_string(),
         })?;
         let imports = StockImport {
-            imports: ImportStore::new(aws.dynamodb.clone(), table.clone()),
+            imports: ImportStore::new(aws.db.clone(), table.clone()),
             inventory: inventory.clone(),
             stock: stock.clone(),
             payment_queue: payment_queue.clone(),
@@ -68,12 +68,12 @@ impl App {
         Ok(Self {
             imports,
             orders: aws.order_store(env)?,
-            carts: CartStore::new(aws.dynamodb.clone(), table.clone()),
+            carts: CartStore::new(aws.db.clone(), table.clone()),
             inventory,
             stock: stock.clone(),
             tracking_link_secret: required(env, "TRACKING_LINK_SECRET")?.into_bytes(),
             merchant_name: required(env, "MERCHANT_NAME")?,
-            preferences: PreferenceStore::new(aws.dynamodb.clone(), table),
+            preferences: PreferenceStore::new(aws.db.clone(), table),
             review: Review {
                 orders: aws.order_store(env)?,
                 payment_queue,

@@ -24,7 +24,7 @@ pub struct App {
 impl App {
     pub fn from_env(env: &dyn Env, aws: &Clients) -> Result<Self, ConfigError> {
         let table = required(env, "ORDERS_TABLE")?;
-        let inventory = InventoryStore::new(aws.dynamodb.clone(), &table);
+        let inventory = InventoryStore::new(aws.db.clone(), &table);
         let payment_queue = aws.queue(env, "PAYMENT_QUEUE_URL")?;
         let notify_queue = aws.queue(env, "NOTIFY_QUEUE_URL")?;
         let stock = StockFollowUp {
@@ -42,7 +42,7 @@ impl App {
                 stock: stock.clone(),
             },
             imports: StockImport {
-                imports: ImportStore::new(aws.dynamodb.clone(), table),
+                imports: ImportStore::new(aws.db.clone(), table),
                 inventory,
                 stock,
                 payment_queue,

@@ -9,6 +9,7 @@ pub use oms_core::{
 
 pub mod aws;
 pub mod config;
+pub mod dynamo;
 pub mod easypost_api;
 pub mod http;
 pub mod sqs_batch;

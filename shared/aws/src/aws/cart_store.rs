@@ -2,20 +2,20 @@
 //! version wins while the cart is open. Listed by state through the `by_status` index
 //! (`CARTS#<state>`, sorted by last change).
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::inventory_store::sortable;
-use super::item::{from_item, string, to_item, Item};
-use super::{describe, StoreError};
+use super::item::{from_item, string, to_item};
+use super::StoreError;
 use crate::domain::{Cart, Channel};
+use crate::dynamo::{
+    built, AttributeValue, Db, DynamoError, Item, Op, Put, Query, ReturnValue, Update,
+};
 
 #[derive(Clone)]
 pub struct CartStore {
-    client: Client,
+    db: Db,
     table: String,
 }
 
@@ -65,9 +65,9 @@ pub struct StoredCart {
 }
 
 impl CartStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    pub fn new(db: Db, table: impl Into<String>) -> Self {
         Self {
-            client,
+            db,
             table: table.into(),
         }
     }
@@ -96,9 +96,7 @@ impl CartStore {
             "version_micros".into(),
             AttributeValue::N(updated.to_string()),
         );
-        let result = self
-            .client
-            .put_item()
+        let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression(
@@ -107,16 +105,12 @@ impl CartStore {
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":v", AttributeValue::N(updated.to_string()))
             .expression_attribute_values(":open", s(CartState::Open.as_str()))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(output) if output.attributes.is_some() => Ok(Saved::Updated),
-            Ok(_) => Ok(Saved::Created),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Ok(Saved::Stale)
-            }
-            Err(e) => Err(StoreError::Dynamo(describe(&e))),
+            .build();
+        match self.db.write(built(put)?.op(), ReturnValue::AllOld).await {
+            Ok(Some(_)) => Ok(Saved::Updated),
+            Ok(None) => Ok(Saved::Created),
+            Err(DynamoError::ConditionFailed { .. }) => Ok(Saved::Stale),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -125,17 +119,12 @@ impl CartStore {
         channel: Channel,
         token: &str,
     ) -> Result<Option<StoredCart>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("PK", s(pk(channel, token)))
-            .key("SK", s("META"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
-        output.item.as_ref().map(decode).transpose()
+        let key = Item::from([
+            ("PK".to_string(), s(pk(channel, token))),
+            ("SK".to_string(), s("META")),
+        ]);
+        let item = self.db.get(&self.table, key, true).await?;
+        item.as_ref().map(decode).transpose()
     }
 
     /// Moves an open cart to `state`. `false` when it was not open (converted or reminded already,
@@ -147,9 +136,7 @@ impl CartStore {
         state: CartState,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
+        let update = Update::builder()
             .table_name(&self.table)
             .key("PK", s(pk(channel, token)))
             .key("SK", s("META"))
@@ -160,32 +147,28 @@ impl CartStore {
             .expression_attribute_values(":index", s(index_pk(state)))
             .expression_attribute_values(":now", s(now.to_rfc3339()))
             .expression_attribute_values(":open", s(CartState::Open.as_str()))
-            .send()
-            .await;
-        match result {
+            .build();
+        match self.db.write(built(update)?.op(), ReturnValue::None).await {
             Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::Dynamo(describe(&e))),
+            Err(DynamoError::ConditionFailed { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
         }
     }
 
     /// Carts in one state, most recently changed first.
     pub async fn list(&self, state: CartState, limit: i32) -> Result<Vec<StoredCart>, StoreError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name("by_status")
-            .key_condition_expression("GSI1PK = :pk")
-            .expression_attribute_values(":pk", s(index_pk(state)))
-            .scan_index_forward(false)
-            .limit(limit)
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
-        output.items().iter().map(decode).collect()
+        let query = Query {
+            ascending: false,
+            limit: Some(limit),
+            ..Query::index(&self.table, "by_status", "GSI1PK", &index_pk(state))
+        };
+        self.db
+            .query(query)
+            .await?
+            .items
+            .iter()
+            .map(decode)
+            .collect()
     }
 }
 

@@ -9,26 +9,25 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_dynamodb::Client;
+use crate::dynamo::{built, AttributeValue, Db, Item, Op, Put, ReturnValue};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
-use super::{describe, StoreError};
+use super::StoreError;
 
 /// Senders retry for hours (Shopify: about 4), not for weeks.
 const REMEMBER_FOR: Duration = Duration::from_secs(7 * 24 * 3600);
 
 #[derive(Clone)]
 pub struct DeliveryLog {
-    client: Client,
+    db: Db,
     table: String,
 }
 
 impl DeliveryLog {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    pub fn new(db: Db, table: impl Into<String>) -> Self {
         Self {
-            client,
+            db,
             table: table.into(),
         }
     }
@@ -40,18 +39,18 @@ impl DeliveryLog {
         delivery_id: &str,
         body: &[u8],
     ) -> Result<bool, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("PK", pk(source, delivery_id))
-            .key("SK", AttributeValue::S("SEEN".into()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
-        let stored = output
-            .item
+        let item = self
+            .db
+            .get(
+                &self.table,
+                Item::from([
+                    ("PK".to_string(), pk(source, delivery_id)),
+                    ("SK".to_string(), AttributeValue::S("SEEN".into())),
+                ]),
+                true,
+            )
+            .await?;
+        let stored = item
             .as_ref()
             .and_then(|item| item.get("body_sha256"))
             .and_then(|v| v.as_s().ok());
@@ -67,16 +66,21 @@ impl DeliveryLog {
         body: &[u8],
     ) -> Result<(), StoreError> {
         let expires = Utc::now().timestamp() + REMEMBER_FOR.as_secs() as i64;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item("PK", pk(source, delivery_id))
-            .item("SK", AttributeValue::S("SEEN".into()))
-            .item("body_sha256", AttributeValue::S(body_hash(body)))
-            .item("expires_at", AttributeValue::N(expires.to_string()))
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+        self.db
+            .write(
+                built(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .item("PK", pk(source, delivery_id))
+                        .item("SK", AttributeValue::S("SEEN".into()))
+                        .item("body_sha256", AttributeValue::S(body_hash(body)))
+                        .item("expires_at", AttributeValue::N(expires.to_string()))
+                        .build(),
+                )?
+                .op(),
+                ReturnValue::None,
+            )
+            .await?;
         Ok(())
     }
 }

@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
-use aws_sdk_dynamodb::Client;
+use crate::dynamo::{
+    built, AttributeValue, Db, Delete, DynamoError, Op, Put, ReturnValue,
+    ReturnValuesOnConditionCheckFailure, Update,
+};
 use chrono::Utc;
 
-use super::describe;
 use super::item::string;
 use super::StoreError;
 
@@ -18,7 +18,7 @@ const RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 
 #[derive(Clone)]
 pub struct IdempotencyStore {
-    client: Client,
+    db: Db,
     table: String,
 }
 
@@ -33,18 +33,16 @@ pub enum Claim {
 }
 
 impl IdempotencyStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    pub fn new(db: Db, table: impl Into<String>) -> Self {
         Self {
-            client,
+            db,
             table: table.into(),
         }
     }
 
     pub async fn claim(&self, key: &str, lease: Duration) -> Result<Claim, StoreError> {
         let now = Utc::now().timestamp();
-        let result = self
-            .client
-            .put_item()
+        let put = Put::builder()
             .table_name(&self.table)
             .item("PK", pk(key))
             .item("SK", AttributeValue::S("IDEMP".into()))
@@ -58,12 +56,12 @@ impl IdempotencyStore {
             .expression_attribute_values(":in_progress", AttributeValue::S("in_progress".into()))
             .expression_attribute_values(":now", n(now))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
+            .build();
+        match self.db.write(built(put)?.op(), ReturnValue::None).await {
             Ok(_) => Ok(Claim::Proceed),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                let done = old_item(e.err())
+            Err(DynamoError::ConditionFailed { old }) => {
+                let done = old
+                    .as_ref()
                     .and_then(|item| string(item, "state"))
                     .is_some_and(|state| state == "done");
                 Ok(if done {
@@ -72,51 +70,39 @@ impl IdempotencyStore {
                     Claim::InProgress
                 })
             }
-            Err(e) => Err(StoreError::Dynamo(describe(&e))),
+            Err(e) => Err(e.into()),
         }
     }
 
     pub async fn complete(&self, key: &str) -> Result<(), StoreError> {
-        self.client
-            .update_item()
+        let update = Update::builder()
             .table_name(&self.table)
             .key("PK", pk(key))
             .key("SK", AttributeValue::S("IDEMP".into()))
             .update_expression("SET #state = :done REMOVE lease_until")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":done", AttributeValue::S("done".into()))
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+            .build();
+        self.db
+            .write(built(update)?.op(), ReturnValue::None)
+            .await?;
         Ok(())
     }
 
     /// Gives a claim back after a failure, so the retry need not wait out the lease.
     pub async fn release(&self, key: &str) -> Result<(), StoreError> {
-        self.client
-            .delete_item()
+        let delete = Delete::builder()
             .table_name(&self.table)
             .key("PK", pk(key))
             .key("SK", AttributeValue::S("IDEMP".into()))
             .condition_expression("#state = :in_progress")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":in_progress", AttributeValue::S("in_progress".into()))
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+            .build();
+        self.db
+            .write(built(delete)?.op(), ReturnValue::None)
+            .await?;
         Ok(())
-    }
-}
-
-/// The item that failed a put's condition, when `ReturnValuesOnConditionCheckFailure` asked for it.
-pub(crate) fn old_item(
-    error: &aws_sdk_dynamodb::operation::put_item::PutItemError,
-) -> Option<&super::item::Item> {
-    match error {
-        aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(c) => {
-            c.item()
-        }
-        _ => None,
     }
 }
 

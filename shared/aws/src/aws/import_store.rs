@@ -9,13 +9,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_dynamodb::Client;
+use crate::dynamo::{built, AttributeValue, Db, Op, Put, ReturnValue, Update};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::item::{number, string, Item};
-use super::{describe, StoreError};
+use super::item::{number, string};
+use super::StoreError;
+use crate::dynamo::Item;
 use crate::inventory::csv::StockRow;
 
 /// Import records are kept this long after the import started.
@@ -23,7 +23,7 @@ const RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 
 #[derive(Clone)]
 pub struct ImportStore {
-    client: Client,
+    db: Db,
     table: String,
 }
 
@@ -70,9 +70,9 @@ impl ImportStatus {
 }
 
 impl ImportStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    pub fn new(db: Db, table: impl Into<String>) -> Self {
         Self {
-            client,
+            db,
             table: table.into(),
         }
     }
@@ -100,40 +100,42 @@ impl ImportStore {
                 ("expires_at".to_string(), num(expires)),
             ]));
         }
-        super::batch::put_all(&self.client, &self.table, items).await?;
+        super::batch::put_all(&self.db, &self.table, items).await?;
         let rows: usize = parts.iter().map(|p| p.len()).sum();
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item("PK", s(pk(id)))
-            .item("SK", s("META"))
-            .item("rows", num(rows as i64))
-            .item("parts", num(parts.len() as i64))
-            .item("started_at", s(started_at.to_rfc3339()))
-            .item("expires_at", num(expires))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+        self.db
+            .write(
+                built(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .item("PK", s(pk(id)))
+                        .item("SK", s("META"))
+                        .item("rows", num(rows as i64))
+                        .item("parts", num(parts.len() as i64))
+                        .item("started_at", s(started_at.to_rfc3339()))
+                        .item("expires_at", num(expires))
+                        .condition_expression("attribute_not_exists(PK)")
+                        .build(),
+                )?
+                .op(),
+                ReturnValue::None,
+            )
+            .await?;
         Ok(())
     }
 
     pub async fn part(&self, id: &str, n: u32) -> Result<Option<Part>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("PK", s(pk(id)))
-            .key("SK", s(part_sk(n)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
-        output
-            .item
-            .as_ref()
-            .map(|item| decode_part(id, item))
-            .transpose()
+        let item = self
+            .db
+            .get(
+                &self.table,
+                Item::from([
+                    ("PK".to_string(), s(pk(id))),
+                    ("SK".to_string(), s(part_sk(n))),
+                ]),
+                true,
+            )
+            .await?;
+        item.as_ref().map(|item| decode_part(id, item)).transpose()
     }
 
     /// Records what a part came to and counts it done (once, however often it is recorded).
@@ -147,33 +149,42 @@ impl ImportStore {
             id: pk(id),
             reason: e.to_string(),
         })?;
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key("PK", s(pk(id)))
-            .key("SK", s(part_sk(n)))
-            .update_expression("SET outcome = :outcome")
-            .expression_attribute_values(":outcome", s(text))
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key("PK", s(pk(id)))
-            .key("SK", s("META"))
-            .update_expression("ADD done_parts :n")
-            .condition_expression("attribute_exists(PK)")
-            .expression_attribute_values(":n", AttributeValue::Ns(vec![n.to_string()]))
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+        self.db
+            .write(
+                built(
+                    Update::builder()
+                        .table_name(&self.table)
+                        .key("PK", s(pk(id)))
+                        .key("SK", s(part_sk(n)))
+                        .update_expression("SET outcome = :outcome")
+                        .expression_attribute_values(":outcome", s(text))
+                        .build(),
+                )?
+                .op(),
+                ReturnValue::None,
+            )
+            .await?;
+        self.db
+            .write(
+                built(
+                    Update::builder()
+                        .table_name(&self.table)
+                        .key("PK", s(pk(id)))
+                        .key("SK", s("META"))
+                        .update_expression("ADD done_parts :n")
+                        .condition_expression("attribute_exists(PK)")
+                        .expression_attribute_values(":n", AttributeValue::Ns(vec![n.to_string()]))
+                        .build(),
+                )?
+                .op(),
+                ReturnValue::None,
+            )
+            .await?;
         Ok(())
     }
 
     pub async fn status(&self, id: &str) -> Result<Option<ImportStatus>, StoreError> {
-        let items =
-            super::batch::query(&self.client, &self.table, &pk(id), None, true, None).await?;
+        let items = super::batch::query(&self.db, &self.table, &pk(id), None, true, None).await?;
         let Some(meta) = items
             .iter()
             .find(|i| string(i, "SK").as_deref() == Some("META"))

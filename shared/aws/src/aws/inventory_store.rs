@@ -14,15 +14,16 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
-use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::item::{from_item, number, string, to_item, Item};
-use super::{describe, StoreError};
+use super::item::{from_item, number, string, to_item};
+use super::StoreError;
 use crate::domain::OrderId;
+use crate::dynamo::{
+    built, AttributeValue, Db, DynamoError, Item, Op, Put, ReturnValue,
+    ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use crate::inventory::csv::StockRow;
 use crate::inventory::{Location, LocationId, StockLevel, StockView};
 
@@ -31,7 +32,7 @@ const TIMELINE_LIMIT: i32 = 50;
 
 #[derive(Clone)]
 pub struct InventoryStore {
-    client: Client,
+    db: Db,
     table: String,
 }
 
@@ -110,9 +111,9 @@ pub enum StockChangeError {
 }
 
 impl InventoryStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    pub fn new(db: Db, table: impl Into<String>) -> Self {
         Self {
-            client,
+            db,
             table: table.into(),
         }
     }
@@ -127,13 +128,13 @@ impl InventoryStore {
             );
         item.insert("PK".into(), s("LOCATIONS"));
         item.insert("SK".into(), s(location.id.as_str()));
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+        let put = built(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .build(),
+        )?;
+        self.db.write(put.op(), ReturnValue::None).await?;
         Ok(())
     }
 
@@ -143,16 +144,11 @@ impl InventoryStore {
     }
 
     pub async fn location(&self, id: &LocationId) -> Result<Option<Location>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("PK", s("LOCATIONS"))
-            .key("SK", s(id.as_str()))
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
-        output.item.as_ref().map(decode).transpose()
+        let item = self
+            .db
+            .get(&self.table, key("LOCATIONS", id.as_str()), false)
+            .await?;
+        item.as_ref().map(decode).transpose()
     }
 
     /// Stock, settings and recent timeline of one SKU (no stock records: untracked).
@@ -205,17 +201,11 @@ impl InventoryStore {
     }
 
     pub async fn settings(&self, sku: &str) -> Result<ReorderSettings, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("PK", s(sku_pk(sku)))
-            .key("SK", s("SETTINGS"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
-        Ok(match output.item {
+        let item = self
+            .db
+            .get(&self.table, key(&sku_pk(sku), "SETTINGS"), true)
+            .await?;
+        Ok(match item {
             Some(item) => decode(&item)?,
             None => ReorderSettings::default(),
         })
@@ -228,9 +218,7 @@ impl InventoryStore {
         reorder_point: Option<u32>,
         supplier_email: Option<&str>,
     ) -> Result<(), StoreError> {
-        let mut update = self
-            .client
-            .update_item()
+        let mut update = Update::builder()
             .table_name(&self.table)
             .key("PK", s(sku_pk(sku)))
             .key("SK", s("SETTINGS"));
@@ -257,11 +245,8 @@ impl InventoryStore {
         if !removes.is_empty() {
             expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
         }
-        update
-            .update_expression(expression.trim())
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+        let update = built(update.update_expression(expression.trim()).build())?;
+        self.db.write(update.op(), ReturnValue::None).await?;
         Ok(())
     }
 
@@ -290,9 +275,7 @@ impl InventoryStore {
         condition: &str,
         now: Option<DateTime<Utc>>,
     ) -> Result<bool, StoreError> {
-        let mut update = self
-            .client
-            .update_item()
+        let mut update = Update::builder()
             .table_name(&self.table)
             .key("PK", s(sku_pk(sku)))
             .key("SK", s("SETTINGS"))
@@ -301,12 +284,14 @@ impl InventoryStore {
         if let Some(now) = now {
             update = update.expression_attribute_values(":now", s(now.to_rfc3339()));
         }
-        match update.send().await {
+        match self
+            .db
+            .write(built(update.build())?.op(), ReturnValue::None)
+            .await
+        {
             Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::Dynamo(describe(&e))),
+            Err(DynamoError::ConditionFailed { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -373,21 +358,10 @@ impl InventoryStore {
             reason: reason.map(str::to_string),
             order_id: None,
         };
-        let items = vec![
-            TransactWriteItem::builder().update(update).build(),
-            TransactWriteItem::builder()
-                .put(self.log_put(sku, &entry)?)
-                .build(),
-        ];
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(SdkError::ServiceError(e)) if e.err().is_transaction_canceled_exception() => {
+        let items: Vec<TransactWriteItem> = vec![update.op(), self.log_put(sku, &entry)?.op()];
+        match self.db.transact(items).await {
+            Ok(()) => {}
+            Err(DynamoError::Cancelled(_)) => {
                 let now_level = self
                     .levels(sku)
                     .await?
@@ -400,7 +374,7 @@ impl InventoryStore {
                     reserved: now_level.as_ref().map_or(0, |l| l.reserved),
                 });
             }
-            Err(e) => return Err(StoreError::Dynamo(describe(&e)).into()),
+            Err(e) => return Err(StoreError::from(e).into()),
         }
         let after = self
             .levels(sku)
@@ -423,11 +397,7 @@ impl InventoryStore {
         mark: &str,
         at: DateTime<Utc>,
     ) -> Result<ImportedRow, StoreError> {
-        use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-        use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
-        let result = self
-            .client
-            .update_item()
+        let update = Update::builder()
             .table_name(&self.table)
             .key("PK", s(sku_pk(&row.sku)))
             .key("SK", s(format!("LOC#{}", row.location)))
@@ -442,33 +412,32 @@ impl InventoryStore {
             .expression_attribute_values(":n", n(i64::from(row.on_hand)))
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":mark", s(mark))
-            .return_values(ReturnValue::AllOld)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
+            .build();
+        let result = self
+            .db
+            .write(built(update)?.op(), ReturnValue::AllOld)
             .await;
         let count = |item: Option<&Item>, name: &str| {
             item.and_then(|i| number::<i64>(i, name)).unwrap_or(0)
         };
         let old = match result {
-            Ok(output) => output.attributes,
-            Err(SdkError::ServiceError(e)) => {
-                if let UpdateItemError::ConditionalCheckFailedException(failed) = e.err() {
-                    let item = failed.item();
-                    let marked = item
-                        .and_then(|i| string(i, "last_import"))
-                        .is_some_and(|last| last.as_str() >= mark);
-                    return Ok(if marked {
-                        ImportedRow::AlreadyApplied
-                    } else {
-                        ImportedRow::BelowReserved {
-                            on_hand: count(item, "on_hand"),
-                            reserved: count(item, "reserved"),
-                        }
-                    });
-                }
-                return Err(StoreError::Dynamo(describe(&SdkError::ServiceError(e))));
+            Ok(old) => old,
+            Err(DynamoError::ConditionFailed { old }) => {
+                let item = old.as_ref();
+                let marked = item
+                    .and_then(|i| string(i, "last_import"))
+                    .is_some_and(|last| last.as_str() >= mark);
+                return Ok(if marked {
+                    ImportedRow::AlreadyApplied
+                } else {
+                    ImportedRow::BelowReserved {
+                        on_hand: count(item, "on_hand"),
+                        reserved: count(item, "reserved"),
+                    }
+                });
             }
-            Err(e) => return Err(StoreError::Dynamo(describe(&e))),
+            Err(e) => return Err(e.into()),
         };
         let (old_on_hand, reserved) = (
             count(old.as_ref(), "on_hand"),
@@ -496,7 +465,7 @@ impl InventoryStore {
             .iter()
             .map(|(sku, entry)| self.log_put(sku, entry).map(|put| put.item().clone()))
             .collect::<Result<Vec<_>, _>>()?;
-        super::batch::put_all(&self.client, &self.table, items).await
+        super::batch::put_all(&self.db, &self.table, items).await
     }
 
     /// The reorder settings of many SKUs (those without any are left out).
@@ -513,7 +482,7 @@ impl InventoryStore {
                 ])
             })
             .collect();
-        let items = super::batch::get_all(&self.client, &self.table, keys).await?;
+        let items = super::batch::get_all(&self.db, &self.table, keys).await?;
         items
             .iter()
             .map(|item| {
@@ -545,11 +514,12 @@ impl InventoryStore {
                 entry_digest(entry)
             )),
         );
-        Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .build()
-            .map_err(|e| StoreError::Dynamo(e.to_string()))
+        Ok(built(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .build(),
+        )?)
     }
 
     /// Orders waiting for `sku`, oldest first.
@@ -571,8 +541,12 @@ impl InventoryStore {
         ascending: bool,
         limit: Option<i32>,
     ) -> Result<Vec<Item>, StoreError> {
-        super::batch::query(&self.client, &self.table, pk, sk_prefix, ascending, limit).await
+        super::batch::query(&self.db, &self.table, pk, sk_prefix, ascending, limit).await
     }
+}
+
+fn key(pk: &str, sk: &str) -> Item {
+    Item::from([("PK".to_string(), s(pk)), ("SK".to_string(), s(sk))])
 }
 
 pub fn sku_pk(sku: &str) -> String {

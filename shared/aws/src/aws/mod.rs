@@ -52,6 +52,8 @@ where
 pub struct Clients {
     pub config: aws_config::SdkConfig,
     pub dynamodb: aws_sdk_dynamodb::Client,
+    /// The key-value store port on `dynamodb`.
+    pub db: crate::dynamo::Db,
     pub sqs: aws_sdk_sqs::Client,
     pub ses: aws_sdk_ses::Client,
 }
@@ -61,6 +63,9 @@ impl Clients {
         Self {
             config: config.clone(),
             dynamodb: aws_sdk_dynamodb::Client::new(config),
+            db: std::sync::Arc::new(crate::dynamo::sdk::SdkDynamo::new(
+                aws_sdk_dynamodb::Client::new(config),
+            )),
             sqs: aws_sdk_sqs::Client::new(config),
             ses: aws_sdk_ses::Client::new(config),
         }
@@ -75,7 +80,7 @@ impl Clients {
         env: &dyn crate::config::Env,
     ) -> Result<OrderStore, crate::config::ConfigError> {
         Ok(OrderStore::new(
-            self.dynamodb.clone(),
+            self.db.clone(),
             crate::config::required(env, "ORDERS_TABLE")?,
         ))
     }

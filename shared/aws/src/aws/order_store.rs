@@ -12,24 +12,18 @@
 //! queue entries, all in the order's own transaction. Reserving, releasing on cancel and deducting
 //! on shipping therefore happen exactly when, and only if, the order change is stored.
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
-};
-use aws_sdk_dynamodb::Client;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::describe;
 use super::inventory_store::{backorder_pk, sku_pk, sortable, InventoryStore, StockEntry};
-use super::item::{from_item, string, to_item, Item};
+use super::item::{from_item, string, to_item};
 use crate::domain::{Order, OrderId, OrderStatus, Shipment, ShipmentId};
+use crate::dynamo::{
+    built, n, s, Db, Delete, DynamoError, Item, Op, Put, Query, ReturnValue,
+    ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update, MAX_TRANSACTION_ITEMS,
+};
 use crate::inventory::LocationId;
-
-/// DynamoDB's limit on items in one transaction.
-const MAX_TRANSACTION_ITEMS: usize = 100;
 
 /// Optimistic-lock retries before giving up (and letting the queue retry later).
 const MAX_ATTEMPTS: usize = 8;
@@ -41,7 +35,7 @@ mod steps;
 
 #[derive(Clone)]
 pub struct OrderStore {
-    client: Client,
+    db: Db,
     table: String,
     inventory: InventoryStore,
     /// How long this worker may hold an order while reserving its stock in steps; once it is
@@ -64,6 +58,12 @@ pub enum StoreError {
     StockChanged(String),
     #[error("order {0} changes more records than one write can hold")]
     TooManyRecords(OrderId),
+}
+
+impl From<DynamoError> for StoreError {
+    fn from(error: DynamoError) -> Self {
+        Self::Dynamo(error.to_string())
+    }
 }
 
 /// The result of `update`: whether anything was written, and what the change function returned.
@@ -106,11 +106,11 @@ pub struct TrackingRef {
 }
 
 impl OrderStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    pub fn new(db: Db, table: impl Into<String>) -> Self {
         let table = table.into();
         Self {
-            inventory: InventoryStore::new(client.clone(), table.clone()),
-            client,
+            inventory: InventoryStore::new(db.clone(), table.clone()),
+            db,
             table,
             lease: steps::DEFAULT_LEASE,
         }
@@ -130,43 +130,29 @@ impl OrderStore {
         &self,
         id: &OrderId,
     ) -> Result<Option<(Order, Option<steps::Journal>)>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("PK", s(order_pk(id)))
-            .key("SK", s("META"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
-        output
-            .item
-            .as_ref()
+        let item = self.db.get(&self.table, order_key(id), true).await?;
+        item.as_ref()
             .map(|item| Ok((decode_order(item)?, steps::Journal::from_item(item)?)))
             .transpose()
     }
 
     /// Stores a new order unless one with its id exists; returns the stored one in that case.
     pub async fn create(&self, order: &Order) -> Result<Option<Order>, StoreError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(encode_order(order)?))
-            .condition_expression("attribute_not_exists(PK)")
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
+        let put = built(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(encode_order(order)?))
+                .condition_expression("attribute_not_exists(PK)")
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
+                .build(),
+        )?;
+        match self.db.write(put.op(), ReturnValue::None).await {
             Ok(_) => Ok(None),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                match super::idempotency::old_item(e.err()) {
-                    Some(item) => decode_order(item).map(Some),
-                    None => self.get(&order.id).await,
-                }
-            }
-            Err(e) => Err(StoreError::Dynamo(describe(&e))),
+            Err(DynamoError::ConditionFailed { old: Some(item) }) => decode_order(&item).map(Some),
+            Err(DynamoError::ConditionFailed { old: None }) => self.get(&order.id).await,
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -228,23 +214,11 @@ impl OrderStore {
         let queue_key = format!("{}#{}", sortable(after.created_at), after.id);
         let queue_changes = backorder_queue_changes(before, after);
         if lookups.is_empty() && changes.is_empty() && queue_changes.is_empty() {
-            let result = self
-                .client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(encode_order(after)?))
-                .condition_expression(UNLOCKED_VERSION)
-                .expression_attribute_values(":expected", n(before.version as i64))
-                .send()
-                .await;
-            return match result {
+            let put = self.versioned_put(before, after)?;
+            return match self.db.write(put.op(), ReturnValue::None).await {
                 Ok(_) => Ok(true),
-                Err(SdkError::ServiceError(e))
-                    if e.err().is_conditional_check_failed_exception() =>
-                {
-                    Ok(false)
-                }
-                Err(e) => Err(StoreError::Dynamo(describe(&e))),
+                Err(DynamoError::ConditionFailed { .. }) => Ok(false),
+                Err(e) => Err(e.into()),
             };
         }
         let size = 1 + lookups.len() + 2 * changes.len() + queue_changes.len();
@@ -261,14 +235,7 @@ impl OrderStore {
                 .write_in_steps(before, after, lookups, changes, queue_steps)
                 .await;
         }
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(encode_order(after)?))
-            .condition_expression(UNLOCKED_VERSION)
-            .expression_attribute_values(":expected", n(before.version as i64))
-            .build()
-            .map_err(|e| StoreError::Dynamo(e.to_string()))?;
-        let mut items = vec![TransactWriteItem::builder().put(put).build()];
+        let mut items = vec![self.versioned_put(before, after)?.op()];
         items.extend(lookups);
         // Stock updates sit right after the lookups, so a cancellation reason's index says which
         // SKU ran out.
@@ -286,51 +253,47 @@ impl OrderStore {
         for (sku, waiting) in queue_changes {
             items.push(self.backorder_entry(&sku, &queue_key, &after.id, waiting)?);
         }
-        let Err(reasons) = self.transact(items).await? else {
-            return Ok(true);
+        let cancelled = match self.db.transact(items).await {
+            Ok(()) => return Ok(true),
+            Err(cancelled @ DynamoError::Cancelled(_)) => cancelled,
+            Err(e) => return Err(e.into()),
         };
-        if is_condition_failure(&reasons, 0) {
+        if cancelled.failed_condition_at(0) {
             return Ok(false);
         }
         if let Some(change) = changes
             .iter()
             .enumerate()
-            .find(|(i, _)| is_condition_failure(&reasons, first_stock + i))
+            .find(|(i, _)| cancelled.failed_condition_at(first_stock + i))
             .map(|(_, c)| c)
         {
             return Err(StoreError::StockChanged(change.sku.clone()));
         }
-        Err(StoreError::Dynamo(format!(
-            "transaction cancelled: {reasons:?}"
-        )))
+        Err(cancelled.into())
     }
 
-    /// Runs a transaction; `Err(reasons)` when DynamoDB cancelled it, one reason per item.
+    /// Runs a transaction; `Err(reasons)` when it was cancelled, one reason per item.
     async fn transact(
         &self,
         items: Vec<TransactWriteItem>,
     ) -> Result<Result<(), Vec<String>>, StoreError> {
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(Ok(())),
-            Err(SdkError::ServiceError(e)) if e.err().is_transaction_canceled_exception() => {
-                let reasons = match e.err() {
-                    TransactWriteItemsError::TransactionCanceledException(t) => t
-                        .cancellation_reasons()
-                        .iter()
-                        .map(|r| r.code().unwrap_or("None").to_string())
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                Ok(Err(reasons))
-            }
-            Err(e) => Err(StoreError::Dynamo(describe(&e))),
+        match self.db.transact(items).await {
+            Ok(()) => Ok(Ok(())),
+            Err(DynamoError::Cancelled(reasons)) => Ok(Err(reasons)),
+            Err(e) => Err(e.into()),
         }
+    }
+
+    /// The order written over the version read, unless a write in steps holds it.
+    fn versioned_put(&self, before: &Order, after: &Order) -> Result<Put, StoreError> {
+        Ok(built(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(encode_order(after)?))
+                .condition_expression(UNLOCKED_VERSION)
+                .expression_attribute_values(":expected", n(before.version as i64))
+                .build(),
+        )?)
     }
 
     /// The item that finds `shipment`'s order from its tracking code.
@@ -355,9 +318,8 @@ impl OrderStore {
             .item("shipment_id", s(shipment.id.as_str()))
             .condition_expression("attribute_not_exists(PK) OR order_id = :order")
             .expression_attribute_values(":order", s(order.id.as_str()))
-            .build()
-            .map_err(|e| StoreError::Dynamo(e.to_string()))?;
-        Ok(TransactWriteItem::builder().put(lookup).build())
+            .build();
+        Ok(built(lookup)?.op())
     }
 
     /// The inventory timeline entry for one order's change to one stock record.
@@ -391,27 +353,26 @@ impl OrderStore {
         order: &OrderId,
         waiting: bool,
     ) -> Result<TransactWriteItem, StoreError> {
-        let item = if waiting {
-            TransactWriteItem::builder().put(
+        Ok(if waiting {
+            built(
                 Put::builder()
                     .table_name(&self.table)
                     .item("PK", s(backorder_pk(sku)))
                     .item("SK", s(key))
                     .item("order_id", s(order.as_str()))
-                    .build()
-                    .map_err(|e| StoreError::Dynamo(e.to_string()))?,
-            )
+                    .build(),
+            )?
+            .op()
         } else {
-            TransactWriteItem::builder().delete(
+            built(
                 Delete::builder()
                     .table_name(&self.table)
                     .key("PK", s(backorder_pk(sku)))
                     .key("SK", s(key))
-                    .build()
-                    .map_err(|e| StoreError::Dynamo(e.to_string()))?,
-            )
-        };
-        Ok(item.build())
+                    .build(),
+            )?
+            .op()
+        })
     }
 
     /// One order's change to one stock record: reserving checks `available`, releasing and
@@ -442,10 +403,11 @@ impl OrderStore {
             conditions.push("on_hand >= :need_on_hand".into());
             update = update.expression_attribute_values(":need_on_hand", n(-change.on_hand));
         }
-        update
-            .condition_expression(conditions.join(" AND "))
-            .build()
-            .map_err(|e| StoreError::Dynamo(e.to_string()))
+        Ok(built(
+            update
+                .condition_expression(conditions.join(" AND "))
+                .build(),
+        )?)
     }
 
     pub async fn find_by_tracking(
@@ -453,17 +415,13 @@ impl OrderStore {
         carrier: &str,
         tracking_code: &str,
     ) -> Result<Option<TrackingRef>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("PK", s(tracking_pk(carrier, tracking_code)))
-            .key("SK", s("REF"))
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
-        output
-            .item
+        let key = Item::from([
+            ("PK".to_string(), s(tracking_pk(carrier, tracking_code))),
+            ("SK".to_string(), s("REF")),
+        ]);
+        self.db
+            .get(&self.table, key, false)
+            .await?
             .map(|item| tracking_ref(&item, || tracking_pk(carrier, tracking_code)))
             .transpose()
     }
@@ -474,19 +432,16 @@ impl OrderStore {
         &self,
         tracking_code: &str,
     ) -> Result<Option<TrackingRef>, StoreError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(BY_STATUS.name)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", BY_STATUS.pk)
-            .expression_attribute_values(":pk", s(tracking_code_pk(tracking_code)))
-            .limit(2)
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
-        match output.items() {
+        let query = Query {
+            limit: Some(2),
+            ..Query::index(
+                &self.table,
+                BY_STATUS.name,
+                BY_STATUS.pk,
+                &tracking_code_pk(tracking_code),
+            )
+        };
+        match self.db.query(query).await?.items.as_slice() {
             [item] => tracking_ref(item, || tracking_code_pk(tracking_code)).map(Some),
             [] => Ok(None),
             _ => {
@@ -513,42 +468,23 @@ impl OrderStore {
         let start = cursor
             .map(|c| decode_cursor(c, index, &partition))
             .transpose()?;
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(index.name)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", index.pk)
-            .expression_attribute_values(":pk", s(partition.clone()))
-            .scan_index_forward(false)
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
-        let orders = output
-            .items()
+        let query = Query {
+            ascending: false,
+            limit: Some(limit),
+            start,
+            ..Query::index(&self.table, index.name, index.pk, &partition)
+        };
+        let page = self.db.query(query).await?;
+        let orders = page
+            .items
             .iter()
             .map(decode_order)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page {
             orders,
-            next_cursor: output.last_evaluated_key.as_ref().map(encode_cursor),
+            next_cursor: page.last_key.as_ref().map(encode_cursor),
         })
     }
-}
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-fn n(value: i64) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-fn is_condition_failure(reasons: &[String], index: usize) -> bool {
-    reasons.get(index).map(String::as_str) == Some("ConditionalCheckFailed")
 }
 
 /// What one order write does to one stock record.
@@ -633,8 +569,19 @@ fn backorder_queue_changes(before: &Order, after: &Order) -> Vec<(String, bool)>
         .collect()
 }
 
+fn is_condition_failure(reasons: &[String], index: usize) -> bool {
+    reasons.get(index).map(String::as_str) == Some("ConditionalCheckFailed")
+}
+
 fn order_pk(id: &OrderId) -> String {
     format!("ORDER#{id}")
+}
+
+fn order_key(id: &OrderId) -> Item {
+    Item::from([
+        ("PK".to_string(), s(order_pk(id))),
+        ("SK".to_string(), s("META")),
+    ])
 }
 
 fn tracking_ref(item: &Item, key: impl Fn() -> String) -> Result<TrackingRef, StoreError> {

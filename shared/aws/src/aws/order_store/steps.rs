@@ -30,16 +30,19 @@ use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::ops::Range;
 
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use crate::dynamo::{
+    built, AttributeValue, Delete, Op, Put, Query, ReturnValue, TransactWriteItem, Update,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    describe, effect, encode_order, is_condition_failure, n, order_pk, s, OrderStore, StockDelta,
-    StoreError, MAX_TRANSACTION_ITEMS, UNLOCKED_VERSION,
+    effect, encode_order, is_condition_failure, n, order_pk, s, OrderStore, StockDelta, StoreError,
+    MAX_TRANSACTION_ITEMS, UNLOCKED_VERSION,
 };
-use crate::aws::item::{string, Item};
+use crate::aws::item::string;
 use crate::domain::{Order, OrderId};
+use crate::dynamo::Item;
 
 /// Twice the longest function timeout (30 s): a worker still alive never loses its lock.
 pub(super) const DEFAULT_LEASE: chrono::Duration = chrono::Duration::seconds(60);
@@ -253,9 +256,7 @@ impl OrderStore {
                     .map(|(k, v)| (k.to_string(), v)),
             );
         }
-        let mut commit = aws_sdk_dynamodb::types::Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item));
+        let mut commit = Put::builder().table_name(&self.table).set_item(Some(item));
         let reserved = if reserves.is_empty() {
             commit = commit
                 .condition_expression(UNLOCKED_VERSION)
@@ -394,30 +395,23 @@ impl OrderStore {
 
     /// Drops a note once its units have been announced.
     pub async fn announced(&self, released: &Released) -> Result<(), StoreError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key("PK", s(RELEASED))
-            .key("SK", s(&released.key))
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
+        let delete = built(
+            Delete::builder()
+                .table_name(&self.table)
+                .key("PK", s(RELEASED))
+                .key("SK", s(&released.key))
+                .build(),
+        )?;
+        self.db.write(delete.op(), ReturnValue::None).await?;
         Ok(())
     }
 
     async fn partition(&self, pk: &str, limit: i32) -> Result<Vec<Item>, StoreError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("PK = :pk")
-            .expression_attribute_values(":pk", s(pk))
-            .limit(limit)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::Dynamo(describe(&e)))?;
-        Ok(output.items.unwrap_or_default())
+        let query = Query {
+            limit: Some(limit),
+            ..Query::partition(&self.table, "PK", pk)
+        };
+        Ok(self.db.query(query).await?.items)
     }
 
     /// Marks the order as being written in steps, unless it changed since `before` was read.
@@ -460,7 +454,7 @@ impl OrderStore {
         Ok(match token {
             Some(token) => TransactWriteItem::builder()
                 .put(
-                    aws_sdk_dynamodb::types::Put::builder()
+                    Put::builder()
                         .table_name(&self.table)
                         .item("PK", s(UNFINISHED))
                         .item("SK", s(id.as_str()))
@@ -471,7 +465,7 @@ impl OrderStore {
                 .build(),
             None => TransactWriteItem::builder()
                 .delete(
-                    aws_sdk_dynamodb::types::Delete::builder()
+                    Delete::builder()
                         .table_name(&self.table)
                         .key("PK", s(UNFINISHED))
                         .key("SK", s(id.as_str()))
@@ -657,7 +651,7 @@ impl OrderStore {
             self.unfinished_entry(id, None)?,
         ];
         if !released.is_empty() {
-            let note = aws_sdk_dynamodb::types::Put::builder()
+            let note = Put::builder()
                 .table_name(&self.table)
                 .item("PK", s(RELEASED))
                 .item("SK", s(format!("{id}#{token}")))

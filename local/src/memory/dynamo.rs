@@ -1,0 +1,730 @@
+//! DynamoDB in memory, with the semantics our stores rely on: conditional writes that answer the
+//! item that failed them, transactions of at most 100 distinct items that apply all or nothing
+//! and say why per item, the 400 KB item limit, global secondary indexes (eventually consistent
+//! only: a consistent read of one is refused), paginated queries, batches of 25 writes and 100
+//! reads, and every call subject to the world's faults.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
+
+use oms::dynamo::{
+    BatchWrite, Call, Dynamo, DynamoError, Item, Query, QueryPage, MAX_BATCH_READS,
+    MAX_BATCH_WRITES, MAX_ITEM_BYTES, MAX_TRANSACTION_ITEMS,
+};
+
+use super::expression::{ConditionExpr, Invalid, Placeholders, UpdateExpr};
+use super::faults::{Fate, Faults};
+
+/// A table's key schema: partition and sort key names (strings), and its indexes by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSchema {
+    pub pk: String,
+    pub sk: Option<String>,
+    pub indexes: BTreeMap<String, (String, Option<String>)>,
+}
+
+type Key = (String, String);
+/// An index entry's position: its own key, then the table's.
+type IndexKey = (String, String, String, String);
+
+struct Table {
+    schema: TableSchema,
+    items: BTreeMap<Key, Item>,
+    indexes: BTreeMap<String, BTreeMap<IndexKey, ()>>,
+}
+
+impl Table {
+    fn key_of(&self, item: &Item) -> Result<Key, Invalid> {
+        let part = |name: &str| match item.get(name) {
+            Some(AttributeValue::S(s)) if !s.is_empty() => Ok(s.clone()),
+            Some(_) => Err(Invalid(format!(
+                "One or more parameter values were invalid: Type mismatch for key {name}"
+            ))),
+            None => Err(Invalid(format!(
+                "One or more parameter values were invalid: Missing the key {name} in the item"
+            ))),
+        };
+        let pk = part(&self.schema.pk)?;
+        let sk = match &self.schema.sk {
+            Some(name) => part(name)?,
+            None => String::new(),
+        };
+        Ok((pk, sk))
+    }
+
+    /// A request's key: exactly the key attributes.
+    fn exact_key(&self, key: &Item) -> Result<Key, Invalid> {
+        let wanted = 1 + usize::from(self.schema.sk.is_some());
+        if key.len() != wanted {
+            return Err(Invalid(
+                "The provided key element does not match the schema".into(),
+            ));
+        }
+        self.key_of(key)
+    }
+
+    fn key_names(&self) -> Vec<&str> {
+        std::iter::once(self.schema.pk.as_str())
+            .chain(self.schema.sk.as_deref())
+            .collect()
+    }
+
+    fn index_key(&self, index: &str, key: &Key, item: &Item) -> Option<IndexKey> {
+        let (pk, sk) = self.schema.indexes.get(index)?;
+        let text = |name: &str| match item.get(name) {
+            Some(AttributeValue::S(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let ipk = text(pk)?;
+        let isk = match sk {
+            Some(sk) => text(sk)?,
+            None => String::new(),
+        };
+        Some((ipk, isk, key.0.clone(), key.1.clone()))
+    }
+
+    fn check_index_types(&self, item: &Item) -> Result<(), Invalid> {
+        for (pk, sk) in self.schema.indexes.values() {
+            for name in std::iter::once(pk).chain(sk) {
+                if let Some(value) = item.get(name) {
+                    if !matches!(value, AttributeValue::S(s) if !s.is_empty()) {
+                        return Err(Invalid(format!(
+                            "One or more parameter values were invalid: Type mismatch for Index Key {name}"
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn store(&mut self, key: Key, item: Option<Item>) {
+        if let Some(old) = self.items.remove(&key) {
+            for index in self.schema.indexes.keys().cloned().collect::<Vec<_>>() {
+                if let Some(entry) = self.index_key(&index, &key, &old) {
+                    self.indexes.entry(index).or_default().remove(&entry);
+                }
+            }
+        }
+        if let Some(item) = item {
+            for index in self.schema.indexes.keys().cloned().collect::<Vec<_>>() {
+                if let Some(entry) = self.index_key(&index, &key, &item) {
+                    self.indexes.entry(index).or_default().insert(entry, ());
+                }
+            }
+            self.items.insert(key, item);
+        }
+    }
+}
+
+/// The tables, behind one lock: every operation is atomic, as DynamoDB's single-item and
+/// transactional writes are.
+#[derive(Clone, Default)]
+pub struct MemoryDynamo {
+    tables: Arc<Mutex<BTreeMap<String, Table>>>,
+    faults: Faults,
+}
+
+/// One write, checked and ready to apply.
+struct Planned {
+    table: String,
+    key: Key,
+    after: Option<Item>,
+    before: Option<Item>,
+}
+
+impl MemoryDynamo {
+    pub fn new(faults: Faults) -> Self {
+        Self {
+            tables: Arc::default(),
+            faults,
+        }
+    }
+
+    pub fn create_table(&self, name: &str, schema: TableSchema) {
+        self.tables.lock().expect("tables").insert(
+            name.to_string(),
+            Table {
+                schema,
+                items: BTreeMap::new(),
+                indexes: BTreeMap::new(),
+            },
+        );
+    }
+
+    /// Every item of a table, in key order (for checks: not a DynamoDB operation we use).
+    pub fn items(&self, table: &str) -> Vec<Item> {
+        self.tables
+            .lock()
+            .expect("tables")
+            .get(table)
+            .map(|t| t.items.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn with_tables<T>(&self, f: impl FnOnce(&mut BTreeMap<String, Table>) -> T) -> T {
+        f(&mut self.tables.lock().expect("tables"))
+    }
+
+    /// What a write would do, or why it is refused (`Err(Ok(..))`: its condition failed).
+    fn plan(
+        tables: &BTreeMap<String, Table>,
+        write: &TransactWriteItem,
+    ) -> Result<Result<Planned, Option<Item>>, DynamoError> {
+        let invalid = |e: Invalid| DynamoError::Invalid(e.0);
+        let no_table = |name: &str| {
+            DynamoError::Invalid(format!("Requested resource not found: table {name}"))
+        };
+        let (table_name, condition, names, values, return_old) = if let Some(put) = &write.put {
+            (
+                &put.table_name,
+                &put.condition_expression,
+                &put.expression_attribute_names,
+                &put.expression_attribute_values,
+                &put.return_values_on_condition_check_failure,
+            )
+        } else if let Some(update) = &write.update {
+            (
+                &update.table_name,
+                &update.condition_expression,
+                &update.expression_attribute_names,
+                &update.expression_attribute_values,
+                &update.return_values_on_condition_check_failure,
+            )
+        } else if let Some(delete) = &write.delete {
+            (
+                &delete.table_name,
+                &delete.condition_expression,
+                &delete.expression_attribute_names,
+                &delete.expression_attribute_values,
+                &delete.return_values_on_condition_check_failure,
+            )
+        } else if let Some(check) = &write.condition_check {
+            (
+                &check.table_name,
+                &Some(check.condition_expression.clone()),
+                &check.expression_attribute_names,
+                &check.expression_attribute_values,
+                &check.return_values_on_condition_check_failure,
+            )
+        } else {
+            return Err(DynamoError::Invalid("an empty write".into()));
+        };
+        let table = tables.get(table_name).ok_or_else(|| no_table(table_name))?;
+        let (no_names, no_values) = (HashMap::new(), HashMap::new());
+        let mut placeholders = Placeholders::new(
+            names.as_ref().unwrap_or(&no_names),
+            values.as_ref().unwrap_or(&no_values),
+        );
+        let condition = condition
+            .as_deref()
+            .map(|text| ConditionExpr::parse(text, &mut placeholders))
+            .transpose()
+            .map_err(invalid)?;
+        let update = write
+            .update
+            .as_ref()
+            .map(|u| UpdateExpr::parse(&u.update_expression, &mut placeholders))
+            .transpose()
+            .map_err(invalid)?;
+        placeholders.check_all_used().map_err(invalid)?;
+        let key = match (
+            &write.put,
+            &write.update,
+            &write.delete,
+            &write.condition_check,
+        ) {
+            (Some(put), ..) => table.key_of(&put.item),
+            (_, Some(update), ..) => table.exact_key(&update.key),
+            (_, _, Some(delete), _) => table.exact_key(&delete.key),
+            (.., Some(check)) => table.exact_key(&check.key),
+            _ => unreachable!("checked above"),
+        }
+        .map_err(invalid)?;
+        let before = table.items.get(&key).cloned();
+        if condition
+            .as_ref()
+            .is_some_and(|c| !c.holds(before.as_ref()))
+        {
+            let wants_old = return_old.as_ref().is_some_and(|r| r.as_str() == "ALL_OLD");
+            return Ok(Err(if wants_old { before } else { None }));
+        }
+        let after = if let Some(put) = &write.put {
+            Some(put.item.clone())
+        } else if let Some(update) = update {
+            let mut item = before.clone().unwrap_or_else(|| {
+                write
+                    .update
+                    .as_ref()
+                    .map(|u| u.key.clone())
+                    .unwrap_or_default()
+            });
+            update
+                .apply(&mut item, &table.key_names())
+                .map_err(invalid)?;
+            Some(item)
+        } else if write.delete.is_some() {
+            None
+        } else {
+            before.clone()
+        };
+        if let Some(item) = &after {
+            table.check_index_types(item).map_err(invalid)?;
+            if item_bytes(item) > MAX_ITEM_BYTES {
+                return Err(DynamoError::Invalid(
+                    "Item size has exceeded the maximum allowed size".into(),
+                ));
+            }
+        }
+        Ok(Ok(Planned {
+            table: table_name.clone(),
+            key,
+            after,
+            before,
+        }))
+    }
+
+    fn apply(tables: &mut BTreeMap<String, Table>, planned: Planned) {
+        if let Some(table) = tables.get_mut(&planned.table) {
+            table.store(planned.key, planned.after);
+        }
+    }
+
+    fn single_write(
+        &self,
+        write: &TransactWriteItem,
+        returns: &ReturnValue,
+    ) -> Result<Option<Item>, DynamoError> {
+        if write.condition_check.is_some() {
+            return Err(DynamoError::Invalid(
+                "a condition check alone is not a write".into(),
+            ));
+        }
+        self.with_tables(|tables| match Self::plan(tables, write)? {
+            Ok(planned) => {
+                let old = planned.before.clone();
+                Self::apply(tables, planned);
+                Ok(match returns {
+                    ReturnValue::AllOld => old,
+                    _ => None,
+                })
+            }
+            Err(old) => Err(DynamoError::ConditionFailed { old }),
+        })
+    }
+
+    fn transaction(&self, items: &[TransactWriteItem]) -> Result<(), DynamoError> {
+        if items.is_empty() || items.len() > MAX_TRANSACTION_ITEMS {
+            return Err(DynamoError::Invalid(format!(
+                "Member must have length less than or equal to {MAX_TRANSACTION_ITEMS}"
+            )));
+        }
+        self.with_tables(|tables| {
+            let mut plans = Vec::with_capacity(items.len());
+            let mut reasons = Vec::with_capacity(items.len());
+            let mut seen = std::collections::BTreeSet::new();
+            let mut cancelled = false;
+            for write in items {
+                match Self::plan(tables, write) {
+                    Ok(Ok(planned)) => {
+                        if !seen.insert((planned.table.clone(), planned.key.clone())) {
+                            return Err(DynamoError::Invalid(
+                                "Transaction request cannot include multiple operations on one item".into(),
+                            ));
+                        }
+                        reasons.push("None".to_string());
+                        plans.push(planned);
+                    }
+                    Ok(Err(_)) => {
+                        cancelled = true;
+                        reasons.push("ConditionalCheckFailed".to_string());
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            if cancelled {
+                return Err(DynamoError::Cancelled(reasons));
+            }
+            for planned in plans {
+                Self::apply(tables, planned);
+            }
+            Ok(())
+        })
+    }
+
+    fn run_query(&self, query: &Query) -> Result<QueryPage, DynamoError> {
+        if query.index.is_some() && query.consistent {
+            return Err(DynamoError::Invalid(
+                "Consistent reads are not supported on global secondary indexes".into(),
+            ));
+        }
+        if query.limit.is_some_and(|l| l < 1) {
+            return Err(DynamoError::Invalid("Limit must be at least 1".into()));
+        }
+        self.with_tables(|tables| {
+            let table = tables.get(&query.table).ok_or_else(|| {
+                DynamoError::Invalid(format!(
+                    "Requested resource not found: table {}",
+                    query.table
+                ))
+            })?;
+            let (pk_name, sk_name) = match &query.index {
+                Some(index) => table.schema.indexes.get(index).cloned().ok_or_else(|| {
+                    DynamoError::Invalid(format!(
+                        "The table does not have the specified index: {index}"
+                    ))
+                })?,
+                None => (table.schema.pk.clone(), table.schema.sk.clone()),
+            };
+            if query.partition.0 != pk_name
+                || query
+                    .sort_prefix
+                    .as_ref()
+                    .is_some_and(|(name, _)| Some(name) != sk_name.as_ref())
+            {
+                return Err(DynamoError::Invalid(
+                    "Query condition missed key schema element".into(),
+                ));
+            }
+            let partition = &query.partition.1;
+            let prefix = query
+                .sort_prefix
+                .as_ref()
+                .map(|(_, p)| p.as_str())
+                .unwrap_or("");
+            // Each candidate: its position (to resume from) and its table key.
+            let mut found: Vec<(IndexKey, Key)> = match &query.index {
+                Some(index) => {
+                    let start = (
+                        partition.clone(),
+                        prefix.to_string(),
+                        String::new(),
+                        String::new(),
+                    );
+                    table
+                        .indexes
+                        .get(index)
+                        .map(|entries| {
+                            entries
+                                .range((Bound::Included(start), Bound::Unbounded))
+                                .map(|(k, _)| k)
+                                .take_while(|k| &k.0 == partition && k.1.starts_with(prefix))
+                                .map(|k| (k.clone(), (k.2.clone(), k.3.clone())))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                }
+                None => table
+                    .items
+                    .range((
+                        Bound::Included((partition.clone(), prefix.to_string())),
+                        Bound::Unbounded,
+                    ))
+                    .map(|(k, _)| k)
+                    .take_while(|k| &k.0 == partition && k.1.starts_with(prefix))
+                    .map(|k| {
+                        (
+                            (k.0.clone(), k.1.clone(), String::new(), String::new()),
+                            k.clone(),
+                        )
+                    })
+                    .collect(),
+            };
+            if !query.ascending {
+                found.reverse();
+            }
+            if let Some(start) = &query.start {
+                let key = table.key_of(start).map_err(|e| DynamoError::Invalid(e.0))?;
+                let position = match &query.index {
+                    Some(index) => table.index_key(index, &key, start).ok_or_else(|| {
+                        DynamoError::Invalid("The provided starting key is invalid".into())
+                    })?,
+                    None => (key.0.clone(), key.1.clone(), String::new(), String::new()),
+                };
+                found.retain(|(p, _)| {
+                    if query.ascending {
+                        *p > position
+                    } else {
+                        *p < position
+                    }
+                });
+            }
+            let limit = query.limit.map_or(usize::MAX, |l| l as usize);
+            let more = found.len() > limit;
+            found.truncate(limit);
+            let items: Vec<Item> = found
+                .iter()
+                .filter_map(|(_, key)| table.items.get(key).cloned())
+                .collect();
+            let last_key = more.then(|| {
+                let last = items.last().cloned().unwrap_or_default();
+                let mut key_names = table.key_names();
+                key_names.push(&pk_name);
+                key_names.extend(sk_name.as_deref());
+                last.into_iter()
+                    .filter(|(name, _)| key_names.contains(&name.as_str()))
+                    .collect()
+            });
+            Ok(QueryPage { items, last_key })
+        })
+    }
+
+    fn get_item(&self, table: &str, key: &Item) -> Result<Option<Item>, DynamoError> {
+        self.with_tables(|tables| {
+            let table = tables.get(table).ok_or_else(|| {
+                DynamoError::Invalid(format!("Requested resource not found: table {table}"))
+            })?;
+            let key = table
+                .exact_key(key)
+                .map_err(|e| DynamoError::Invalid(e.0))?;
+            Ok(table.items.get(&key).cloned())
+        })
+    }
+
+    fn batch_writes(&self, table: &str, writes: &[BatchWrite]) -> Result<(), DynamoError> {
+        if writes.is_empty() || writes.len() > MAX_BATCH_WRITES {
+            return Err(DynamoError::Invalid(format!(
+                "Too many items requested for the BatchWriteItem call (at most {MAX_BATCH_WRITES})"
+            )));
+        }
+        self.with_tables(|tables| {
+            let t = tables.get_mut(table).ok_or_else(|| {
+                DynamoError::Invalid(format!("Requested resource not found: table {table}"))
+            })?;
+            let mut planned = Vec::new();
+            let mut seen = std::collections::BTreeSet::new();
+            for write in writes {
+                let (key, item) = match write {
+                    BatchWrite::Put(item) => {
+                        t.check_index_types(item)
+                            .map_err(|e| DynamoError::Invalid(e.0))?;
+                        if item_bytes(item) > MAX_ITEM_BYTES {
+                            return Err(DynamoError::Invalid(
+                                "Item size has exceeded the maximum allowed size".into(),
+                            ));
+                        }
+                        (t.key_of(item), Some(item.clone()))
+                    }
+                    BatchWrite::Delete(key) => (t.exact_key(key), None),
+                };
+                let key = key.map_err(|e| DynamoError::Invalid(e.0))?;
+                if !seen.insert(key.clone()) {
+                    return Err(DynamoError::Invalid(
+                        "Provided list of item keys contains duplicates".into(),
+                    ));
+                }
+                planned.push((key, item));
+            }
+            for (key, item) in planned {
+                t.store(key, item);
+            }
+            Ok(())
+        })
+    }
+}
+
+/// An item's size as DynamoDB counts it (names and values, in bytes; close enough to its own
+/// rounding for a 400 KB limit).
+pub fn item_bytes(item: &Item) -> usize {
+    item.iter()
+        .map(|(name, value)| name.len() + value_bytes(value))
+        .sum()
+}
+
+fn value_bytes(value: &AttributeValue) -> usize {
+    match value {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::N(n) => n.len().div_ceil(2) + 1,
+        AttributeValue::B(b) => b.as_ref().len(),
+        AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
+        AttributeValue::L(list) => 3 + list.iter().map(|v| 1 + value_bytes(v)).sum::<usize>(),
+        AttributeValue::M(map) => {
+            3 + map
+                .iter()
+                .map(|(k, v)| 1 + k.len() + value_bytes(v))
+                .sum::<usize>()
+        }
+        AttributeValue::Ss(set) => set.iter().map(String::len).sum(),
+        AttributeValue::Ns(set) => set.iter().map(|n| n.len().div_ceil(2) + 1).sum(),
+        AttributeValue::Bs(set) => set.iter().map(|b| b.as_ref().len()).sum(),
+        _ => 1,
+    }
+}
+
+impl Dynamo for MemoryDynamo {
+    fn get<'a>(&'a self, table: &'a str, key: Item, _consistent: bool) -> Call<'a, Option<Item>> {
+        Box::pin(async move {
+            let fate = self.faults.call("dynamodb", "GetItem").await;
+            fate.before()?;
+            let item = self.get_item(table, &key)?;
+            fate.after(item)
+        })
+    }
+
+    fn write<'a>(
+        &'a self,
+        write: TransactWriteItem,
+        returns: ReturnValue,
+    ) -> Call<'a, Option<Item>> {
+        Box::pin(async move {
+            let fate = self.faults.call("dynamodb", "WriteItem").await;
+            fate.before()?;
+            let old = self.single_write(&write, &returns)?;
+            fate.after(old)
+        })
+    }
+
+    fn transact<'a>(&'a self, items: Vec<TransactWriteItem>) -> Call<'a, ()> {
+        Box::pin(async move {
+            let fate = self.faults.call("dynamodb", "TransactWriteItems").await;
+            if let Fate::Fail = fate {
+                // DynamoDB's own way of refusing a transaction under contention.
+                return Err(DynamoError::Cancelled(vec![
+                    "TransactionConflict".into();
+                    items.len()
+                ]));
+            }
+            fate.before()?;
+            self.transaction(&items)?;
+            fate.after(())
+        })
+    }
+
+    fn query<'a>(&'a self, query: Query) -> Call<'a, QueryPage> {
+        Box::pin(async move {
+            let fate = self.faults.call("dynamodb", "Query").await;
+            fate.before()?;
+            let page = self.run_query(&query)?;
+            fate.after(page)
+        })
+    }
+
+    fn batch_write<'a>(
+        &'a self,
+        table: &'a str,
+        writes: Vec<BatchWrite>,
+    ) -> Call<'a, Vec<BatchWrite>> {
+        Box::pin(async move {
+            let fate = self.faults.call("dynamodb", "BatchWriteItem").await;
+            if let Fate::Throttle = fate {
+                // Throttled batches come back unprocessed, not as errors.
+                return Ok(writes);
+            }
+            fate.before()?;
+            self.batch_writes(table, &writes)?;
+            fate.after(Vec::new())
+        })
+    }
+
+    fn batch_get<'a>(
+        &'a self,
+        table: &'a str,
+        keys: Vec<Item>,
+        _consistent: bool,
+    ) -> Call<'a, (Vec<Item>, Vec<Item>)> {
+        Box::pin(async move {
+            if keys.is_empty() || keys.len() > MAX_BATCH_READS {
+                return Err(DynamoError::Invalid(format!(
+                    "Too many items requested for the BatchGetItem call (at most {MAX_BATCH_READS})"
+                )));
+            }
+            let fate = self.faults.call("dynamodb", "BatchGetItem").await;
+            if let Fate::Throttle = fate {
+                return Ok((Vec::new(), keys));
+            }
+            fate.before()?;
+            let mut found = Vec::new();
+            for key in &keys {
+                found.extend(self.get_item(table, key)?);
+            }
+            fate.after((found, Vec::new()))
+        })
+    }
+}
+
+impl TableSchema {
+    /// The key schema of an `AWS::DynamoDB::Table`'s properties in template.yaml.
+    pub fn from_template(properties: &serde_yaml::Value) -> anyhow::Result<Self> {
+        fn keys(schema: &serde_yaml::Value) -> anyhow::Result<(String, Option<String>)> {
+            let mut hash = None;
+            let mut range = None;
+            for element in schema.as_sequence().into_iter().flatten() {
+                let name = element["AttributeName"].as_str().map(str::to_string);
+                match element["KeyType"].as_str() {
+                    Some("HASH") => hash = name,
+                    Some("RANGE") => range = name,
+                    _ => {}
+                }
+            }
+            Ok((
+                hash.ok_or_else(|| anyhow::anyhow!("a key schema without HASH"))?,
+                range,
+            ))
+        }
+        let (pk, sk) = keys(&properties["KeySchema"])?;
+        let mut indexes = BTreeMap::new();
+        for index in properties["GlobalSecondaryIndexes"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+        {
+            let name = index["IndexName"]
+                .as_str()
+                .ok_or_else(|| anyhow::anyhow!("an index without IndexName"))?;
+            indexes.insert(name.to_string(), keys(&index["KeySchema"])?);
+        }
+        Ok(Self { pk, sk, indexes })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oms::dynamo::{s, BatchWrite};
+
+    fn world() -> MemoryDynamo {
+        let dynamo = MemoryDynamo::default();
+        dynamo.create_table(
+            "t",
+            TableSchema {
+                pk: "PK".into(),
+                sk: Some("SK".into()),
+                indexes: BTreeMap::new(),
+            },
+        );
+        dynamo
+    }
+
+    fn item(sk: usize) -> Item {
+        Item::from([
+            ("PK".to_string(), s("P")),
+            ("SK".to_string(), s(format!("{sk:03}"))),
+        ])
+    }
+
+    // What DynamoDB refuses and moto lets through (so the contract suite cannot hold both to it).
+    #[tokio::test]
+    async fn batches_hold_at_most_25_writes_and_100_reads_without_duplicates() {
+        let dynamo = world();
+        let writes = |n: usize| (0..n).map(|i| BatchWrite::Put(item(i))).collect::<Vec<_>>();
+        assert!(matches!(
+            dynamo.batch_write("t", writes(26)).await,
+            Err(DynamoError::Invalid(_))
+        ));
+        assert!(dynamo.items("t").is_empty());
+        let twice = vec![BatchWrite::Put(item(1)), BatchWrite::Delete(item(1))];
+        assert!(matches!(
+            dynamo.batch_write("t", twice).await,
+            Err(DynamoError::Invalid(_))
+        ));
+        assert_eq!(dynamo.batch_write("t", writes(25)).await, Ok(Vec::new()));
+        let keys = (0..101).map(item).collect::<Vec<_>>();
+        assert!(matches!(
+            dynamo.batch_get("t", keys, true).await,
+            Err(DynamoError::Invalid(_))
+        ));
+    }
+}
