@@ -3,6 +3,8 @@
 //! Whatever it left half done, the next write of that order finishes or undoes: no unit stays
 //! reserved for nothing, none is reserved twice.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -12,10 +14,12 @@ use aws_sdk_dynamodb::config::interceptors::{
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use chrono::Utc;
+use oms::aws::inventory_store::StockChange;
 use oms::aws::{InventoryStore, OrderStore};
 use oms::channels::native::parse_order;
 use oms::domain::{Channel, Order, OrderStatus};
-use oms::inventory::Location;
+use oms::inventory::{Location, LocationId};
+use oms_tests::oms_local::memory::{self, Fate, FaultPlan, Faults, MemoryDynamo};
 use oms_tests::{eventually, order_of, start, unique, TestOms};
 
 /// A DynamoDB client whose worker dies right after its `requests`-th request took effect: that
@@ -69,6 +73,32 @@ fn dying(client: &aws_sdk_dynamodb::Client, requests: usize) -> aws_sdk_dynamodb
     aws_sdk_dynamodb::Client::from_conf(config)
 }
 
+/// The same worker in the in-memory world: its `requests`-th call takes effect but its answer is
+/// lost, and every call after it fails.
+struct DiesAfterCalls {
+    requests: usize,
+    made: AtomicUsize,
+}
+
+impl FaultPlan for DiesAfterCalls {
+    fn decide<'a>(
+        &'a self,
+        _: &'static str,
+        _: &'static str,
+    ) -> Pin<Box<dyn Future<Output = Fate> + Send + 'a>> {
+        let made = self.made.fetch_add(1, Ordering::SeqCst) + 1;
+        Box::pin(async move {
+            match made.cmp(&self.requests) {
+                std::cmp::Ordering::Less => Fate::Proceed,
+                std::cmp::Ordering::Equal => Fate::LoseAnswer,
+                std::cmp::Ordering::Greater => Fate::Fail,
+            }
+        })
+    }
+}
+
+// These run in the in-memory world: they only need a database, whose contract with DynamoDB
+// `contract_dynamo.rs` checks on both. The last test needs the whole pipeline, so it runs on moto.
 // Reserving takes 5 requests (read, lock, two chunks, commit) and cancelling takes 5 (read,
 // commit, two chunks, unlock): each test kills the worker right after one of them took effect.
 
@@ -97,9 +127,16 @@ async fn a_worker_dying_after_committing_or_unlocking_leaves_nothing_to_do() {
     dies_after(5).await;
 }
 
+/// Where a shop's table lives.
+enum World {
+    Moto(Box<TestOms>),
+    Memory(MemoryDynamo),
+}
+
 /// A shop with 100 units each of 50 SKUs, and the stores a worker writes orders through.
 struct Shop {
-    t: TestOms,
+    world: World,
+    table: String,
     skus: Vec<String>,
     orders: OrderStore,
     inventory: InventoryStore,
@@ -118,7 +155,49 @@ impl Shop {
             locations: inventory.locations().await.unwrap(),
             inventory,
             skus,
-            t,
+            table: table.clone(),
+            world: World::Moto(Box::new(t)),
+        }
+    }
+
+    /// The same shop in the in-memory world, its tables made from template.yaml.
+    async fn in_memory() -> Self {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+        let template = oms_tests::oms_local::template::load(&path).unwrap();
+        let prefix = unique("mem");
+        let dynamo = memory::dynamo_from_template(&template, &prefix, Faults::default()).unwrap();
+        let table = format!("{prefix}-OrdersTable");
+        let db: oms::dynamo::Db = Arc::new(dynamo.clone());
+        let inventory = InventoryStore::new(db.clone(), &table);
+        let address = serde_json::from_value(serde_json::json!({
+            "name": "Main DC", "line1": "1 Dock Road", "city": "Reno",
+            "region": "NV", "postal_code": "89501", "country": "US"}))
+        .unwrap();
+        let main = LocationId::default_location();
+        inventory
+            .put_location(&Location {
+                id: main.clone(),
+                name: "Main DC".into(),
+                address,
+                priority: 0,
+            })
+            .await
+            .unwrap();
+        let prefix = unique("CUT");
+        let skus: Vec<String> = (0..50).map(|i| format!("{prefix}-{i:02}")).collect();
+        for sku in &skus {
+            inventory
+                .change(sku, &main, StockChange::Set(100), "count", None, Utc::now())
+                .await
+                .unwrap();
+        }
+        Self {
+            orders: OrderStore::new(db, &table),
+            locations: inventory.locations().await.unwrap(),
+            inventory,
+            skus,
+            table,
+            world: World::Memory(dynamo),
         }
     }
 
@@ -136,15 +215,19 @@ impl Shop {
     /// A worker that dies after `requests` requests, and promised to be done at once: whoever
     /// comes next takes it for dead.
     fn dying_worker(&self, requests: usize) -> OrderStore {
-        let table = &self.t.oms.resources.refs["OrdersTable"];
-        OrderStore::new(
-            Arc::new(oms::dynamo::sdk::SdkDynamo::new(dying(
-                &self.t.oms.aws.dynamodb,
+        let db: oms::dynamo::Db = match &self.world {
+            World::Moto(t) => Arc::new(oms::dynamo::sdk::SdkDynamo::new(dying(
+                &t.oms.aws.dynamodb,
                 requests,
             ))),
-            table,
-        )
-        .with_lease(chrono::Duration::zero())
+            World::Memory(dynamo) => {
+                Arc::new(dynamo.with_faults(Faults::planned(Arc::new(DiesAfterCalls {
+                    requests,
+                    made: AtomicUsize::new(0),
+                }))))
+            }
+        };
+        OrderStore::new(db, &self.table).with_lease(chrono::Duration::zero())
     }
 
     async fn verify(&self, store: &OrderStore, order: &Order) -> Result<Order, String> {
@@ -184,8 +267,27 @@ impl Shop {
 
     /// Thousands of timeline entries: leave the emulator light for the tests after this one.
     async fn close(self) {
-        assert_eq!(self.t.unfinished_writes().await, 0);
-        self.t.drop_table().await;
+        match self.world {
+            World::Moto(t) => {
+                assert_eq!(t.unfinished_writes().await, 0);
+                t.drop_table().await;
+            }
+            World::Memory(dynamo) => {
+                let unfinished = dynamo
+                    .items(&self.table)
+                    .into_iter()
+                    .filter(|item| item.contains_key("saga_token"))
+                    .count();
+                assert_eq!(unfinished, 0);
+            }
+        }
+    }
+
+    fn oms(&self) -> &TestOms {
+        match &self.world {
+            World::Moto(t) => t,
+            World::Memory(_) => panic!("this shop runs without the pipeline"),
+        }
     }
 }
 
@@ -193,7 +295,7 @@ impl Shop {
 /// cancelled, each time first by a worker that dies after `requests` requests and then again by
 /// a healthy one, as a queue would retry it.
 async fn dies_after(requests: usize) {
-    let shop = Shop::open().await;
+    let shop = Shop::in_memory().await;
     let order = shop.order().await;
 
     let died = shop.verify(&shop.dying_worker(requests), &order).await;
@@ -245,10 +347,10 @@ async fn writes_left_behind_on_orders_nobody_touches_again_are_finished_anyway()
     );
 
     let other = shop
-        .t
+        .oms()
         .paid_order_of("someone@example.com", &[("UNTRACKED-MUG", 1)])
         .await;
-    shop.t
+    shop.oms()
         .order_until(&other, "verified", |o| o["status"] != "open")
         .await;
     let released = eventually(|| async { (shop.available().await == [100]).then_some(()) }).await;
@@ -256,7 +358,7 @@ async fn writes_left_behind_on_orders_nobody_touches_again_are_finished_anyway()
     let stored = shop.orders.get(&half_reserved.id).await.unwrap().unwrap();
     assert_eq!(stored.status, OrderStatus::Open, "its reservation undone");
     let notes = eventually(|| async {
-        let keys = shop.t.stored_keys().await;
+        let keys = shop.oms().stored_keys().await;
         (!keys.iter().any(|k| k == "UNFINISHED" || k == "RELEASED")).then_some(())
     })
     .await;

@@ -144,6 +144,14 @@ impl MemoryDynamo {
         }
     }
 
+    /// The same tables, seen by a caller whose calls are subject to `faults`.
+    pub fn with_faults(&self, faults: Faults) -> Self {
+        Self {
+            tables: self.tables.clone(),
+            faults,
+        }
+    }
+
     pub fn create_table(&self, name: &str, schema: TableSchema) {
         self.tables.lock().expect("tables").insert(
             name.to_string(),

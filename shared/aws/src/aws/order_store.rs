@@ -14,7 +14,6 @@
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::inventory_store::{backorder_pk, sku_pk, sortable, InventoryStore, StockEntry};
 use super::item::{from_item, string, to_item};
@@ -23,7 +22,8 @@ use crate::dynamo::{
     built, n, s, Db, Delete, DynamoError, Item, Op, Put, Query, ReturnValue,
     ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update, MAX_TRANSACTION_ITEMS,
 };
-use crate::inventory::LocationId;
+pub use crate::inventory::write_set::StockEffect;
+use crate::inventory::write_set::{backorder_queue_changes, effect, stock_changes, StockDelta};
 
 /// Optimistic-lock retries before giving up (and letting the queue retry later).
 const MAX_ATTEMPTS: usize = 8;
@@ -74,13 +74,6 @@ pub struct Updated<T> {
     /// What the write did to stock, for the caller to follow up (promote backorders, ask a
     /// supplier to reorder).
     pub stock: StockEffect,
-}
-
-/// SKUs whose available units the write raised (released) or lowered (reserved).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StockEffect {
-    pub released: Vec<String>,
-    pub reserved: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -485,88 +478,6 @@ impl OrderStore {
             next_cursor: page.last_key.as_ref().map(encode_cursor),
         })
     }
-}
-
-/// What one order write does to one stock record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct StockDelta {
-    sku: String,
-    location: LocationId,
-    on_hand: i64,
-    reserved: i64,
-}
-
-impl StockDelta {
-    /// What it does to the record's `available` counter.
-    fn available(&self) -> i64 {
-        self.on_hand - self.reserved
-    }
-
-    /// Whether it takes available units, the one change another order can make impossible.
-    fn reserves(&self) -> bool {
-        self.available() < 0
-    }
-
-    fn undone(&self) -> Self {
-        Self {
-            on_hand: -self.on_hand,
-            reserved: -self.reserved,
-            ..self.clone()
-        }
-    }
-}
-
-fn stock_changes(before: &Order, after: &Order) -> Vec<StockDelta> {
-    let (old, new) = (before.stock_holds(), after.stock_holds());
-    let keys: std::collections::BTreeSet<_> = old.keys().chain(new.keys()).cloned().collect();
-    keys.into_iter()
-        .filter_map(|key| {
-            let was = old.get(&key).copied().unwrap_or_default();
-            let now = new.get(&key).copied().unwrap_or_default();
-            let reserved = i64::from(now.reserved) - i64::from(was.reserved);
-            let on_hand = i64::from(was.shipped) - i64::from(now.shipped);
-            (reserved != 0 || on_hand != 0).then_some(StockDelta {
-                sku: key.0,
-                location: key.1,
-                on_hand,
-                reserved,
-            })
-        })
-        .collect()
-}
-
-fn effect(changes: &[StockDelta]) -> StockEffect {
-    let mut effect = StockEffect::default();
-    for change in changes {
-        let list = match change.available().cmp(&0) {
-            std::cmp::Ordering::Greater => &mut effect.released,
-            std::cmp::Ordering::Less => &mut effect.reserved,
-            std::cmp::Ordering::Equal => continue,
-        };
-        if !list.contains(&change.sku) {
-            list.push(change.sku.clone());
-        }
-    }
-    effect
-}
-
-/// SKUs whose backorder queue gains (`true`) or loses (`false`) this order. A finished order
-/// (canceled, say) waits for nothing.
-fn backorder_queue_changes(before: &Order, after: &Order) -> Vec<(String, bool)> {
-    let waiting = |o: &Order| -> std::collections::BTreeSet<String> {
-        if o.status.is_final() {
-            return Default::default();
-        }
-        o.backordered_skus()
-            .into_iter()
-            .map(str::to_string)
-            .collect()
-    };
-    let (was, now) = (waiting(before), waiting(after));
-    now.difference(&was)
-        .map(|sku| (sku.clone(), true))
-        .chain(was.difference(&now).map(|sku| (sku.clone(), false)))
-        .collect()
 }
 
 fn is_condition_failure(reasons: &[String], index: usize) -> bool {

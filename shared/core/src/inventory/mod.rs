@@ -5,6 +5,7 @@ pub mod csv;
 pub mod location;
 pub mod plan;
 pub mod stock;
+pub mod write_set;
 
 pub use csv::{parse_stock_csv, CsvError, StockRow};
 pub use location::{Location, LocationId};
