@@ -143,7 +143,7 @@ impl LocalOms {
             }
         }));
         for source in sources {
-            tasks.push(tokio::spawn(poller::run(aws.sqs.clone(), source)));
+            tasks.push(tokio::spawn(poller::run(aws.queues.clone(), source)));
         }
         Ok(Self {
             api_url,

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
+use oms::sqs::{Queues, Received, MAX_BATCH};
 
 use crate::functions::QueueHandler;
 
@@ -18,31 +18,27 @@ pub struct EventSource {
     pub handler: QueueHandler,
 }
 
-pub async fn run(sqs: aws_sdk_sqs::Client, source: EventSource) {
+pub async fn run(queues: Queues, source: EventSource) {
     loop {
-        if let Err(e) = poll_once(&sqs, &source).await {
+        if let Err(e) = poll_once(&queues, &source).await {
             tracing::warn!(function = %source.function, error = %e, "polling failed; retrying");
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
     }
 }
 
-async fn poll_once(sqs: &aws_sdk_sqs::Client, source: &EventSource) -> anyhow::Result<()> {
-    let received = sqs
-        .receive_message()
-        .queue_url(&source.queue_url)
-        .max_number_of_messages(source.batch_size.clamp(1, 10) as i32)
-        .wait_time_seconds(1)
-        .message_system_attribute_names(MessageSystemAttributeName::All)
-        .send()
+/// Receives one batch, runs the function on it, and deletes what it did not report failed;
+/// `false` when the queue had nothing.
+pub async fn poll_once(queues: &Queues, source: &EventSource) -> anyhow::Result<bool> {
+    let messages = queues
+        .receive(&source.queue_url, source.batch_size.clamp(1, MAX_BATCH))
         .await?;
-    let messages = received.messages.unwrap_or_default();
     if messages.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let receipts: Vec<(String, String)> = messages
         .iter()
-        .filter_map(|m| Some((m.message_id.clone()?, m.receipt_handle.clone()?)))
+        .map(|m| (m.message_id.clone(), m.receipt_handle.clone()))
         .collect();
     let mut event = SqsEvent::default();
     event.records = messages
@@ -59,38 +55,28 @@ async fn poll_once(sqs: &aws_sdk_sqs::Client, source: &EventSource) -> anyhow::R
     } else {
         HashSet::new()
     };
-    let entries: Vec<DeleteMessageBatchRequestEntry> = receipts
+    let done: Vec<String> = receipts
         .into_iter()
         .filter(|(id, _)| !failed.contains(id))
-        .map(|(id, receipt)| {
-            DeleteMessageBatchRequestEntry::builder()
-                .id(id)
-                .receipt_handle(receipt)
-                .build()
-        })
-        .collect::<Result<_, _>>()?;
-    if !entries.is_empty() {
-        sqs.delete_message_batch()
-            .queue_url(&source.queue_url)
-            .set_entries(Some(entries))
-            .send()
-            .await?;
+        .map(|(_, receipt)| receipt)
+        .collect();
+    if !done.is_empty() {
+        queues.delete(&source.queue_url, done).await?;
     }
-    Ok(())
+    Ok(true)
 }
 
-fn lambda_message(m: aws_sdk_sqs::types::Message, source: &EventSource) -> SqsMessage {
+fn lambda_message(m: Received, source: &EventSource) -> SqsMessage {
     let mut out = SqsMessage::default();
-    out.attributes = m
-        .attributes
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| (k.as_str().to_string(), v))
-        .collect();
-    out.message_id = m.message_id;
-    out.receipt_handle = m.receipt_handle;
-    out.body = m.body;
-    out.md5_of_body = m.md5_of_body;
+    out.attributes = [(
+        "ApproximateReceiveCount".to_string(),
+        m.receive_count.to_string(),
+    )]
+    .into_iter()
+    .collect();
+    out.message_id = Some(m.message_id);
+    out.receipt_handle = Some(m.receipt_handle);
+    out.body = Some(m.body);
     out.event_source = Some("aws:sqs".into());
     out.event_source_arn = Some(source.queue_arn.clone());
     out.aws_region = Some("us-east-1".into());

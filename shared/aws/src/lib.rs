@@ -12,6 +12,7 @@ pub mod config;
 pub mod dynamo;
 pub mod easypost_api;
 pub mod http;
+pub mod sqs;
 pub mod sqs_batch;
 pub mod telemetry;
 pub mod workflow;

@@ -55,6 +55,8 @@ pub struct Clients {
     /// The key-value store port on `dynamodb`.
     pub db: crate::dynamo::Db,
     pub sqs: aws_sdk_sqs::Client,
+    /// The message queue port on `sqs`.
+    pub queues: crate::sqs::Queues,
     pub ses: aws_sdk_ses::Client,
 }
 
@@ -67,6 +69,9 @@ impl Clients {
                 aws_sdk_dynamodb::Client::new(config),
             )),
             sqs: aws_sdk_sqs::Client::new(config),
+            queues: std::sync::Arc::new(crate::sqs::sdk::SdkSqs::new(aws_sdk_sqs::Client::new(
+                config,
+            ))),
             ses: aws_sdk_ses::Client::new(config),
         }
     }
@@ -91,7 +96,7 @@ impl Clients {
         url_variable: &'static str,
     ) -> Result<Queue, crate::config::ConfigError> {
         Ok(Queue::new(
-            self.sqs.clone(),
+            self.queues.clone(),
             crate::config::required(env, url_variable)?,
         ))
     }

@@ -2,14 +2,12 @@
 
 use serde::Serialize;
 
-use super::describe;
-
-/// The longest delay SQS gives a message.
-pub const MAX_DELAY_SECONDS: u32 = 900;
+pub use crate::sqs::MAX_DELAY_SECONDS;
+use crate::sqs::{Queues, MAX_BATCH};
 
 #[derive(Clone)]
 pub struct Queue {
-    client: aws_sdk_sqs::Client,
+    sqs: Queues,
     url: String,
 }
 
@@ -21,9 +19,9 @@ pub struct QueueError {
 }
 
 impl Queue {
-    pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>) -> Self {
+    pub fn new(sqs: Queues, url: impl Into<String>) -> Self {
         Self {
-            client,
+            sqs,
             url: url.into(),
         }
     }
@@ -39,49 +37,28 @@ impl Queue {
         delay_seconds: u32,
     ) -> Result<(), QueueError> {
         let body = serde_json::to_string(message).map_err(|e| self.error(e.to_string()))?;
-        let delay = i32::try_from(delay_seconds.min(MAX_DELAY_SECONDS)).unwrap_or(0);
-        self.client
-            .send_message()
-            .queue_url(&self.url)
-            .message_body(body)
-            .delay_seconds(delay)
-            .send()
+        self.sqs
+            .send(&self.url, body, delay_seconds.min(MAX_DELAY_SECONDS))
             .await
-            .map_err(|e| self.error(describe(&e)))?;
-        Ok(())
+            .map_err(|e| self.error(e.to_string()))
     }
 
     /// Many messages, ten to a call (SQS's batch limit); any message SQS refuses fails the lot.
     pub async fn send_all<T: Serialize>(&self, messages: &[T]) -> Result<(), QueueError> {
-        use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
-        for batch in messages.chunks(10) {
-            let entries = batch
+        for batch in messages.chunks(MAX_BATCH) {
+            let bodies = batch
                 .iter()
-                .enumerate()
-                .map(|(i, message)| {
-                    let body =
-                        serde_json::to_string(message).map_err(|e| self.error(e.to_string()))?;
-                    SendMessageBatchRequestEntry::builder()
-                        .id(i.to_string())
-                        .message_body(body)
-                        .build()
-                        .map_err(|e| self.error(e.to_string()))
+                .map(|message| {
+                    serde_json::to_string(message).map_err(|e| self.error(e.to_string()))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let output = self
-                .client
-                .send_message_batch()
-                .queue_url(&self.url)
-                .set_entries(Some(entries))
-                .send()
+            let refused = self
+                .sqs
+                .send_batch(&self.url, bodies)
                 .await
-                .map_err(|e| self.error(describe(&e)))?;
-            if let Some(failed) = output.failed().first() {
-                return Err(self.error(format!(
-                    "message {} refused: {}",
-                    failed.id(),
-                    failed.message().unwrap_or(failed.code())
-                )));
+                .map_err(|e| self.error(e.to_string()))?;
+            if let Some((index, reason)) = refused.first() {
+                return Err(self.error(format!("message {index} refused: {reason}")));
             }
         }
         Ok(())

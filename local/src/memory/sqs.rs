@@ -1,0 +1,264 @@
+//! SQS in memory: standard queues with at-least-once delivery. A received message is hidden for
+//! the queue's visibility timeout and comes back if it is not deleted in time; each receive
+//! counts, and a message received more than its redrive policy's maxReceiveCount moves to the
+//! dead-letter queue instead of being delivered. Delays up to 900 s, bodies up to 1 MiB and
+//! batches of 10, as SQS allows. Time is the world's `SimClock`.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+
+use oms::sqs::{Call, Received, Sqs, SqsError, MAX_BATCH, MAX_BODY_BYTES, MAX_DELAY_SECONDS};
+
+use super::clock::SimClock;
+use super::faults::{Fate, Faults, Injected};
+
+/// A queue's settings, as template.yaml declares them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueSettings {
+    pub visibility_timeout: Duration,
+    /// The dead-letter queue's URL and maxReceiveCount.
+    pub redrive: Option<(String, u32)>,
+}
+
+struct Message {
+    id: String,
+    body: String,
+    visible_at: DateTime<Utc>,
+    receive_count: u32,
+    receipt: Option<String>,
+}
+
+#[derive(Default)]
+struct State {
+    queues: BTreeMap<String, (QueueSettings, Vec<Message>)>,
+    next_id: u64,
+}
+
+#[derive(Clone)]
+pub struct MemorySqs {
+    state: Arc<Mutex<State>>,
+    clock: SimClock,
+    faults: Faults,
+}
+
+impl Injected for SqsError {
+    fn failed() -> Self {
+        SqsError::Unavailable("InternalError (injected)".into())
+    }
+    fn throttled() -> Self {
+        SqsError::Throttled("RequestThrottled (injected)".into())
+    }
+    fn lost() -> Self {
+        SqsError::Unavailable("the answer was lost after the call (injected)".into())
+    }
+}
+
+impl MemorySqs {
+    pub fn new(clock: SimClock, faults: Faults) -> Self {
+        Self {
+            state: Arc::default(),
+            clock,
+            faults,
+        }
+    }
+
+    pub fn create_queue(&self, url: &str, settings: QueueSettings) {
+        self.state
+            .lock()
+            .expect("queues")
+            .queues
+            .insert(url.to_string(), (settings, Vec::new()));
+    }
+
+    /// Messages in a queue, visible or not (for checks: SQS's approximate count).
+    pub fn depth(&self, url: &str) -> usize {
+        self.state
+            .lock()
+            .expect("queues")
+            .queues
+            .get(url)
+            .map_or(0, |(_, messages)| messages.len())
+    }
+
+    /// The bodies held by a queue (for checks, as a console would show them).
+    pub fn bodies(&self, url: &str) -> Vec<String> {
+        self.state
+            .lock()
+            .expect("queues")
+            .queues
+            .get(url)
+            .map(|(_, messages)| messages.iter().map(|m| m.body.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// When the next hidden or delayed message becomes visible, if any is waiting.
+    pub fn next_visible_at(&self) -> Option<DateTime<Utc>> {
+        let now = self.clock.now();
+        self.state
+            .lock()
+            .expect("queues")
+            .queues
+            .values()
+            .flat_map(|(_, messages)| messages.iter().map(|m| m.visible_at))
+            .filter(|at| *at > now)
+            .min()
+    }
+
+    fn enqueue(&self, url: &str, body: String, delay_seconds: u32) -> Result<(), SqsError> {
+        if delay_seconds > MAX_DELAY_SECONDS {
+            return Err(SqsError::Invalid(format!(
+                "InvalidParameterValue: DelaySeconds must be between 0 and {MAX_DELAY_SECONDS}"
+            )));
+        }
+        if body.len() > MAX_BODY_BYTES || body.is_empty() {
+            return Err(SqsError::Invalid(
+                "InvalidParameterValue: the message body must be 1 byte to 1 MiB".into(),
+            ));
+        }
+        let now = self.clock.now();
+        let mut state = self.state.lock().expect("queues");
+        state.next_id += 1;
+        let id = format!("m-{:08}", state.next_id);
+        let (_, messages) = state
+            .queues
+            .get_mut(url)
+            .ok_or_else(|| SqsError::Invalid(format!("NonExistentQueue: {url}")))?;
+        messages.push(Message {
+            id,
+            body,
+            visible_at: now + Duration::seconds(i64::from(delay_seconds)),
+            receive_count: 0,
+            receipt: None,
+        });
+        Ok(())
+    }
+
+    fn take(&self, url: &str, max: usize) -> Result<Vec<Received>, SqsError> {
+        if !(1..=MAX_BATCH).contains(&max) {
+            return Err(SqsError::Invalid(
+                "InvalidParameterValue: MaxNumberOfMessages must be 1 to 10".into(),
+            ));
+        }
+        let now = self.clock.now();
+        let mut state = self.state.lock().expect("queues");
+        let State { queues, next_id } = &mut *state;
+        let (settings, messages) = queues
+            .get_mut(url)
+            .ok_or_else(|| SqsError::Invalid(format!("NonExistentQueue: {url}")))?;
+        let settings = settings.clone();
+        let mut received = Vec::new();
+        let mut dead = Vec::new();
+        let mut i = 0;
+        while i < messages.len() && received.len() < max {
+            let message = &mut messages[i];
+            if message.visible_at > now {
+                i += 1;
+                continue;
+            }
+            if let Some((_, max_receives)) = &settings.redrive {
+                if message.receive_count >= *max_receives {
+                    dead.push(messages.remove(i));
+                    continue;
+                }
+            }
+            *next_id += 1;
+            let receipt = format!("r-{:08}-{}", *next_id, message.id);
+            message.receive_count += 1;
+            message.visible_at = now + settings.visibility_timeout;
+            message.receipt = Some(receipt.clone());
+            received.push(Received {
+                message_id: message.id.clone(),
+                receipt_handle: receipt,
+                body: message.body.clone(),
+                receive_count: message.receive_count,
+            });
+            i += 1;
+        }
+        if let Some((dlq, _)) = &settings.redrive {
+            if let Some((_, dead_letters)) = queues.get_mut(dlq) {
+                for mut message in dead {
+                    // A dead letter starts over: visible at once, never received from its new queue.
+                    message.visible_at = now;
+                    message.receive_count = 0;
+                    message.receipt = None;
+                    dead_letters.push(message);
+                }
+            }
+        }
+        Ok(received)
+    }
+
+    fn remove(&self, url: &str, receipts: &[String]) -> Result<(), SqsError> {
+        if receipts.is_empty() || receipts.len() > MAX_BATCH {
+            return Err(SqsError::Invalid(
+                "TooManyEntriesInBatchRequest: 1 to 10 entries".into(),
+            ));
+        }
+        let mut state = self.state.lock().expect("queues");
+        let (_, messages) = state
+            .queues
+            .get_mut(url)
+            .ok_or_else(|| SqsError::Invalid(format!("NonExistentQueue: {url}")))?;
+        // Only the latest receipt of a message deletes it: one from an earlier receive is stale.
+        messages.retain(|m| !m.receipt.as_ref().is_some_and(|r| receipts.contains(r)));
+        Ok(())
+    }
+}
+
+impl Sqs for MemorySqs {
+    fn send<'a>(&'a self, queue_url: &'a str, body: String, delay_seconds: u32) -> Call<'a, ()> {
+        Box::pin(async move {
+            let fate = self.faults.call("sqs", "SendMessage").await;
+            fate.before()?;
+            self.enqueue(queue_url, body, delay_seconds)?;
+            fate.after(())
+        })
+    }
+
+    fn send_batch<'a>(
+        &'a self,
+        queue_url: &'a str,
+        bodies: Vec<String>,
+    ) -> Call<'a, Vec<(usize, String)>> {
+        Box::pin(async move {
+            if bodies.is_empty() || bodies.len() > MAX_BATCH {
+                return Err(SqsError::Invalid(
+                    "TooManyEntriesInBatchRequest: 1 to 10 entries".into(),
+                ));
+            }
+            let fate = self.faults.call("sqs", "SendMessageBatch").await;
+            fate.before()?;
+            let mut refused = Vec::new();
+            for (i, body) in bodies.into_iter().enumerate() {
+                if let Err(e) = self.enqueue(queue_url, body, 0) {
+                    refused.push((i, e.to_string()));
+                }
+            }
+            fate.after(refused)
+        })
+    }
+
+    fn receive<'a>(&'a self, queue_url: &'a str, max: usize) -> Call<'a, Vec<Received>> {
+        Box::pin(async move {
+            let fate = self.faults.call("sqs", "ReceiveMessage").await;
+            fate.before()?;
+            let received = self.take(queue_url, max)?;
+            // A lost answer leaves the messages hidden until their visibility timeout.
+            fate.after(received)
+        })
+    }
+
+    fn delete<'a>(&'a self, queue_url: &'a str, receipts: Vec<String>) -> Call<'a, ()> {
+        Box::pin(async move {
+            let fate = self.faults.call("sqs", "DeleteMessageBatch").await;
+            if fate == Fate::Throttle {
+                return Err(SqsError::throttled());
+            }
+            fate.before()?;
+            self.remove(queue_url, &receipts)?;
+            fate.after(())
+        })
+    }
+}
