@@ -49,6 +49,8 @@ pub struct Options {
     /// Prefix of every resource name, so stacks can share an emulator.
     pub prefix: String,
     pub template: PathBuf,
+    /// The emulator at `AWS_ENDPOINT_URL`, or the in-memory world (on the real clock).
+    pub in_memory: bool,
 }
 
 impl Default for Options {
@@ -58,6 +60,7 @@ impl Default for Options {
             carrier_port: 0,
             prefix: "oms-local".into(),
             template: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
+            in_memory: false,
         }
     }
 }
@@ -70,6 +73,8 @@ pub struct LocalOms {
     /// The environment each function runs with, by template logical id.
     pub environments: BTreeMap<String, HashMap<String, String>>,
     pub aws: Clients,
+    /// The services themselves, when running in memory.
+    pub memory: Option<memory::MemoryWorld>,
     tasks: Vec<JoinHandle<()>>,
     _carrier: SandboxCarrier,
 }
@@ -82,15 +87,30 @@ impl Drop for LocalOms {
 
 impl LocalOms {
     pub async fn start(options: Options) -> Result<Self> {
-        let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
-        if !endpoint.starts_with("http://127.0.0.1") && !endpoint.starts_with("http://localhost") {
-            bail!("AWS_ENDPOINT_URL must point at the local emulator (got {endpoint:?}); refusing to touch real AWS");
-        }
         let template = template::load(&options.template)?;
-        let aws = Clients::load().await;
-        let carrier = SandboxCarrier::start(options.carrier_port).await?;
         let parameters = BTreeMap::new();
-        let resources = provision::provision(&template, &options.prefix, &parameters, &aws).await?;
+        let (aws, resources, memory) = if options.in_memory {
+            let (world, resources) = memory::MemoryWorld::provision(
+                &template,
+                &options.prefix,
+                &parameters,
+                memory::SimClock::real(),
+                memory::Faults::default(),
+            )?;
+            (world.clients(), resources, Some(world))
+        } else {
+            let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+            if !endpoint.starts_with("http://127.0.0.1")
+                && !endpoint.starts_with("http://localhost")
+            {
+                bail!("AWS_ENDPOINT_URL must point at the local emulator (got {endpoint:?}); refusing to touch real AWS");
+            }
+            let aws = Clients::load().await;
+            let resources =
+                provision::provision(&template, &options.prefix, &parameters, &aws).await?;
+            (aws, resources, None)
+        };
+        let carrier = SandboxCarrier::start(options.carrier_port).await?;
 
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
             .await
@@ -151,6 +171,7 @@ impl LocalOms {
             resources,
             environments,
             aws,
+            memory,
             tasks,
             _carrier: carrier,
         })

@@ -21,7 +21,7 @@ impl App {
             notifier: Notifier {
                 orders: aws.order_store(env)?,
                 claims: IdempotencyStore::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),
-                mailer: Mailer::new(aws.ses.clone(), required(env, "SENDER_EMAIL")?),
+                mailer: Mailer::new(aws.mail.clone(), required(env, "SENDER_EMAIL")?),
                 branding: Branding {
                     merchant_name: required(env, "MERCHANT_NAME")?,
                     ops_email: required(env, "OPS_EMAIL")?,

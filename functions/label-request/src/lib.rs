@@ -45,7 +45,7 @@ impl App {
                 orders: aws.order_store(env)?,
                 inventory: InventoryStore::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),
                 carrier,
-                labels: LabelStore::new(&aws.config, required(env, "LABEL_BUCKET")?),
+                labels: LabelStore::new(aws.files.clone(), required(env, "LABEL_BUCKET")?),
                 notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
                 ship_from,
                 transit: TransitStats::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),

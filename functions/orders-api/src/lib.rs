@@ -81,7 +81,7 @@ impl App {
                 stock,
                 carrier,
             },
-            labels: LabelStore::new(&aws.config, required(env, "LABEL_BUCKET")?),
+            labels: LabelStore::new(aws.files.clone(), required(env, "LABEL_BUCKET")?),
             token: SecretToken::new(&required(env, "OMS_ADMIN_TOKEN")?),
         })
     }

@@ -1,12 +1,14 @@
-//! The in-memory world's time: it moves only when told to, so delays and visibility timeouts
-//! play out in no time and the same way every run.
+//! The in-memory world's time. Simulated, it moves only when told to, so delays and visibility
+//! timeouts play out in no time and the same way every run; real, it is the machine's clock (a
+//! local OMS in memory, serving people).
 
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
+/// `None` inside: the real clock.
 #[derive(Clone)]
-pub struct SimClock(Arc<Mutex<DateTime<Utc>>>);
+pub struct SimClock(Option<Arc<Mutex<DateTime<Utc>>>>);
 
 impl Default for SimClock {
     fn default() -> Self {
@@ -20,14 +22,28 @@ impl Default for SimClock {
 
 impl SimClock {
     pub fn starting_at(at: DateTime<Utc>) -> Self {
-        Self(Arc::new(Mutex::new(at)))
+        Self(Some(Arc::new(Mutex::new(at))))
+    }
+
+    pub fn real() -> Self {
+        Self(None)
+    }
+
+    pub fn is_real(&self) -> bool {
+        self.0.is_none()
     }
 
     pub fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().expect("clock")
+        match &self.0 {
+            Some(at) => *at.lock().expect("clock"),
+            None => Utc::now(),
+        }
     }
 
+    /// Moves simulated time on; the real clock moves by itself.
     pub fn advance(&self, by: Duration) {
-        *self.0.lock().expect("clock") += by;
+        if let Some(at) = &self.0 {
+            *at.lock().expect("clock") += by;
+        }
     }
 }

@@ -6,11 +6,15 @@ pub mod clock;
 pub mod dynamo;
 pub mod expression;
 pub mod faults;
+pub mod s3;
+pub mod ses;
 pub mod sqs;
 
 pub use clock::SimClock;
 pub use dynamo::{MemoryDynamo, TableSchema};
 pub use faults::{Fate, FaultPlan, Faults};
+pub use s3::MemoryS3;
+pub use ses::{MemorySes, Sent};
 pub use sqs::{MemorySqs, QueueSettings};
 
 /// Every table template.yaml declares, named as `provision` names them (`<prefix>-<logical id>`).
@@ -60,4 +64,73 @@ pub fn sqs_from_template(
         );
     }
     (sqs, urls)
+}
+
+/// The whole in-memory world: one of each service, sharing one clock and one fault plan.
+#[derive(Clone)]
+pub struct MemoryWorld {
+    pub dynamo: MemoryDynamo,
+    pub sqs: MemorySqs,
+    pub ses: MemorySes,
+    pub s3: MemoryS3,
+    pub clock: SimClock,
+}
+
+impl MemoryWorld {
+    /// Creates what template.yaml declares, named as `provision` names it in the emulator.
+    pub fn provision(
+        template: &crate::template::Template,
+        prefix: &str,
+        parameters: &std::collections::BTreeMap<String, String>,
+        clock: SimClock,
+        faults: Faults,
+    ) -> anyhow::Result<(Self, crate::provision::Provisioned)> {
+        let mut out = crate::provision::Provisioned::default();
+        for (name, default) in &template.parameters {
+            if let Some(value) = parameters.get(name).cloned().or_else(|| default.clone()) {
+                out.refs.insert(name.clone(), value);
+            }
+        }
+        let dynamo = dynamo_from_template(template, prefix, faults.clone())?;
+        for table in &template.tables {
+            let name = format!("{prefix}-{}", table.logical_id);
+            out.arns.insert(
+                table.logical_id.clone(),
+                format!("arn:aws:dynamodb:us-east-1:000000000000:table/{name}"),
+            );
+            out.refs.insert(table.logical_id.clone(), name);
+        }
+        let (sqs, urls) = sqs_from_template(template, prefix, clock.clone(), faults.clone());
+        for (id, url) in urls {
+            out.arns.insert(
+                id.clone(),
+                format!("arn:aws:sqs:us-east-1:000000000000:{prefix}-{id}"),
+            );
+            out.refs.insert(id, url);
+        }
+        for bucket in &template.buckets {
+            out.refs.insert(
+                bucket.clone(),
+                format!("{prefix}-{bucket}").to_ascii_lowercase(),
+            );
+        }
+        let world = Self {
+            dynamo,
+            sqs,
+            ses: MemorySes::new(faults.clone()),
+            s3: MemoryS3::new(faults),
+            clock,
+        };
+        Ok((world, out))
+    }
+
+    /// The ports the functions are built with, on this world.
+    pub fn clients(&self) -> oms::aws::Clients {
+        oms::aws::Clients::with_ports(
+            std::sync::Arc::new(self.dynamo.clone()),
+            std::sync::Arc::new(self.sqs.clone()),
+            std::sync::Arc::new(self.ses.clone()),
+            std::sync::Arc::new(self.s3.clone()),
+        )
+    }
 }

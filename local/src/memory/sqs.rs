@@ -245,6 +245,10 @@ impl Sqs for MemorySqs {
             let fate = self.faults.call("sqs", "ReceiveMessage").await;
             fate.before()?;
             let received = self.take(queue_url, max)?;
+            if received.is_empty() && self.clock.is_real() {
+                // Long polling, briefly: an idle poller waits instead of spinning.
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
             // A lost answer leaves the messages hidden until their visibility timeout.
             fate.after(received)
         })

@@ -12,6 +12,8 @@ pub mod config;
 pub mod dynamo;
 pub mod easypost_api;
 pub mod http;
+pub mod s3;
+pub mod ses;
 pub mod sqs;
 pub mod sqs_batch;
 pub mod telemetry;

@@ -58,6 +58,10 @@ pub struct Clients {
     /// The message queue port on `sqs`.
     pub queues: crate::sqs::Queues,
     pub ses: aws_sdk_ses::Client,
+    /// The email port on `ses`.
+    pub mail: crate::ses::MailService,
+    /// The file port on S3.
+    pub files: crate::s3::Files,
 }
 
 impl Clients {
@@ -73,6 +77,32 @@ impl Clients {
                 config,
             ))),
             ses: aws_sdk_ses::Client::new(config),
+            mail: std::sync::Arc::new(crate::ses::sdk::SdkSes::new(aws_sdk_ses::Client::new(
+                config,
+            ))),
+            files: std::sync::Arc::new(crate::s3::sdk::SdkS3::new(config)),
+        }
+    }
+
+    /// Clients on other adapters (the in-memory world). The SDK clients point at no endpoint
+    /// anyone serves: only the ports are meant to be used.
+    pub fn with_ports(
+        db: crate::dynamo::Db,
+        queues: crate::sqs::Queues,
+        mail: crate::ses::MailService,
+        files: crate::s3::Files,
+    ) -> Self {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .endpoint_url("http://127.0.0.1:9")
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        Self {
+            db,
+            queues,
+            mail,
+            files,
+            ..Self::new(&config)
         }
     }
 

@@ -1,0 +1,65 @@
+//! The file port on S3: `PutObject`, and presigned `GetObject` links.
+
+use std::time::Duration;
+
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::ByteStream;
+
+use super::{Call, FileError, S3};
+
+#[derive(Clone)]
+pub struct SdkS3 {
+    client: aws_sdk_s3::Client,
+}
+
+impl SdkS3 {
+    /// Path-style addressing when an endpoint override (the emulator) is in use: it serves buckets
+    /// under its own host, not as subdomains.
+    pub fn new(config: &aws_config::SdkConfig) -> Self {
+        let s3_config = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(config.endpoint_url().is_some())
+            .build();
+        Self {
+            client: aws_sdk_s3::Client::from_conf(s3_config),
+        }
+    }
+}
+
+impl S3 for SdkS3 {
+    fn put<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+        content_type: &'a str,
+        bytes: Vec<u8>,
+    ) -> Call<'a, ()> {
+        Box::pin(async move {
+            self.client
+                .put_object()
+                .bucket(bucket)
+                .key(key)
+                .content_type(content_type)
+                .body(ByteStream::from(bytes))
+                .send()
+                .await
+                .map_err(|e| FileError(crate::aws::describe(&e)))?;
+            Ok(())
+        })
+    }
+
+    fn link<'a>(&'a self, bucket: &'a str, key: &'a str, lifetime: Duration) -> Call<'a, String> {
+        Box::pin(async move {
+            let config =
+                PresigningConfig::expires_in(lifetime).map_err(|e| FileError(e.to_string()))?;
+            let request = self
+                .client
+                .get_object()
+                .bucket(bucket)
+                .key(key)
+                .presigned(config)
+                .await
+                .map_err(|e| FileError(crate::aws::describe(&e)))?;
+            Ok(request.uri().to_string())
+        })
+    }
+}
