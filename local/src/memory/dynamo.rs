@@ -324,6 +324,33 @@ impl MemoryDynamo {
         })
     }
 
+    /// The table and key a write is for.
+    fn write_key(
+        tables: &BTreeMap<String, Table>,
+        write: &TransactWriteItem,
+    ) -> Result<(String, Key), DynamoError> {
+        let (name, key) = if let Some(put) = &write.put {
+            (&put.table_name, Err(&put.item))
+        } else if let Some(update) = &write.update {
+            (&update.table_name, Ok(&update.key))
+        } else if let Some(delete) = &write.delete {
+            (&delete.table_name, Ok(&delete.key))
+        } else if let Some(check) = &write.condition_check {
+            (&check.table_name, Ok(&check.key))
+        } else {
+            return Err(DynamoError::Invalid("an empty write".into()));
+        };
+        let table = tables.get(name).ok_or_else(|| {
+            DynamoError::Invalid(format!("Requested resource not found: table {name}"))
+        })?;
+        let key = match key {
+            Err(item) => table.key_of(item),
+            Ok(key) => table.exact_key(key),
+        }
+        .map_err(|e| DynamoError::Invalid(e.0))?;
+        Ok((name.clone(), key))
+    }
+
     fn transaction(&self, items: &[TransactWriteItem]) -> Result<(), DynamoError> {
         if items.is_empty() || items.len() > MAX_TRANSACTION_ITEMS {
             return Err(DynamoError::Invalid(format!(
@@ -331,18 +358,21 @@ impl MemoryDynamo {
             )));
         }
         self.with_tables(|tables| {
+            // Two writes of one item are refused whatever their conditions say.
+            let mut seen = std::collections::BTreeSet::new();
+            for write in items {
+                if !seen.insert(Self::write_key(tables, write)?) {
+                    return Err(DynamoError::Invalid(
+                        "Transaction request cannot include multiple operations on one item".into(),
+                    ));
+                }
+            }
             let mut plans = Vec::with_capacity(items.len());
             let mut reasons = Vec::with_capacity(items.len());
-            let mut seen = std::collections::BTreeSet::new();
             let mut cancelled = false;
             for write in items {
                 match Self::plan(tables, write) {
                     Ok(Ok(planned)) => {
-                        if !seen.insert((planned.table.clone(), planned.key.clone())) {
-                            return Err(DynamoError::Invalid(
-                                "Transaction request cannot include multiple operations on one item".into(),
-                            ));
-                        }
                         reasons.push("None".to_string());
                         plans.push(planned);
                     }
@@ -588,7 +618,7 @@ impl Dynamo for MemoryDynamo {
     fn transact<'a>(&'a self, items: Vec<TransactWriteItem>) -> Call<'a, ()> {
         Box::pin(async move {
             let fate = self.faults.call("dynamodb", "TransactWriteItems").await;
-            if let Fate::Fail = fate {
+            if let Fate::Throttle = fate {
                 // DynamoDB's own way of refusing a transaction under contention.
                 return Err(DynamoError::Cancelled(vec![
                     "TransactionConflict".into();
@@ -645,7 +675,15 @@ impl Dynamo for MemoryDynamo {
             }
             fate.before()?;
             let mut found = Vec::new();
+            let mut seen = std::collections::BTreeSet::new();
             for key in &keys {
+                let mut sorted: Vec<_> = key.iter().collect();
+                sorted.sort_by(|a, b| a.0.cmp(b.0));
+                if !seen.insert(format!("{sorted:?}")) {
+                    return Err(DynamoError::Invalid(
+                        "Provided list of item keys contains duplicates".into(),
+                    ));
+                }
                 found.extend(self.get_item(table, key)?);
             }
             fate.after((found, Vec::new()))
@@ -711,6 +749,37 @@ mod tests {
             ("PK".to_string(), s("P")),
             ("SK".to_string(), s(format!("{sk:03}"))),
         ])
+    }
+
+    #[tokio::test]
+    async fn one_item_twice_in_a_transaction_is_refused_whatever_the_conditions() {
+        let dynamo = world();
+        let failing = oms::dynamo::built(
+            oms::dynamo::Put::builder()
+                .table_name("t")
+                .set_item(Some(item(1)))
+                .condition_expression("attribute_exists(PK)")
+                .build(),
+        )
+        .unwrap();
+        let plain = oms::dynamo::built(
+            oms::dynamo::Put::builder()
+                .table_name("t")
+                .set_item(Some(item(1)))
+                .build(),
+        )
+        .unwrap();
+        use oms::dynamo::Op;
+        let refused = dynamo.transact(vec![failing.op(), plain.op()]).await;
+        assert!(
+            matches!(refused, Err(DynamoError::Invalid(_))),
+            "{refused:?}"
+        );
+        let twice = vec![item(2), item(2)];
+        assert!(matches!(
+            dynamo.batch_get("t", twice, true).await,
+            Err(DynamoError::Invalid(_))
+        ));
     }
 
     // What DynamoDB refuses and moto lets through (so the contract suite cannot hold both to it).

@@ -760,7 +760,10 @@ impl UpdateExpr {
             | Action::Remove(path)
             | Action::Add(path, _)
             | Action::Delete(path, _)) = action;
-            if !tops.insert(path.0.clone()) {
+            let overlaps = tops
+                .iter()
+                .any(|other: &Vec<Step>| other.starts_with(&path.0) || path.0.starts_with(other));
+            if overlaps || !tops.insert(path.0.clone()) {
                 return invalid(
                     "Invalid UpdateExpression: Two document paths overlap with each other",
                 );
@@ -797,7 +800,13 @@ impl UpdateExpr {
                 Action::Add(path, value) => {
                     let new =
                         match (path.get(&before), value) {
-                            (None, v) => v.clone(),
+                            (
+                                None,
+                                v @ (AttributeValue::N(_)
+                                | AttributeValue::Ns(_)
+                                | AttributeValue::Ss(_)
+                                | AttributeValue::Bs(_)),
+                            ) => v.clone(),
                             (Some(AttributeValue::N(a)), AttributeValue::N(b)) => {
                                 AttributeValue::N(arithmetic(a, b, Decimal::checked_add)?)
                             }

@@ -56,9 +56,12 @@ pub fn sqs_from_template(
                 visibility_timeout: chrono::Duration::seconds(
                     queue.visibility_timeout.unwrap_or(30).min(43_200) as i64,
                 ),
+                // A redrive to a queue the template does not declare keeps its messages: SQS
+                // refuses such a policy, and so does provisioning the emulator.
                 redrive: queue
                     .redrive
                     .as_ref()
+                    .filter(|(dlq, _)| template.queues.iter().any(|q| &q.logical_id == dlq))
                     .map(|(dlq, max)| (url(dlq), (*max).min(1000) as u32)),
             },
         );

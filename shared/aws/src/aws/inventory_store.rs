@@ -361,7 +361,9 @@ impl InventoryStore {
         let items: Vec<TransactWriteItem> = vec![update.op(), self.log_put(sku, &entry)?.op()];
         match self.db.transact(items).await {
             Ok(()) => {}
-            Err(DynamoError::Cancelled(_)) => {
+            // The stock record's condition (on hand never below reserved) failed; any other
+            // cancellation (a conflicting transaction) is the store's to retry.
+            Err(cancelled @ DynamoError::Cancelled(_)) if cancelled.failed_condition_at(0) => {
                 let now_level = self
                     .levels(sku)
                     .await?

@@ -134,7 +134,8 @@ pub enum DynamoError {
     /// `ConditionalCheckFailed`, `TransactionConflict`, `ValidationError`...).
     #[error("TransactionCanceledException: {0:?}")]
     Cancelled(Vec<String>),
-    /// Throttled, or conflicting with another transaction: safe to retry later.
+    /// Throttled: safe to retry later. (A transaction that conflicts with another comes back
+    /// `Cancelled` with `TransactionConflict` reasons.)
     #[error("throttled: {0}")]
     Throttled(String),
     /// A request DynamoDB refuses (`ValidationException`), item too large among them.

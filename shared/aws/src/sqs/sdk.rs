@@ -142,18 +142,25 @@ where
     R: std::fmt::Debug,
 {
     let text = crate::aws::describe(&err);
-    match err.code() {
+    // The query protocol prefixes SQS's own codes; the JSON protocol does not.
+    match err
+        .code()
+        .map(|code| code.trim_start_matches("AWS.SimpleQueueService."))
+    {
         Some("RequestThrottled" | "ThrottlingException" | "OverLimit") => SqsError::Throttled(text),
-        Some(code)
-            if code.starts_with("InvalidParameterValue")
-                || code.contains("Invalid")
-                || code.contains("TooLong")
-                || code.contains("TooManyEntries")
-                || code.contains("EmptyBatch")
-                || code.contains("NonExistentQueue") =>
-        {
-            SqsError::Invalid(text)
-        }
+        Some(
+            "InvalidParameterValue"
+            | "InvalidParameterValueException"
+            | "InvalidMessageContents"
+            | "InvalidBatchEntryId"
+            | "BatchRequestTooLong"
+            | "TooManyEntriesInBatchRequest"
+            | "EmptyBatchRequest"
+            | "BatchEntryIdsNotDistinct"
+            | "QueueDoesNotExist"
+            | "NonExistentQueue"
+            | "ReceiptHandleIsInvalid",
+        ) => SqsError::Invalid(text),
         _ => SqsError::Unavailable(text),
     }
 }
