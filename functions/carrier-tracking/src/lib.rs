@@ -6,7 +6,6 @@
 //! - `POST /webhooks/carriers/aftership` (`aftership-hmac-sha256`, base64)
 //! - `POST /webhooks/carriers/shippo?token=<SHIPPO_WEBHOOK_TOKEN>`
 
-use chrono::Utc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use oms::aws::{Clients, TransitStats};
@@ -18,6 +17,7 @@ use oms::signature::WebhookSecrets;
 use oms::workflow::tracking::{Tracked, Tracking};
 
 pub struct App {
+    clock: oms::clock::Time,
     tracking: Tracking,
     easypost_secrets: WebhookSecrets,
     aftership_secrets: WebhookSecrets,
@@ -27,6 +27,7 @@ pub struct App {
 impl App {
     pub fn from_env(env: &dyn Env, aws: &Clients) -> Result<Self, ConfigError> {
         Ok(Self {
+            clock: aws.clock.clone(),
             tracking: Tracking {
                 orders: aws.order_store(env)?,
                 notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
@@ -93,7 +94,7 @@ fn refused(e: PayloadError) -> ApiError {
 }
 
 async fn apply(event: &TrackerEvent, app: &App) -> Result<Response<Body>, ApiError> {
-    let status = match app.tracking.apply(event, Utc::now()).await {
+    let status = match app.tracking.apply(event, app.clock.now()).await {
         Ok(Tracked::UnknownParcel) => "unknown_tracking_code",
         Ok(Tracked::Applied(_)) => "applied",
         Err(e) => return Err(ApiError::internal(format!("{e:#}"))),

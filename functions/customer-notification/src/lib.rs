@@ -2,7 +2,6 @@
 //! order, event and shipment; and suppliers, once per crossing of a SKU's reorder point.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use chrono::Utc;
 use oms::aws::PreferenceStore;
 use oms::aws::{CartStore, Clients, IdempotencyStore, InventoryStore, Mailer};
 use oms::config::{required, ConfigError, Env};
@@ -12,15 +11,18 @@ use oms::sqs_batch;
 use oms::workflow::notify::Notifier;
 
 pub struct App {
+    clock: oms::clock::Time,
     notifier: Notifier,
 }
 
 impl App {
     pub fn from_env(env: &dyn Env, aws: &Clients) -> Result<Self, ConfigError> {
         Ok(Self {
+            clock: aws.clock.clone(),
             notifier: Notifier {
                 orders: aws.order_store(env)?,
-                claims: IdempotencyStore::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),
+                claims: IdempotencyStore::new(aws.db.clone(), required(env, "ORDERS_TABLE")?)
+                    .with_clock(aws.clock.clone()),
                 mailer: Mailer::new(aws.mail.clone(), required(env, "SENDER_EMAIL")?),
                 branding: Branding {
                     merchant_name: required(env, "MERCHANT_NAME")?,
@@ -56,11 +58,15 @@ fn invalid(name: &'static str, e: InvalidBranding) -> ConfigError {
 pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
     sqs_batch::process(event, |message| async move {
         let outcome = match sqs_batch::body(&message)? {
-            NotifyWork::Order(notification) => app.notifier.notify(&notification, Utc::now()).await,
+            NotifyWork::Order(notification) => {
+                app.notifier.notify(&notification, app.clock.now()).await
+            }
             NotifyWork::Reorder(request) => app.notifier.reorder(&request).await,
-            NotifyWork::DelayCheck(check) => app.notifier.delay_check(&check, Utc::now()).await,
+            NotifyWork::DelayCheck(check) => {
+                app.notifier.delay_check(&check, app.clock.now()).await
+            }
             NotifyWork::CartReminder(reminder) => {
-                app.notifier.cart_reminder(&reminder, Utc::now()).await
+                app.notifier.cart_reminder(&reminder, app.clock.now()).await
             }
         };
         outcome.map(drop)

@@ -2,7 +2,6 @@
 //! twice), stores the PDF in S3 and records the shipment.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use chrono::Utc;
 use oms::aws::{Clients, InventoryStore, LabelStore, TransitStats};
 use oms::config::{required, ConfigError, Env};
 use oms::domain::shipping_limits::ShippingLimits;
@@ -12,6 +11,7 @@ use oms::sqs_batch;
 use oms::workflow::labels::LabelPurchase;
 
 pub struct App {
+    clock: oms::clock::Time,
     labels: LabelPurchase,
 }
 
@@ -39,6 +39,7 @@ impl App {
             max_cost_percent: bounded(env, "MAX_LABEL_COST_PERCENT", 1..=1_000)?,
         };
         Ok(Self {
+            clock: aws.clock.clone(),
             labels: LabelPurchase {
                 delivery_window_days,
                 limits,
@@ -74,7 +75,7 @@ fn bounded(
 pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
     sqs_batch::process(event, |message| async move {
         let request: OrderMessage = sqs_batch::body(&message)?;
-        app.labels.fulfill(&request.order_id, Utc::now()).await
+        app.labels.fulfill(&request.order_id, app.clock.now()).await
     })
     .await
 }

@@ -12,7 +12,6 @@ mod marketplace;
 mod shopify;
 mod woocommerce;
 
-use chrono::Utc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use oms::aws::{CartStore, Clients, DeliveryLog};
@@ -25,6 +24,7 @@ use oms::workflow::carts::Checkouts;
 use oms::workflow::intake::{Intake, Received};
 
 pub struct App {
+    clock: oms::clock::Time,
     intake: Intake,
     checkouts: Checkouts,
     deliveries: DeliveryLog,
@@ -38,6 +38,7 @@ impl App {
     pub fn from_env(env: &dyn Env, aws: &Clients) -> Result<Self, ConfigError> {
         let table = required(env, "ORDERS_TABLE")?;
         Ok(Self {
+            clock: aws.clock.clone(),
             intake: Intake {
                 orders: aws.order_store(env)?,
                 payment_queue: aws.queue(env, "PAYMENT_QUEUE_URL")?,
@@ -86,7 +87,7 @@ async fn take_in(
     let order = order.map_err(refused)?;
     let outcome = app
         .intake
-        .receive(order, Utc::now())
+        .receive(order, app.clock.now())
         .await
         .map_err(ApiError::internal)?;
     Ok(received(outcome))

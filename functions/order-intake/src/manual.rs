@@ -1,7 +1,6 @@
 //! `POST /orders`: staff enter an order by hand (phone, in-store). With an `Idempotency-Key`, the
 //! same key and body return the same order, and the same key with another body is a conflict.
 
-use chrono::Utc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use oms::channels::native::parse_order;
@@ -42,7 +41,7 @@ pub async fn create(request: &Request, app: &App) -> Result<Response<Body>, ApiE
     let order = parse_order(body, Channel::Manual, || Some(channel_order_id)).map_err(refused)?;
     let outcome = app
         .intake
-        .receive_keyed(order, Utc::now())
+        .receive_keyed(order, app.clock.now())
         .await
         .map_err(ApiError::internal)?;
     match outcome {

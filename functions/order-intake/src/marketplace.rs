@@ -1,7 +1,6 @@
 //! `POST /webhooks/orders`: marketplace connectors and custom storefronts push orders in our own
 //! JSON format, signed like Stripe (`X-OMS-Signature: t=<unix>,v1=<hex>`).
 
-use chrono::Utc;
 use lambda_http::{Body, Request, Response};
 use oms::channels::native::parse_order;
 use oms::domain::Channel;
@@ -16,7 +15,7 @@ pub async fn receive(request: &Request, app: &App) -> Result<Response<Body>, Api
         .verify_timestamped(
             body,
             header(headers, "x-oms-signature"),
-            Utc::now().timestamp(),
+            app.clock.now().timestamp(),
         )
         .map_err(|e| ApiError::unauthorized(format!("order push rejected: {e}")))?;
     require_json(headers)?;

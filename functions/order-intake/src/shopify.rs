@@ -1,6 +1,5 @@
 //! `POST /webhooks/shopify`: orders and checkouts from Shopify.
 
-use chrono::Utc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use oms::aws::cart_store::Saved;
@@ -30,7 +29,7 @@ pub async fn receive(request: &Request, app: &App) -> Result<Response<Body>, Api
                 let response = take_in(app, parse_order(body)).await?;
                 if let Some(token) = checkout_token(body) {
                     app.checkouts
-                        .converted(Channel::Shopify, &token, Utc::now())
+                        .converted(Channel::Shopify, &token, app.clock.now())
                         .await
                         .map_err(ApiError::internal)?;
                 }
@@ -40,7 +39,7 @@ pub async fn receive(request: &Request, app: &App) -> Result<Response<Body>, Api
                 let cart = parse_checkout(body).map_err(refused)?;
                 let saved = app
                     .checkouts
-                    .receive(&cart, Utc::now())
+                    .receive(&cart, app.clock.now())
                     .await
                     .map_err(ApiError::internal)?;
                 let status = if saved == Saved::Stale {

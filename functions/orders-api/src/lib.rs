@@ -27,6 +27,7 @@ use oms::workflow::stock::StockFollowUp;
 use oms::workflow::stock_import::StockImport;
 
 pub struct App {
+    clock: oms::clock::Time,
     orders: OrderStore,
     carts: CartStore,
     inventory: InventoryStore,
@@ -66,6 +67,7 @@ impl App {
             payment_queue: payment_queue.clone(),
         };
         Ok(Self {
+            clock: aws.clock.clone(),
             imports,
             orders: aws.order_store(env)?,
             carts: CartStore::new(aws.db.clone(), table.clone()),

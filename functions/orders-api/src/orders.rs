@@ -39,7 +39,7 @@ pub async fn decide_hold(
 ) -> Result<Response<Body>, ApiError> {
     let id = order_id(id)?;
     let reason = reason(request)?;
-    let now = chrono::Utc::now();
+    let now = app.clock.now();
     let result = match decision {
         "release" => app.review.release(&id, "admin", now).await,
         "reject" => {
@@ -78,7 +78,7 @@ pub async fn cancel_order(
     })?;
     let order = app
         .review
-        .cancel(&id, "admin", &reason, chrono::Utc::now())
+        .cancel(&id, "admin", &reason, app.clock.now())
         .await
         .map_err(review_error)?;
     Ok(json(StatusCode::OK, &view(&order, app).await?))
@@ -94,7 +94,7 @@ pub async fn void_shipment(
     let shipment = ShipmentId(shipment.to_string());
     let order = app
         .review
-        .void_shipment(&id, &shipment, "admin", chrono::Utc::now())
+        .void_shipment(&id, &shipment, "admin", app.clock.now())
         .await
         .map_err(review_error)?;
     Ok(json(StatusCode::OK, &view(&order, app).await?))

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use chrono::Utc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use oms::aws::inventory_store::{SkuStock, StockChange, StockChangeError};
@@ -134,7 +133,7 @@ pub async fn put_sku(request: &Request, sku: &str, app: &App) -> Result<Response
             ))
         }
     };
-    let now = Utc::now();
+    let now = app.clock.now();
     if reorder_given {
         let stock = app
             .inventory
@@ -248,7 +247,7 @@ pub async fn import(request: &Request, app: &App) -> Result<Response<Body>, ApiE
     if rows.len() > PART_ROWS {
         let started = app
             .imports
-            .start(&rows, Utc::now())
+            .start(&rows, app.clock.now())
             .await
             .map_err(|e| ApiError::internal(format!("{e:#}")))?;
         return Ok(json(
@@ -321,7 +320,7 @@ async fn change(
     kind: &str,
     reason: Option<&str>,
 ) -> Result<(), ApiError> {
-    let now = Utc::now();
+    let now = app.clock.now();
     let (before, after) = app
         .inventory
         .change(sku, location, change, kind, reason, now)

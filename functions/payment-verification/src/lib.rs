@@ -4,7 +4,6 @@
 //! part by part.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use chrono::Utc;
 use oms::aws::import_store::ImportStore;
 use oms::aws::Clients;
 use oms::aws::InventoryStore;
@@ -17,6 +16,7 @@ use oms::workflow::stock::StockFollowUp;
 use oms::workflow::stock_import::StockImport;
 
 pub struct App {
+    clock: oms::clock::Time,
     payments: PaymentVerification,
     imports: StockImport,
 }
@@ -33,6 +33,7 @@ impl App {
             notify_queue: notify_queue.clone(),
         };
         Ok(Self {
+            clock: aws.clock.clone(),
             payments: PaymentVerification {
                 orders: aws.order_store(env)?,
                 inventory: inventory.clone(),
@@ -40,6 +41,7 @@ impl App {
                 notify_queue,
                 payment_queue: payment_queue.clone(),
                 stock: stock.clone(),
+                clock: aws.clock.clone(),
             },
             imports: StockImport {
                 imports: ImportStore::new(aws.db.clone(), table),
@@ -54,13 +56,17 @@ impl App {
 pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
     let response = sqs_batch::process(event, |message| async move {
         match sqs_batch::body(&message)? {
-            PaymentWork::Order(request) => app.payments.verify(&request.order_id, Utc::now()).await,
-            PaymentWork::Restock(restock) => {
+            PaymentWork::Order(request) => {
                 app.payments
-                    .restock(&restock.restocked_sku, Utc::now())
+                    .verify(&request.order_id, app.clock.now())
                     .await
             }
-            PaymentWork::ImportChunk(part) => app.imports.apply_part(&part, Utc::now()).await,
+            PaymentWork::Restock(restock) => {
+                app.payments
+                    .restock(&restock.restocked_sku, app.clock.now())
+                    .await
+            }
+            PaymentWork::ImportChunk(part) => app.imports.apply_part(&part, app.clock.now()).await,
         }
     })
     .await;

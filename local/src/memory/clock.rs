@@ -47,3 +47,9 @@ impl SimClock {
         }
     }
 }
+
+impl oms::clock::Clock for SimClock {
+    fn now(&self) -> DateTime<Utc> {
+        SimClock::now(self)
+    }
+}

@@ -134,6 +134,7 @@ impl MemoryWorld {
             std::sync::Arc::new(self.sqs.clone()),
             std::sync::Arc::new(self.ses.clone()),
             std::sync::Arc::new(self.s3.clone()),
+            std::sync::Arc::new(self.clock.clone()),
         )
     }
 }

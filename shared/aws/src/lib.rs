@@ -8,6 +8,7 @@ pub use oms_core::{
 };
 
 pub mod aws;
+pub mod clock;
 pub mod config;
 pub mod dynamo;
 pub mod easypost_api;

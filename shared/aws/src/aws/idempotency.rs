@@ -8,7 +8,6 @@ use crate::dynamo::{
     built, AttributeValue, Db, Delete, DynamoError, Op, Put, ReturnValue,
     ReturnValuesOnConditionCheckFailure, Update,
 };
-use chrono::Utc;
 
 use super::item::string;
 use super::StoreError;
@@ -20,6 +19,7 @@ const RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 pub struct IdempotencyStore {
     db: Db,
     table: String,
+    clock: crate::clock::Time,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,11 +37,17 @@ impl IdempotencyStore {
         Self {
             db,
             table: table.into(),
+            clock: crate::clock::system(),
         }
     }
 
+    /// Leases run on `clock` instead of the system's.
+    pub fn with_clock(self, clock: crate::clock::Time) -> Self {
+        Self { clock, ..self }
+    }
+
     pub async fn claim(&self, key: &str, lease: Duration) -> Result<Claim, StoreError> {
-        let now = Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         let put = Put::builder()
             .table_name(&self.table)
             .item("PK", pk(key))

@@ -62,6 +62,8 @@ pub struct Clients {
     pub mail: crate::ses::MailService,
     /// The file port on S3.
     pub files: crate::s3::Files,
+    /// The clock every use case and store built from these clients reads.
+    pub clock: crate::clock::Time,
 }
 
 impl Clients {
@@ -81,6 +83,7 @@ impl Clients {
                 config,
             ))),
             files: std::sync::Arc::new(crate::s3::sdk::SdkS3::new(config)),
+            clock: crate::clock::system(),
         }
     }
 
@@ -91,6 +94,7 @@ impl Clients {
         queues: crate::sqs::Queues,
         mail: crate::ses::MailService,
         files: crate::s3::Files,
+        clock: crate::clock::Time,
     ) -> Self {
         let config = aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
@@ -102,6 +106,7 @@ impl Clients {
             queues,
             mail,
             files,
+            clock,
             ..Self::new(&config)
         }
     }
@@ -117,7 +122,8 @@ impl Clients {
         Ok(OrderStore::new(
             self.db.clone(),
             crate::config::required(env, "ORDERS_TABLE")?,
-        ))
+        )
+        .with_clock(self.clock.clone()))
     }
 
     pub fn queue(

@@ -41,6 +41,8 @@ pub struct OrderStore {
     /// How long this worker may hold an order while reserving its stock in steps; once it is
     /// over, other writers take the worker for dead and undo those steps.
     lease: chrono::Duration,
+    /// Our clock, for the lease.
+    clock: crate::clock::Time,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -106,7 +108,13 @@ impl OrderStore {
             db,
             table,
             lease: steps::DEFAULT_LEASE,
+            clock: crate::clock::system(),
         }
+    }
+
+    /// Reads `clock` instead of the system's.
+    pub fn with_clock(self, clock: crate::clock::Time) -> Self {
+        Self { clock, ..self }
     }
 
     /// Sets the lease (default: a minute, twice the longest function timeout).

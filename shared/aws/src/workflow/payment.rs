@@ -28,6 +28,7 @@ pub struct PaymentVerification {
     pub notify_queue: Queue,
     pub payment_queue: Queue,
     pub stock: StockFollowUp,
+    pub clock: crate::clock::Time,
 }
 
 impl PaymentVerification {
@@ -37,7 +38,7 @@ impl PaymentVerification {
                 // Let the concurrent writers finish before reading again.
                 tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
                 // A fresh time, so this plan's timeline entries never replace the last one's.
-                now.max(Utc::now())
+                now.max(self.clock.now())
             } else {
                 now
             };

@@ -138,7 +138,7 @@ impl Journal {
     }
 
     fn new(phase: Phase, at: DateTime<Utc>, steps: Vec<Step>, expires: DateTime<Utc>) -> Self {
-        let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        let nanos = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
         Self {
             token: format!("{:016x}", RandomState::new().hash_one(nanos)),
             phase,
@@ -244,7 +244,7 @@ impl OrderStore {
         if lookups.len() + 2 > MAX_TRANSACTION_ITEMS {
             return Err(StoreError::TooManyRecords(id.clone()));
         }
-        let expires = Utc::now() + self.lease;
+        let expires = self.clock.now() + self.lease;
         let mut item = encode_order(after)?;
         let finish = (!finish.is_empty())
             .then(|| Journal::new(Phase::Finish, after.updated_at, finish, expires));
@@ -334,7 +334,7 @@ impl OrderStore {
     pub(super) async fn recover(&self, id: &OrderId, journal: Journal) -> Result<(), StoreError> {
         match journal.phase {
             Phase::Finish => self.roll_forward(id, journal, true).await,
-            Phase::Reserve if journal.expires <= Utc::now() => {
+            Phase::Reserve if journal.expires <= self.clock.now() => {
                 tracing::warn!(order_id = %id, chunks = journal.done, "undoing reservations a worker left half done");
                 self.roll_back(id, journal).await
             }
@@ -361,7 +361,7 @@ impl OrderStore {
                     continue;
                 }
             };
-            if journal.phase == Phase::Finish || journal.expires <= Utc::now() {
+            if journal.phase == Phase::Finish || journal.expires <= self.clock.now() {
                 tracing::warn!(order_id = %id, "finishing a write in steps its worker left behind");
                 if let Err(error) = self.recover(&id, journal).await {
                     tracing::warn!(order_id = %id, %error, "could not finish a write left behind");
