@@ -431,3 +431,36 @@ async fn implausible_parcels_wait_for_a_person() {
         .await;
     assert_eq!(shipped["shipments"][0]["rate"], "26.35");
 }
+
+/// The whole OMS in the in-memory world: an order pushed over HTTP is stored, verified, shipped
+/// and confirmed to its customer, whose email the local outbox shows, with no emulator at all.
+#[tokio::test]
+async fn the_in_memory_world_takes_an_order_to_its_customers_inbox() {
+    let t = oms_tests::start_in_memory().await;
+    let email = format!("{}@example.com", unique("mem"));
+    let order = oms_tests::order_of(&unique("m"), &email, &[("UNTRACKED-MUG", 1)]);
+    let response = t.marketplace(&serde_json::to_vec(&order).unwrap()).await;
+    assert_eq!(response.status(), 200);
+    let created: Value = response.json().await.unwrap();
+    let id = created["order_id"].as_str().unwrap().to_string();
+    let shipped = eventually(|| async {
+        let (_, order) = t.admin_get(&format!("/orders/{id}")).await;
+        (order["status"] == "shipped").then_some(order)
+    })
+    .await;
+    assert!(shipped.is_some(), "the order ships in memory");
+    let outbox = eventually(|| async {
+        let page = t
+            .http
+            .get(t.url("/_local/outbox"))
+            .send()
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        page.contains(&email).then_some(page)
+    })
+    .await;
+    assert!(outbox.is_some(), "the confirmation is in the outbox");
+}

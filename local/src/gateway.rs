@@ -25,10 +25,14 @@ pub struct RouteTarget {
     pub handler: HttpHandler,
 }
 
-/// The template's routes, plus the developer's outbox at `/_local/outbox` (local only).
-pub fn router(routes: Vec<RouteTarget>) -> axum::Router {
+/// The template's routes, plus the developer's outbox at `/_local/outbox` (local only): the
+/// in-memory world's SES when there is one, else the emulator's.
+pub fn router(routes: Vec<RouteTarget>, memory: Option<crate::memory::MemorySes>) -> axum::Router {
     axum::Router::new()
-        .route("/_local/outbox", axum::routing::get(crate::outbox::page))
+        .route(
+            "/_local/outbox",
+            axum::routing::get(move || crate::outbox::page(memory.clone())),
+        )
         .fallback(dispatch)
         .with_state(Arc::new(routes))
 }

@@ -156,7 +156,7 @@ impl LocalOms {
         create_default_location(&aws, &environments).await?;
 
         let mut tasks = Vec::new();
-        let app = gateway::router(routes);
+        let app = gateway::router(routes, memory.as_ref().map(|world| world.ses.clone()));
         tasks.push(tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!(error = %e, "gateway stopped");

@@ -1,12 +1,18 @@
-//! `GET /_local/outbox`: every email the emulated SES accepted, newest first, each rendered as the
-//! customer sees it, so a developer can read exactly what goes out.
+//! `GET /_local/outbox`: every email the emulated (or in-memory) SES accepted, newest first, each
+//! rendered as the customer sees it, so a developer can read exactly what goes out.
 
 use axum::response::{Html, IntoResponse, Response};
 use http::StatusCode;
 use serde_json::Value;
 
-pub async fn page() -> Response {
-    match sent_emails().await {
+use crate::memory::{MemorySes, Sent};
+
+pub async fn page(memory: Option<MemorySes>) -> Response {
+    let emails = match memory {
+        Some(ses) => Ok(ses.sent().iter().map(as_emulator_shows).collect()),
+        None => sent_emails().await,
+    };
+    match emails {
         Ok(emails) => Html(render(&emails)).into_response(),
         Err(e) => (
             StatusCode::BAD_GATEWAY,
@@ -14,6 +20,16 @@ pub async fn page() -> Response {
         )
             .into_response(),
     }
+}
+
+/// An email kept in memory, shaped as the emulator's dump shows it.
+fn as_emulator_shows(sent: &Sent) -> Value {
+    serde_json::json!({
+        "subject": sent.email.subject,
+        "source": sent.sender,
+        "destinations": {"ToAddresses": [sent.email.to]},
+        "body": sent.email.html,
+    })
 }
 
 /// moto builds its state dump while other requests change it and now and then answers with an
@@ -75,6 +91,25 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_email_in_memory_shows_as_the_emulator_shows_it() {
+        let sent = Sent {
+            message_id: "mem-1".into(),
+            sender: "orders@example.com".into(),
+            email: oms::notifications::Email {
+                to: "a@example.com".into(),
+                subject: "Your order".into(),
+                text: "Hi".into(),
+                html: "<p>Hi</p>".into(),
+            },
+        };
+        let page = render(&[as_emulator_shows(&sent)]);
+        assert!(page.contains(
+            "<h2>Your order</h2><p>To a@example.com &middot; from orders@example.com</p>"
+        ));
+        assert!(page.contains("srcdoc=\"&lt;p&gt;Hi&lt;/p&gt;\""));
+    }
 
     #[test]
     fn renders_each_email_sandboxed_and_escaped() {
