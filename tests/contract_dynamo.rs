@@ -9,7 +9,7 @@ use oms::dynamo::{
     built, n, s, AttributeValue, BatchWrite, ConditionCheck, Db, Delete, DynamoError, Item, Op,
     Put, Query, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
-use oms_tests::oms_local::{memory, provision, template};
+use oms_tests::oms_local::{memory, provision};
 use oms_tests::unique;
 
 struct World {
@@ -17,20 +17,8 @@ struct World {
     table: String,
 }
 
-fn orders_table() -> (template::Template, template::Table) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
-    let template = template::load(&path).expect("template.yaml");
-    let table = template
-        .tables
-        .iter()
-        .find(|t| t.logical_id == "OrdersTable")
-        .cloned()
-        .expect("the orders table");
-    (template, table)
-}
-
 async fn moto() -> World {
-    let (_, table) = orders_table();
+    let table = oms_tests::orders_table();
     let aws = oms::aws::Clients::load().await;
     let name = unique("contract");
     provision::create_table(&aws, &name, &table.properties)
@@ -43,7 +31,7 @@ async fn moto() -> World {
 }
 
 fn in_memory() -> World {
-    let (template, _) = orders_table();
+    let template = oms_tests::template();
     let prefix = unique("contract");
     let dynamo = memory::dynamo_from_template(&template, &prefix, memory::Faults::default())
         .expect("the template's tables");
@@ -53,23 +41,7 @@ fn in_memory() -> World {
     }
 }
 
-/// Runs each case in both worlds.
-macro_rules! contract {
-    ($($case:ident),* $(,)?) => {
-        $(mod $case {
-            #[tokio::test]
-            async fn on_moto() {
-                super::$case(&super::moto().await).await;
-            }
-            #[tokio::test]
-            async fn in_memory() {
-                super::$case(&super::in_memory()).await;
-            }
-        })*
-    };
-}
-
-contract!(
+oms_tests::in_both_worlds!(
     a_failed_condition_answers_the_item_as_it_is,
     updates_read_the_item_as_it_was_before_them,
     a_condition_guards_a_counter,

@@ -104,22 +104,7 @@ fn in_memory() -> World {
     }
 }
 
-macro_rules! contract {
-    ($($case:ident),* $(,)?) => {
-        $(mod $case {
-            #[tokio::test]
-            async fn on_moto() {
-                super::$case(&super::moto().await).await;
-            }
-            #[tokio::test]
-            async fn in_memory() {
-                super::$case(&super::in_memory()).await;
-            }
-        })*
-    };
-}
-
-contract!(
+oms_tests::in_both_worlds!(
     a_message_comes_back_until_it_is_deleted,
     a_message_received_too_often_moves_to_the_dead_letter_queue,
     a_delayed_message_waits_and_delays_stop_at_15_minutes,

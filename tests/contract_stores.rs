@@ -11,24 +11,12 @@ use oms::domain::order::PaymentCheck;
 use oms::domain::{Channel, Order, OrderStatus};
 use oms::dynamo::Db;
 use oms::inventory::{Location, LocationId};
-use oms_tests::oms_local::{memory, provision, template};
+use oms_tests::oms_local::{memory, provision};
 use oms_tests::{order_of, unique};
 
 struct World {
     orders: OrderStore,
     inventory: InventoryStore,
-}
-
-fn orders_table() -> (template::Template, template::Table) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
-    let template = template::load(&path).expect("template.yaml");
-    let table = template
-        .tables
-        .iter()
-        .find(|t| t.logical_id == "OrdersTable")
-        .cloned()
-        .expect("the orders table");
-    (template, table)
 }
 
 fn world(db: Db, table: &str) -> World {
@@ -39,7 +27,7 @@ fn world(db: Db, table: &str) -> World {
 }
 
 async fn moto() -> World {
-    let (_, table) = orders_table();
+    let table = oms_tests::orders_table();
     let aws = oms::aws::Clients::load().await;
     let name = unique("stores");
     provision::create_table(&aws, &name, &table.properties)
@@ -49,29 +37,14 @@ async fn moto() -> World {
 }
 
 fn in_memory() -> World {
-    let (template, _) = orders_table();
+    let template = oms_tests::template();
     let prefix = unique("stores");
     let dynamo = memory::dynamo_from_template(&template, &prefix, memory::Faults::default())
         .expect("the template's tables");
     world(Arc::new(dynamo), &format!("{prefix}-OrdersTable"))
 }
 
-macro_rules! contract {
-    ($($case:ident),* $(,)?) => {
-        $(mod $case {
-            #[tokio::test]
-            async fn on_moto() {
-                super::$case(&super::moto().await).await;
-            }
-            #[tokio::test]
-            async fn in_memory() {
-                super::$case(&super::in_memory()).await;
-            }
-        })*
-    };
-}
-
-contract!(
+oms_tests::in_both_worlds!(
     orders_are_stored_once_and_listed_newest_first_page_by_page,
     stock_is_reserved_while_it_lasts_and_released_on_cancel,
 );

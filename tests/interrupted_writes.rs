@@ -162,8 +162,7 @@ impl Shop {
 
     /// The same shop in the in-memory world, its tables made from template.yaml.
     async fn in_memory() -> Self {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
-        let template = oms_tests::oms_local::template::load(&path).unwrap();
+        let template = oms_tests::template();
         let prefix = unique("mem");
         let dynamo = memory::dynamo_from_template(&template, &prefix, Faults::default()).unwrap();
         let table = format!("{prefix}-OrdersTable");

@@ -56,6 +56,39 @@ pub async fn start() -> TestOms {
     }
 }
 
+/// template.yaml, as the local runner reads it.
+pub fn template() -> oms_local::template::Template {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+    oms_local::template::load(&path).expect("template.yaml")
+}
+
+/// The orders table as template.yaml declares it.
+pub fn orders_table() -> oms_local::template::Table {
+    template()
+        .tables
+        .into_iter()
+        .find(|t| t.logical_id == "OrdersTable")
+        .expect("the orders table")
+}
+
+/// Runs each case twice: on moto (`on_moto`) and in the in-memory world (`in_memory`). The
+/// calling file defines `async fn moto() -> World` and `fn in_memory() -> World`.
+#[macro_export]
+macro_rules! in_both_worlds {
+    ($($case:ident),* $(,)?) => {
+        $(mod $case {
+            #[tokio::test]
+            async fn on_moto() {
+                super::$case(&super::moto().await).await;
+            }
+            #[tokio::test]
+            async fn in_memory() {
+                super::$case(&super::in_memory()).await;
+            }
+        })*
+    };
+}
+
 /// A fresh local OMS in the in-memory world: for specifications of the rules, not of the wire.
 pub async fn start_in_memory() -> TestOms {
     let oms = LocalOms::start(Options {

@@ -239,19 +239,7 @@ impl MemoryDynamo {
             .transpose()
             .map_err(invalid)?;
         placeholders.check_all_used().map_err(invalid)?;
-        let key = match (
-            &write.put,
-            &write.update,
-            &write.delete,
-            &write.condition_check,
-        ) {
-            (Some(put), ..) => table.key_of(&put.item),
-            (_, Some(update), ..) => table.exact_key(&update.key),
-            (_, _, Some(delete), _) => table.exact_key(&delete.key),
-            (.., Some(check)) => table.exact_key(&check.key),
-            _ => unreachable!("checked above"),
-        }
-        .map_err(invalid)?;
+        let (_, key) = Self::write_key(tables, write)?;
         let before = table.items.get(&key).cloned();
         if condition
             .as_ref()
@@ -522,6 +510,28 @@ impl MemoryDynamo {
         })
     }
 
+    fn batch_read(&self, table: &str, keys: &[Item]) -> Result<Vec<Item>, DynamoError> {
+        self.with_tables(|tables| {
+            let table = tables.get(table).ok_or_else(|| {
+                DynamoError::Invalid(format!("Requested resource not found: table {table}"))
+            })?;
+            let mut seen = std::collections::BTreeSet::new();
+            let mut found = Vec::new();
+            for key in keys {
+                let key = table
+                    .exact_key(key)
+                    .map_err(|e| DynamoError::Invalid(e.0))?;
+                found.extend(table.items.get(&key).cloned());
+                if !seen.insert(key) {
+                    return Err(DynamoError::Invalid(
+                        "Provided list of item keys contains duplicates".into(),
+                    ));
+                }
+            }
+            Ok(found)
+        })
+    }
+
     fn batch_writes(&self, table: &str, writes: &[BatchWrite]) -> Result<(), DynamoError> {
         if writes.is_empty() || writes.len() > MAX_BATCH_WRITES {
             return Err(DynamoError::Invalid(format!(
@@ -674,18 +684,7 @@ impl Dynamo for MemoryDynamo {
                 return Ok((Vec::new(), keys));
             }
             fate.before()?;
-            let mut found = Vec::new();
-            let mut seen = std::collections::BTreeSet::new();
-            for key in &keys {
-                let mut sorted: Vec<_> = key.iter().collect();
-                sorted.sort_by(|a, b| a.0.cmp(b.0));
-                if !seen.insert(format!("{sorted:?}")) {
-                    return Err(DynamoError::Invalid(
-                        "Provided list of item keys contains duplicates".into(),
-                    ));
-                }
-                found.extend(self.get_item(table, key)?);
-            }
+            let found = self.batch_read(table, &keys)?;
             fate.after((found, Vec::new()))
         })
     }

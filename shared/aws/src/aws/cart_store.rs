@@ -10,7 +10,7 @@ use super::item::{from_item, string, to_item};
 use super::StoreError;
 use crate::domain::{Cart, Channel};
 use crate::dynamo::{
-    built, AttributeValue, Db, DynamoError, Item, Op, Put, Query, ReturnValue, Update,
+    built, key, AttributeValue, Db, DynamoError, Item, Op, Put, Query, ReturnValue, Update,
 };
 
 #[derive(Clone)]
@@ -119,10 +119,7 @@ impl CartStore {
         channel: Channel,
         token: &str,
     ) -> Result<Option<StoredCart>, StoreError> {
-        let key = Item::from([
-            ("PK".to_string(), s(pk(channel, token))),
-            ("SK".to_string(), s("META")),
-        ]);
+        let key = key(pk(channel, token), "META");
         let item = self.db.get(&self.table, key, true).await?;
         item.as_ref().map(decode).transpose()
     }

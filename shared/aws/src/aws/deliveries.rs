@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use crate::dynamo::{built, AttributeValue, Db, Item, Op, Put, ReturnValue};
+use crate::dynamo::{built, key, AttributeValue, Db, Op, Put, ReturnValue};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
@@ -41,14 +41,7 @@ impl DeliveryLog {
     ) -> Result<bool, StoreError> {
         let item = self
             .db
-            .get(
-                &self.table,
-                Item::from([
-                    ("PK".to_string(), pk(source, delivery_id)),
-                    ("SK".to_string(), AttributeValue::S("SEEN".into())),
-                ]),
-                true,
-            )
+            .get(&self.table, key(pk(source, delivery_id), "SEEN"), true)
             .await?;
         let stored = item
             .as_ref()
@@ -71,7 +64,7 @@ impl DeliveryLog {
                 built(
                     Put::builder()
                         .table_name(&self.table)
-                        .item("PK", pk(source, delivery_id))
+                        .item("PK", AttributeValue::S(pk(source, delivery_id)))
                         .item("SK", AttributeValue::S("SEEN".into()))
                         .item("body_sha256", AttributeValue::S(body_hash(body)))
                         .item("expires_at", AttributeValue::N(expires.to_string()))
@@ -89,6 +82,6 @@ fn body_hash(body: &[u8]) -> String {
     hex::encode(Sha256::digest(body))
 }
 
-fn pk(source: &str, delivery_id: &str) -> AttributeValue {
-    AttributeValue::S(format!("DELIVERY#{source}#{delivery_id}"))
+fn pk(source: &str, delivery_id: &str) -> String {
+    format!("DELIVERY#{source}#{delivery_id}")
 }

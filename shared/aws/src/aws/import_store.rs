@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::dynamo::{built, AttributeValue, Db, Op, Put, ReturnValue, Update};
+use crate::dynamo::{built, key, AttributeValue, Db, Op, Put, ReturnValue, Update};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -126,14 +126,7 @@ impl ImportStore {
     pub async fn part(&self, id: &str, n: u32) -> Result<Option<Part>, StoreError> {
         let item = self
             .db
-            .get(
-                &self.table,
-                Item::from([
-                    ("PK".to_string(), s(pk(id))),
-                    ("SK".to_string(), s(part_sk(n))),
-                ]),
-                true,
-            )
+            .get(&self.table, key(pk(id), part_sk(n)), true)
             .await?;
         item.as_ref().map(|item| decode_part(id, item)).transpose()
     }

@@ -21,7 +21,7 @@ use super::item::{from_item, number, string, to_item};
 use super::StoreError;
 use crate::domain::OrderId;
 use crate::dynamo::{
-    built, AttributeValue, Db, DynamoError, Item, Op, Put, ReturnValue,
+    built, key, AttributeValue, Db, DynamoError, Item, Op, Put, ReturnValue,
     ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use crate::inventory::csv::StockRow;
@@ -203,7 +203,7 @@ impl InventoryStore {
     pub async fn settings(&self, sku: &str) -> Result<ReorderSettings, StoreError> {
         let item = self
             .db
-            .get(&self.table, key(&sku_pk(sku), "SETTINGS"), true)
+            .get(&self.table, key(sku_pk(sku), "SETTINGS"), true)
             .await?;
         Ok(match item {
             Some(item) => decode(&item)?,
@@ -477,12 +477,7 @@ impl InventoryStore {
     ) -> Result<BTreeMap<String, ReorderSettings>, StoreError> {
         let keys = skus
             .iter()
-            .map(|sku| {
-                std::collections::HashMap::from([
-                    ("PK".to_string(), s(sku_pk(sku))),
-                    ("SK".to_string(), s("SETTINGS")),
-                ])
-            })
+            .map(|sku| key(sku_pk(sku), "SETTINGS"))
             .collect();
         let items = super::batch::get_all(&self.db, &self.table, keys).await?;
         items
@@ -545,10 +540,6 @@ impl InventoryStore {
     ) -> Result<Vec<Item>, StoreError> {
         super::batch::query(&self.db, &self.table, pk, sk_prefix, ascending, limit).await
     }
-}
-
-fn key(pk: &str, sk: &str) -> Item {
-    Item::from([("PK".to_string(), s(pk)), ("SK".to_string(), s(sk))])
 }
 
 pub fn sku_pk(sku: &str) -> String {

@@ -19,7 +19,7 @@ use super::inventory_store::{backorder_pk, sku_pk, sortable, InventoryStore, Sto
 use super::item::{from_item, string, to_item};
 use crate::domain::{Order, OrderId, OrderStatus, Shipment, ShipmentId};
 use crate::dynamo::{
-    built, n, s, Db, Delete, DynamoError, Item, Op, Put, Query, ReturnValue,
+    built, key, n, s, Db, Delete, DynamoError, Item, Op, Put, Query, ReturnValue,
     ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update, MAX_TRANSACTION_ITEMS,
 };
 pub use crate::inventory::write_set::StockEffect;
@@ -131,7 +131,10 @@ impl OrderStore {
         &self,
         id: &OrderId,
     ) -> Result<Option<(Order, Option<steps::Journal>)>, StoreError> {
-        let item = self.db.get(&self.table, order_key(id), true).await?;
+        let item = self
+            .db
+            .get(&self.table, key(order_pk(id), "META"), true)
+            .await?;
         item.as_ref()
             .map(|item| Ok((decode_order(item)?, steps::Journal::from_item(item)?)))
             .transpose()
@@ -416,10 +419,7 @@ impl OrderStore {
         carrier: &str,
         tracking_code: &str,
     ) -> Result<Option<TrackingRef>, StoreError> {
-        let key = Item::from([
-            ("PK".to_string(), s(tracking_pk(carrier, tracking_code))),
-            ("SK".to_string(), s("REF")),
-        ]);
+        let key = key(tracking_pk(carrier, tracking_code), "REF");
         self.db
             .get(&self.table, key, false)
             .await?
@@ -494,13 +494,6 @@ fn is_condition_failure(reasons: &[String], index: usize) -> bool {
 
 fn order_pk(id: &OrderId) -> String {
     format!("ORDER#{id}")
-}
-
-fn order_key(id: &OrderId) -> Item {
-    Item::from([
-        ("PK".to_string(), s(order_pk(id))),
-        ("SK".to_string(), s("META")),
-    ])
 }
 
 fn tracking_ref(item: &Item, key: impl Fn() -> String) -> Result<TrackingRef, StoreError> {

@@ -1,7 +1,7 @@
 //! What each customer agreed to receive: `CUSTOMER#<email>` / `PREFS`. Customers who opted out of
 //! non-essential email get only the essential ones (see `NotificationEvent::is_essential`).
 
-use crate::dynamo::{built, AttributeValue, Db, Item, Op, Put, ReturnValue};
+use crate::dynamo::{built, key, AttributeValue, Db, Op, Put, ReturnValue};
 use chrono::Utc;
 
 use super::StoreError;
@@ -24,14 +24,7 @@ impl PreferenceStore {
     pub async fn accepts_non_essential(&self, email: &str) -> Result<bool, StoreError> {
         let item = self
             .db
-            .get(
-                &self.table,
-                Item::from([
-                    ("PK".to_string(), pk(email)),
-                    ("SK".to_string(), AttributeValue::S("PREFS".into())),
-                ]),
-                false,
-            )
+            .get(&self.table, key(pk(email), "PREFS"), false)
             .await?;
         Ok(!matches!(
             item.as_ref().and_then(|i| i.get("non_essential")),
@@ -45,7 +38,7 @@ impl PreferenceStore {
                 built(
                     Put::builder()
                         .table_name(&self.table)
-                        .item("PK", pk(email))
+                        .item("PK", AttributeValue::S(pk(email)))
                         .item("SK", AttributeValue::S("PREFS".into()))
                         .item("non_essential", AttributeValue::Bool(accepted))
                         .item("updated_at", AttributeValue::S(Utc::now().to_rfc3339()))
@@ -60,6 +53,6 @@ impl PreferenceStore {
 }
 
 /// Email addresses compare case-insensitively in practice.
-fn pk(email: &str) -> AttributeValue {
-    AttributeValue::S(format!("CUSTOMER#{}", email.trim().to_lowercase()))
+fn pk(email: &str) -> String {
+    format!("CUSTOMER#{}", email.trim().to_lowercase())
 }

@@ -1,7 +1,7 @@
 //! Transit-time histograms per route in DynamoDB: `TRANSIT#<route>` / `STATS`, one atomic counter
 //! per day (`d0` .. `d60`), so recording a delivery is one `ADD` and an estimate one read.
 
-use crate::dynamo::{built, AttributeValue, Db, Item, Op, ReturnValue, Update};
+use crate::dynamo::{built, key, AttributeValue, Db, Op, ReturnValue, Update};
 
 use super::StoreError;
 use crate::domain::estimate::{TransitHistory, MAX_DAYS};
@@ -26,7 +26,7 @@ impl TransitStats {
                 built(
                     Update::builder()
                         .table_name(&self.table)
-                        .key("PK", pk(route))
+                        .key("PK", AttributeValue::S(pk(route)))
                         .key("SK", AttributeValue::S("STATS".into()))
                         .update_expression("ADD #day :one")
                         .expression_attribute_names("#day", format!("d{}", days.min(MAX_DAYS)))
@@ -43,14 +43,7 @@ impl TransitStats {
     pub async fn history(&self, route: &str) -> Result<TransitHistory, StoreError> {
         let item = self
             .db
-            .get(
-                &self.table,
-                Item::from([
-                    ("PK".to_string(), pk(route)),
-                    ("SK".to_string(), AttributeValue::S("STATS".into())),
-                ]),
-                false,
-            )
+            .get(&self.table, key(pk(route), "STATS"), false)
             .await?;
         let item = item.unwrap_or_default();
         let counts = (0..=MAX_DAYS)
@@ -63,6 +56,6 @@ impl TransitStats {
     }
 }
 
-fn pk(route: &str) -> AttributeValue {
-    AttributeValue::S(format!("TRANSIT#{route}"))
+fn pk(route: &str) -> String {
+    format!("TRANSIT#{route}")
 }

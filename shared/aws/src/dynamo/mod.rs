@@ -159,6 +159,11 @@ pub fn built<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<T, DynamoE
     result.map_err(|e| DynamoError::Invalid(e.to_string()))
 }
 
+/// The full key of an item of a table keyed by `PK` and `SK`, as every table of ours is.
+pub fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
+    Item::from([("PK".to_string(), s(pk)), ("SK".to_string(), s(sk))])
+}
+
 pub fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
