@@ -49,34 +49,69 @@ async fn dispatch(
         )
             .into_response();
     };
-    let path = parts.uri.path().to_string();
+    let (status, headers, bytes) = invoke(
+        &routes,
+        &parts.method,
+        parts.uri.path(),
+        parts.uri.query().unwrap_or_default(),
+        &parts.headers,
+        &body,
+        chrono::Utc::now(),
+    )
+    .await;
+    (status, headers, bytes).into_response()
+}
+
+/// One request through the routes, as API Gateway hands it to a function at `now`: the status,
+/// headers and body the function answered (404 when no route matches).
+pub async fn invoke(
+    routes: &[RouteTarget],
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (StatusCode, HeaderMap, Vec<u8>) {
+    let json_headers = || {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "content-type",
+            http::HeaderValue::from_static("application/json"),
+        );
+        h
+    };
     let Some((route, path_parameters)) = routes.iter().find_map(|r| {
-        (r.method == parts.method.as_str())
-            .then(|| match_path(&r.path, &path))
+        (r.method == method.as_str())
+            .then(|| match_path(&r.path, path))
             .flatten()
             .map(|params| (r, params))
     }) else {
         return (
             StatusCode::NOT_FOUND,
-            [("content-type", "application/json")],
-            "{\"message\":\"Not Found\"}",
-        )
-            .into_response();
+            json_headers(),
+            b"{\"message\":\"Not Found\"}".to_vec(),
+        );
     };
     let event = v2_event(
-        &parts.method,
+        method,
         route,
-        &path,
-        parts.uri.query().unwrap_or_default(),
-        &parts.headers,
+        path,
+        query,
+        headers,
         path_parameters,
-        &body,
+        body,
+        now,
     );
     let request = match lambda_http::request::from_str(&event.to_string()) {
         Ok(request) => request,
         Err(e) => {
             tracing::error!(error = %e, "could not build the API Gateway event");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json_headers(),
+                Vec::new(),
+            );
         }
     };
     let response = (route.handler)(request).await;
@@ -87,7 +122,7 @@ async fn dispatch(
         Body::Binary(bytes) => bytes,
         _ => Vec::new(),
     };
-    (parts.status, parts.headers, bytes).into_response()
+    (parts.status, parts.headers, bytes)
 }
 
 /// `/orders/{id}` against `/orders/ord_123` -> `{"id": "ord_123"}`.
@@ -111,6 +146,7 @@ fn match_path(pattern: &str, path: &str) -> Option<BTreeMap<String, String>> {
     Some(params)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn v2_event(
     method: &Method,
     route: &RouteTarget,
@@ -119,6 +155,7 @@ fn v2_event(
     headers: &HeaderMap,
     path_parameters: BTreeMap<String, String>,
     body: &Bytes,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> serde_json::Value {
     // API Gateway joins repeated headers and query parameters with commas.
     let mut header_map: BTreeMap<String, String> = BTreeMap::new();
@@ -145,7 +182,6 @@ fn v2_event(
             .or_insert(v);
     }
     let route_key = format!("{} {}", route.method, route.path);
-    let now = chrono::Utc::now();
     let text_body = std::str::from_utf8(body).ok().filter(|_| is_text(headers));
     let (body_value, is_base64) = match (body.is_empty(), text_body) {
         (true, _) => (serde_json::Value::Null, false),

@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod poller;
 pub mod provision;
 pub mod sandbox_carrier;
+pub mod simulation;
 pub mod template;
 
 use std::collections::{BTreeMap, HashMap};
@@ -188,7 +189,7 @@ impl LocalOms {
 
 /// The location `main` every fresh dev stack starts with, at the template's ship-from address
 /// (kept as it is when a developer has edited it through the API).
-async fn create_default_location(
+pub(crate) async fn create_default_location(
     aws: &Clients,
     environments: &BTreeMap<String, HashMap<String, String>>,
 ) -> Result<()> {
@@ -215,7 +216,7 @@ async fn create_default_location(
 
 /// A function's variables: local overrides (the sandbox carrier, this gateway), then the process environment, then dev defaults, then
 /// what the template resolves to.
-fn environment(
+pub(crate) fn environment(
     function: &template::Function,
     resources: &Provisioned,
     carrier_url: &str,

@@ -24,6 +24,9 @@ Commands:
                                   (cfn-lint, sam validate, checkov, the API documents)
   lint                            fmt, clippy, template checks
   bench                           criterion benchmarks of the core (cargo bench -p oms-core)
+  simulate [--orders N] [--seed S] [--faults F]
+                                  the seeded simulation of the whole OMS in memory (release
+                                  build; defaults: 1000 orders, a random seed, 0.1 faults per call)
   help                            show this message
 ";
 
@@ -67,6 +70,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
         ("test", [sep, test_args @ ..]) if sep == "--" => test(&root, test_args),
         ("lint", []) => lint(&root),
         ("bench", []) => bench(&root),
+        ("simulate", args) => simulate(&root, args),
         ("help" | "-h" | "--help", _) => Ok(usage()),
         ("test" | "lint" | "bench", [arg, ..]) => {
             Ok(usage_error(&format!("unexpected argument `{arg}`")))
@@ -178,6 +182,27 @@ fn lint(root: &Path) -> Result<ExitCode> {
 fn bench(root: &Path) -> Result<ExitCode> {
     let status = cargo(root, &["bench", "-p", "oms-core"]).status();
     status
+        .map(exit_code)
+        .map_err(|e| format!("cannot run cargo: {e}"))
+}
+
+/// One simulation, built with optimizations (the debug build runs it about ten times slower).
+fn simulate(root: &Path, args: &[String]) -> Result<ExitCode> {
+    let mut cmd = cargo(
+        root,
+        &[
+            "run",
+            "--release",
+            "-q",
+            "-p",
+            "oms-local",
+            "--bin",
+            "oms-simulate",
+            "--",
+        ],
+    );
+    cmd.args(args);
+    cmd.status()
         .map(exit_code)
         .map_err(|e| format!("cannot run cargo: {e}"))
 }

@@ -5,7 +5,6 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use oms::aws::{Clients, InventoryStore, LabelStore, TransitStats};
 use oms::config::{required, ConfigError, Env};
 use oms::domain::shipping_limits::ShippingLimits;
-use oms::easypost_api::EasyPostClient;
 use oms::messages::OrderMessage;
 use oms::sqs_batch;
 use oms::workflow::labels::LabelPurchase;
@@ -19,11 +18,7 @@ impl App {
     pub fn from_env(env: &dyn Env, aws: &Clients) -> Result<Self, ConfigError> {
         let invalid =
             |name: &'static str| move |reason: String| ConfigError::Invalid { name, reason };
-        let carrier = EasyPostClient::new(
-            &required(env, "EASYPOST_API_URL")?,
-            &required(env, "EASYPOST_API_KEY")?,
-        )
-        .map_err(|e| invalid("EASYPOST_API_URL")(e.to_string()))?;
+        let carrier = aws.carrier(env)?;
         let ship_from = serde_json::from_str(&required(env, "SHIP_FROM_ADDRESS")?)
             .map_err(|e| invalid("SHIP_FROM_ADDRESS")(e.to_string()))?;
         let delivery_window_days = required(env, "DELIVERY_WINDOW_DAYS")?

@@ -39,7 +39,11 @@ where
     let response = work.await?;
     if let Some(id) = delivery_id {
         if response.status().is_success() {
-            if let Err(e) = app.deliveries.record(source, id, body).await {
+            if let Err(e) = app
+                .deliveries
+                .record(source, id, body, app.clock.now())
+                .await
+            {
                 // Not fatal: a redelivery is still recognized by the order's own id.
                 tracing::warn!(source, delivery_id = id, error = %e, "could not record delivery");
             }

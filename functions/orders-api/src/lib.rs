@@ -20,7 +20,6 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use oms::aws::import_store::ImportStore;
 use oms::aws::{CartStore, Clients, InventoryStore, LabelStore, OrderStore, PreferenceStore};
 use oms::config::{required, ConfigError, Env};
-use oms::easypost_api::EasyPostClient;
 use oms::http::{ApiError, SecretToken};
 use oms::workflow::review::Review;
 use oms::workflow::stock::StockFollowUp;
@@ -52,14 +51,7 @@ impl App {
             payment_queue: payment_queue.clone(),
             notify_queue: notify_queue.clone(),
         };
-        let carrier = EasyPostClient::new(
-            &required(env, "EASYPOST_API_URL")?,
-            &required(env, "EASYPOST_API_KEY")?,
-        )
-        .map_err(|e| ConfigError::Invalid {
-            name: "EASYPOST_API_URL",
-            reason: e.to_string(),
-        })?;
+        let carrier = aws.carrier(env)?;
         let imports = StockImport {
             imports: ImportStore::new(aws.db.clone(), table.clone()),
             inventory: inventory.clone(),

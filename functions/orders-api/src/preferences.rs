@@ -34,7 +34,7 @@ pub async fn set_preferences(
         )
     })?;
     app.preferences
-        .set_non_essential(email, preferences.non_essential_emails)
+        .set_non_essential(email, preferences.non_essential_emails, app.clock.now())
         .await
         .map_err(ApiError::internal)?;
     Ok(json(

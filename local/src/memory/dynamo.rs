@@ -34,6 +34,17 @@ struct Table {
     schema: TableSchema,
     items: BTreeMap<Key, Item>,
     indexes: BTreeMap<String, BTreeMap<IndexKey, ()>>,
+    /// The attribute whose every change is kept, and the changes so far.
+    watched: Option<(String, Vec<Change>)>,
+}
+
+/// A string attribute of an item changing value in one write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The item's partition key.
+    pub partition: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
 }
 
 impl Table {
@@ -102,6 +113,29 @@ impl Table {
     }
 
     fn store(&mut self, key: Key, item: Option<Item>) {
+        if let Some((attribute, changes)) = &mut self.watched {
+            let text = |item: Option<&Item>| match item.and_then(|i| i.get(attribute.as_str())) {
+                Some(AttributeValue::S(s)) => Some(s.clone()),
+                _ => None,
+            };
+            let (before, after) = (text(self.items.get(&key)), text(item.as_ref()));
+            if before != after {
+                let partition = match self
+                    .items
+                    .get(&key)
+                    .or(item.as_ref())
+                    .and_then(|i| i.get(&self.schema.pk))
+                {
+                    Some(AttributeValue::S(s)) => s.clone(),
+                    _ => String::new(),
+                };
+                changes.push(Change {
+                    partition,
+                    before,
+                    after,
+                });
+            }
+        }
         if let Some(old) = self.items.remove(&key) {
             for index in self.schema.indexes.keys().cloned().collect::<Vec<_>>() {
                 if let Some(entry) = self.index_key(&index, &key, &old) {
@@ -159,8 +193,27 @@ impl MemoryDynamo {
                 schema,
                 items: BTreeMap::new(),
                 indexes: BTreeMap::new(),
+                watched: None,
             },
         );
+    }
+
+    /// Keeps every change of a table's string `attribute` from now on (for checks).
+    pub fn watch(&self, table: &str, attribute: &str) {
+        if let Some(table) = self.tables.lock().expect("tables").get_mut(table) {
+            table.watched = Some((attribute.to_string(), Vec::new()));
+        }
+    }
+
+    /// The changes kept by `watch`, in the order they were written.
+    pub fn changes(&self, table: &str) -> Vec<Change> {
+        self.tables
+            .lock()
+            .expect("tables")
+            .get(table)
+            .and_then(|t| t.watched.as_ref())
+            .map(|(_, changes)| changes.clone())
+            .unwrap_or_default()
     }
 
     /// Every item of a table, in key order (for checks: not a DynamoDB operation we use).

@@ -2,6 +2,7 @@
 //! so use cases and whole simulations run without an emulator. Its contract with the real
 //! services is checked by the suites in `tests/contract_*.rs`, run on both this world and moto.
 
+pub mod carrier;
 pub mod clock;
 pub mod dynamo;
 pub mod expression;
@@ -10,7 +11,8 @@ pub mod s3;
 pub mod ses;
 pub mod sqs;
 
-pub use clock::SimClock;
+pub use carrier::{MemoryCarrier, SoldLabel};
+pub use clock::{epoch, SimClock};
 pub use dynamo::{MemoryDynamo, TableSchema};
 pub use faults::{Fate, FaultPlan, Faults};
 pub use s3::MemoryS3;
@@ -76,6 +78,7 @@ pub struct MemoryWorld {
     pub sqs: MemorySqs,
     pub ses: MemorySes,
     pub s3: MemoryS3,
+    pub carrier: MemoryCarrier,
     pub clock: SimClock,
 }
 
@@ -121,7 +124,8 @@ impl MemoryWorld {
             dynamo,
             sqs,
             ses: MemorySes::new(faults.clone()),
-            s3: MemoryS3::new(faults),
+            s3: MemoryS3::new(faults.clone()),
+            carrier: MemoryCarrier::new(faults),
             clock,
         };
         Ok((world, out))
@@ -129,12 +133,15 @@ impl MemoryWorld {
 
     /// The ports the functions are built with, on this world.
     pub fn clients(&self) -> oms::aws::Clients {
-        oms::aws::Clients::with_ports(
-            std::sync::Arc::new(self.dynamo.clone()),
-            std::sync::Arc::new(self.sqs.clone()),
-            std::sync::Arc::new(self.ses.clone()),
-            std::sync::Arc::new(self.s3.clone()),
-            std::sync::Arc::new(self.clock.clone()),
-        )
+        oms::aws::Clients {
+            carrier: Some(std::sync::Arc::new(self.carrier.clone())),
+            ..oms::aws::Clients::with_ports(
+                std::sync::Arc::new(self.dynamo.clone()),
+                std::sync::Arc::new(self.sqs.clone()),
+                std::sync::Arc::new(self.ses.clone()),
+                std::sync::Arc::new(self.s3.clone()),
+                std::sync::Arc::new(self.clock.clone()),
+            )
+        }
     }
 }

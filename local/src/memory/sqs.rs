@@ -82,6 +82,19 @@ impl MemorySqs {
             .map_or(0, |(_, messages)| messages.len())
     }
 
+    /// Messages a receive would get now.
+    pub fn visible(&self, url: &str) -> usize {
+        let now = self.clock.now();
+        self.state
+            .lock()
+            .expect("queues")
+            .queues
+            .get(url)
+            .map_or(0, |(_, messages)| {
+                messages.iter().filter(|m| m.visible_at <= now).count()
+            })
+    }
+
     /// The bodies held by a queue (for checks, as a console would show them).
     pub fn bodies(&self, url: &str) -> Vec<String> {
         self.state

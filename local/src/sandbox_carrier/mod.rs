@@ -11,7 +11,7 @@ mod label_pdf;
 mod labels;
 mod ledger;
 mod objects;
-mod rates;
+pub(crate) mod rates;
 mod requests;
 mod shipments;
 #[cfg(test)]

@@ -1,15 +1,15 @@
 //! What a shipment costs: the services on offer and how weight adds to their price.
 
-pub(super) const CARRIER: &str = "USPS";
+pub(crate) const CARRIER: &str = "USPS";
 
-pub(super) struct Service {
-    pub(super) name: &'static str,
-    pub(super) base_cents: u64,
-    pub(super) delivery_days: u32,
+pub(crate) struct Service {
+    pub(crate) name: &'static str,
+    pub(crate) base_cents: u64,
+    pub(crate) delivery_days: u32,
 }
 
 /// What every shipment is offered, cheapest first.
-pub(super) const RATE_CARD: [Service; 3] = [
+pub(crate) const RATE_CARD: [Service; 3] = [
     Service {
         name: "GroundAdvantage",
         base_cents: 510,
@@ -28,13 +28,13 @@ pub(super) const RATE_CARD: [Service; 3] = [
 ];
 
 /// Base price plus 10 cents per whole pound, so heavier parcels cost visibly more, deterministically.
-pub(super) fn price_cents(base_cents: u64, weight_oz: f64) -> u64 {
+pub(crate) fn price_cents(base_cents: u64, weight_oz: f64) -> u64 {
     // `as` saturates, and the arithmetic saturates too: an absurd weight gets an absurd price, not a panic.
     let whole_pounds = (weight_oz / 16.0).floor() as u64;
     base_cents.saturating_add(whole_pounds.saturating_mul(10))
 }
 
-pub(super) fn format_cents(cents: u64) -> String {
+pub(crate) fn format_cents(cents: u64) -> String {
     format!("{}.{:02}", cents / 100, cents % 100)
 }
 

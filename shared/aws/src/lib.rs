@@ -1,6 +1,6 @@
 //! The order management system's shared runtime code, on top of the pure core (`oms-core`, whose
 //! modules are re-exported here so functions name one crate): AWS adapters (`aws`), the carrier's
-//! label API (`easypost_api`), configuration, the HTTP edge (`http`), SQS batch handling, logging,
+//! label API (`carrier`), configuration, the HTTP edge (`http`), SQS batch handling, logging,
 //! and the workflow step each function runs (`workflow`).
 
 pub use oms_core::{
@@ -8,10 +8,10 @@ pub use oms_core::{
 };
 
 pub mod aws;
+pub mod carrier;
 pub mod clock;
 pub mod config;
 pub mod dynamo;
-pub mod easypost_api;
 pub mod http;
 pub mod s3;
 pub mod ses;

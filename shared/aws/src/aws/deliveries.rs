@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use crate::dynamo::{built, key, AttributeValue, Db, Op, Put, ReturnValue};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::StoreError;
@@ -57,8 +57,9 @@ impl DeliveryLog {
         source: &str,
         delivery_id: &str,
         body: &[u8],
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let expires = Utc::now().timestamp() + REMEMBER_FOR.as_secs() as i64;
+        let expires = now.timestamp() + REMEMBER_FOR.as_secs() as i64;
         self.db
             .write(
                 built(

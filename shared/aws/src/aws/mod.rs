@@ -64,6 +64,9 @@ pub struct Clients {
     pub files: crate::s3::Files,
     /// The clock every use case and store built from these clients reads.
     pub clock: crate::clock::Time,
+    /// The carrier a world provides (the in-memory one); `None` speaks EasyPost's API at the
+    /// environment's `EASYPOST_API_URL`.
+    pub carrier: Option<crate::carrier::Carriers>,
 }
 
 impl Clients {
@@ -84,6 +87,7 @@ impl Clients {
             ))),
             files: std::sync::Arc::new(crate::s3::sdk::SdkS3::new(config)),
             clock: crate::clock::system(),
+            carrier: None,
         }
     }
 
@@ -124,6 +128,30 @@ impl Clients {
             crate::config::required(env, "ORDERS_TABLE")?,
         )
         .with_clock(self.clock.clone()))
+    }
+
+    /// The carrier (the world's own, else EasyPost at `EASYPOST_API_URL` with `EASYPOST_API_KEY`),
+    /// its transient failures retried.
+    pub fn carrier(
+        &self,
+        env: &dyn crate::config::Env,
+    ) -> Result<crate::carrier::Carriers, crate::config::ConfigError> {
+        if let Some(carrier) = &self.carrier {
+            return Ok(std::sync::Arc::new(crate::carrier::Persistent(
+                carrier.clone(),
+            )));
+        }
+        let client = crate::carrier::EasyPostClient::new(
+            &crate::config::required(env, "EASYPOST_API_URL")?,
+            &crate::config::required(env, "EASYPOST_API_KEY")?,
+        )
+        .map_err(|e| crate::config::ConfigError::Invalid {
+            name: "EASYPOST_API_URL",
+            reason: e.to_string(),
+        })?;
+        Ok(std::sync::Arc::new(crate::carrier::Persistent(
+            std::sync::Arc::new(client),
+        )))
     }
 
     pub fn queue(

@@ -2,7 +2,7 @@
 //! non-essential email get only the essential ones (see `NotificationEvent::is_essential`).
 
 use crate::dynamo::{built, key, AttributeValue, Db, Op, Put, ReturnValue};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::StoreError;
 
@@ -32,7 +32,12 @@ impl PreferenceStore {
         ))
     }
 
-    pub async fn set_non_essential(&self, email: &str, accepted: bool) -> Result<(), StoreError> {
+    pub async fn set_non_essential(
+        &self,
+        email: &str,
+        accepted: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         self.db
             .write(
                 built(
@@ -41,7 +46,7 @@ impl PreferenceStore {
                         .item("PK", AttributeValue::S(pk(email)))
                         .item("SK", AttributeValue::S("PREFS".into()))
                         .item("non_essential", AttributeValue::Bool(accepted))
-                        .item("updated_at", AttributeValue::S(Utc::now().to_rfc3339()))
+                        .item("updated_at", AttributeValue::S(now.to_rfc3339()))
                         .build(),
                 )?
                 .op(),

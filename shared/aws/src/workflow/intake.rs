@@ -76,8 +76,13 @@ impl Intake {
         self.payment_changed(&existing, &updated.order).await?;
         match updated.outcome {
             ChannelUpdate::Applied => self.resume(&updated.order).await?,
-            ChannelUpdate::Cancelled => self.start(&updated.order).await?,
-            ChannelUpdate::Unchanged | ChannelUpdate::Stale | ChannelUpdate::TooLate => {}
+            // Unchanged: this very update is stored already, by an earlier delivery or by our
+            // own write whose answer was lost (the retry then finds it applied); either may have
+            // died before what follows it, so that runs again (every consumer is idempotent).
+            ChannelUpdate::Cancelled | ChannelUpdate::Unchanged => {
+                self.start(&updated.order).await?
+            }
+            ChannelUpdate::Stale | ChannelUpdate::TooLate => {}
         }
         tracing::info!(order_id = %existing.id, outcome = ?updated.outcome, "channel update");
         Ok(Received::Updated(existing.id, updated.outcome))

@@ -9,15 +9,13 @@ use chrono::{DateTime, Utc};
 
 use crate::aws::order_store::UpdateError;
 use crate::aws::{InventoryStore, LabelStore, OrderStore, Queue, TransitStats};
+use crate::carrier::{choose_rate, CarrierError, CarrierShipment, Carriers, ShipmentRequest};
 use crate::domain::estimate::route_key;
 use crate::domain::order::PendingLabel;
 use crate::domain::shipment::ShipmentLine;
 use crate::domain::shipping_limits::ShippingLimits;
 use crate::domain::Address;
 use crate::domain::{Order, OrderId, OrderStatus, Shipment, ShipmentId, TrackingStatus};
-use crate::easypost_api::{
-    choose_rate, CarrierError, CarrierShipment, EasyPostClient, ShipmentRequest,
-};
 use crate::inventory::location::DEFAULT_LOCATION;
 use crate::inventory::LocationId;
 use crate::messages::{Notification, NotificationEvent};
@@ -26,7 +24,7 @@ use crate::messages::{Notification, NotificationEvent};
 pub struct LabelPurchase {
     pub orders: OrderStore,
     pub inventory: InventoryStore,
-    pub carrier: EasyPostClient,
+    pub carrier: Carriers,
     pub labels: LabelStore,
     pub notify_queue: Queue,
     pub ship_from: Address,

@@ -4,10 +4,10 @@ use chrono::{DateTime, Utc};
 
 use crate::aws::order_store::{UpdateError, Updated};
 use crate::aws::{OrderStore, Queue};
+use crate::carrier::{CarrierError, Carriers};
 use crate::domain::order::{HoldError, VoidError};
 use crate::domain::status::IllegalTransition;
 use crate::domain::{Order, OrderId, ShipmentId};
-use crate::easypost_api::{CarrierError, EasyPostClient};
 use crate::messages::{Notification, NotificationEvent, OrderMessage};
 use crate::workflow::stock::StockFollowUp;
 
@@ -17,7 +17,7 @@ pub struct Review {
     pub payment_queue: Queue,
     pub notify_queue: Queue,
     pub stock: StockFollowUp,
-    pub carrier: EasyPostClient,
+    pub carrier: Carriers,
 }
 
 #[derive(Debug, thiserror::Error)]

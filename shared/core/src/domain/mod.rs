@@ -7,6 +7,7 @@ pub mod ids;
 pub mod money;
 pub mod order;
 pub mod progress;
+pub mod rate_choice;
 pub mod review;
 pub mod shipment;
 pub mod shipping_limits;

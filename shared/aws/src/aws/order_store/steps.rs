@@ -26,8 +26,6 @@
 //! finished) are noted in the `RELEASED` partition, in the transaction that removes the journal,
 //! until `released_left_behind` has had them announced to the orders waiting for them.
 
-use std::collections::hash_map::RandomState;
-use std::hash::BuildHasher;
 use std::ops::Range;
 
 use crate::dynamo::{
@@ -137,10 +135,15 @@ impl Journal {
         }))
     }
 
-    fn new(phase: Phase, at: DateTime<Utc>, steps: Vec<Step>, expires: DateTime<Utc>) -> Self {
-        let nanos = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
+    fn new(
+        token: u64,
+        phase: Phase,
+        at: DateTime<Utc>,
+        steps: Vec<Step>,
+        expires: DateTime<Utc>,
+    ) -> Self {
         Self {
-            token: format!("{:016x}", RandomState::new().hash_one(nanos)),
+            token: format!("{token:016x}"),
             phase,
             at,
             steps,
@@ -246,8 +249,15 @@ impl OrderStore {
         }
         let expires = self.clock.now() + self.lease;
         let mut item = encode_order(after)?;
-        let finish = (!finish.is_empty())
-            .then(|| Journal::new(Phase::Finish, after.updated_at, finish, expires));
+        let finish = (!finish.is_empty()).then(|| {
+            Journal::new(
+                self.clock.unique(),
+                Phase::Finish,
+                after.updated_at,
+                finish,
+                expires,
+            )
+        });
         if let Some(journal) = &finish {
             item.extend(
                 journal
@@ -263,7 +273,13 @@ impl OrderStore {
                 .expression_attribute_values(":expected", n(before.version as i64));
             None
         } else {
-            let mut journal = Journal::new(Phase::Reserve, after.updated_at, reserves, expires);
+            let mut journal = Journal::new(
+                self.clock.unique(),
+                Phase::Reserve,
+                after.updated_at,
+                reserves,
+                expires,
+            );
             if !self.lock(before, &journal).await? {
                 return Ok(false);
             }
@@ -684,7 +700,7 @@ mod tests {
     }
 
     fn journal(steps: Vec<Step>) -> Journal {
-        Journal::new(Phase::Finish, Utc::now(), steps, Utc::now())
+        Journal::new(1, Phase::Finish, Utc::now(), steps, Utc::now())
     }
 
     #[test]

@@ -1,0 +1,373 @@
+//! What must hold when every queue is drained, checked on the world itself.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Result;
+use oms::aws::InventoryStore;
+use oms::domain::{Order, OrderStatus};
+
+use super::driver::{Played, Stage};
+use super::traffic::Traffic;
+
+/// One invariant: what was checked, how many cases, and the violations (described).
+pub struct Check {
+    pub name: &'static str,
+    pub checked: usize,
+    pub violations: Vec<String>,
+}
+
+impl Check {
+    fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            checked: 0,
+            violations: Vec::new(),
+        }
+    }
+
+    fn expect(&mut self, holds: bool, violation: impl FnOnce() -> String) {
+        self.checked += 1;
+        if !holds {
+            self.violations.push(violation());
+        }
+    }
+}
+
+pub struct Figures {
+    pub checks: Vec<Check>,
+    pub orders_by_status: BTreeMap<String, usize>,
+    pub emails: usize,
+    pub duplicate_emails: usize,
+    pub mail_windows: u64,
+    pub labels: usize,
+}
+
+pub async fn run(
+    stage: &Stage,
+    traffic: &Traffic,
+    played: &Played,
+    mail_answers_lost: u64,
+    orders_table: &str,
+    dead_letter_queues: &[(String, String)],
+) -> Result<Figures> {
+    let items = stage.world.dynamo.items(orders_table);
+    let mut orders: Vec<Order> = Vec::new();
+    for item in &items {
+        let (Some(pk), Some(sk)) = (item.get("PK"), item.get("SK")) else {
+            continue;
+        };
+        if pk.as_s().is_ok_and(|p| p.starts_with("ORDER#")) && sk.as_s().is_ok_and(|s| s == "META")
+        {
+            let id = oms::domain::OrderId::parse(&pk.as_s().expect("checked")["ORDER#".len()..])?;
+            if let Some(order) = stage.orders.get(&id).await? {
+                orders.push(order);
+            }
+        }
+    }
+    let half_done = items
+        .iter()
+        .filter(|i| i.contains_key("saga_token"))
+        .count();
+
+    // Stored once.
+    let mut once = Check::new("every accepted order stored exactly once");
+    let mut by_channel: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for order in &orders {
+        *by_channel
+            .entry((
+                format!("{:?}", order.channel),
+                order.channel_order_id.clone(),
+            ))
+            .or_default() += 1;
+    }
+    for (key, count) in &by_channel {
+        once.expect(*count == 1, || format!("{key:?} stored {count} times"));
+    }
+    for (index, id) in played.order_ids.iter().enumerate() {
+        if let Some(id) = id {
+            once.expect(orders.iter().any(|o| &o.id == id), || {
+                format!("order {index} was accepted as {id} but is not stored")
+            });
+        }
+    }
+    let accepted = played.order_ids.iter().flatten().count();
+    once.expect(orders.len() == accepted, || {
+        format!("{} orders stored, {accepted} accepted", orders.len())
+    });
+
+    // Final states.
+    let mut settled =
+        Check::new("every order settled (final, or waiting for a person, money or stock)");
+    let mut orders_by_status: BTreeMap<String, usize> = BTreeMap::new();
+    for order in &orders {
+        let waiting = order.hold.is_some()
+            || !order.payment_status.allows_fulfillment()
+            || !order.backordered_skus().is_empty();
+        let state = match order.status {
+            OrderStatus::Open | OrderStatus::ReadyToShip | OrderStatus::PartiallyShipped => {
+                if order.hold.is_some() {
+                    format!("{} (on hold)", order.status)
+                } else if !order.payment_status.allows_fulfillment() {
+                    format!("{} (unpaid)", order.status)
+                } else if !order.backordered_skus().is_empty() {
+                    format!("{} (backordered)", order.status)
+                } else {
+                    order.status.to_string()
+                }
+            }
+            other => other.to_string(),
+        };
+        *orders_by_status.entry(state).or_default() += 1;
+        let fine = match order.status {
+            OrderStatus::Closed
+            | OrderStatus::Canceled
+            | OrderStatus::Failed
+            | OrderStatus::Returned
+            | OrderStatus::Abandoned => true,
+            OrderStatus::Open | OrderStatus::ReadyToShip | OrderStatus::PartiallyShipped => waiting,
+            OrderStatus::Shipped | OrderStatus::PartiallyClosed => false,
+        };
+        settled.expect(fine, || {
+            let story: Vec<&str> = order.timeline.iter().map(|e| e.kind.as_str()).collect();
+            format!(
+                "{} stuck in {} (payment {}, {} parcels; {})",
+                order.id,
+                order.status,
+                order.payment_status,
+                order.shipments.len(),
+                story.join(", ")
+            )
+        });
+    }
+    let mut unfinished = Check::new("no write left half done");
+    unfinished.expect(half_done == 0, || {
+        format!("{half_done} items hold a journal")
+    });
+
+    // Labels.
+    let mut labels = Check::new("labels bought = shipments recorded, none twice");
+    let sold = stage.world.carrier.sold();
+    let mut recorded: BTreeMap<&str, Vec<&Order>> = BTreeMap::new();
+    for order in &orders {
+        for shipment in &order.shipments {
+            recorded
+                .entry(shipment.carrier_shipment_id.as_str())
+                .or_default()
+                .push(order);
+        }
+    }
+    for label in &sold {
+        let on = recorded.get(label.shipment_id.as_str());
+        labels.expect(
+            on.is_some_and(|o| o.len() == 1 && o[0].id.as_str() == label.reference),
+            || {
+                format!(
+                    "label {} for {} recorded on {} orders",
+                    label.tracking_code,
+                    label.reference,
+                    on.map_or(0, Vec::len)
+                )
+            },
+        );
+        let voided = on
+            .and_then(|o| o.first())
+            .and_then(|o| {
+                o.shipments
+                    .iter()
+                    .find(|s| s.carrier_shipment_id == label.shipment_id)
+            })
+            .is_some_and(|s| s.voided_at.is_some());
+        labels.expect(voided == label.refunded, || {
+            format!(
+                "label {}: voided on the order {voided}, refunded by the carrier {}",
+                label.tracking_code, label.refunded
+            )
+        });
+    }
+    labels.expect(recorded.len() == sold.len(), || {
+        format!(
+            "{} shipments recorded, {} labels sold",
+            recorded.len(),
+            sold.len()
+        )
+    });
+    let mut parcels = Check::new("no order ships a line twice");
+    for order in &orders {
+        let mut shipped: BTreeMap<&str, u32> = BTreeMap::new();
+        for shipment in order.shipments.iter().filter(|s| s.voided_at.is_none()) {
+            for line in &shipment.lines {
+                *shipped.entry(line.sku.as_str()).or_default() += line.quantity;
+            }
+        }
+        for (sku, units) in shipped {
+            let ordered: u32 = order
+                .lines
+                .iter()
+                .filter(|l| l.sku == sku)
+                .map(|l| l.quantity)
+                .sum();
+            parcels.expect(units <= ordered, || {
+                format!("{} shipped {units} of {sku}, ordered {ordered}", order.id)
+            });
+        }
+    }
+
+    // Emails.
+    let sent = stage.world.ses.sent();
+    let mut copies: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
+    for mail in &sent {
+        *copies
+            .entry((
+                mail.email.to.as_str(),
+                mail.email.subject.as_str(),
+                mail.email.text.as_str(),
+            ))
+            .or_default() += 1;
+    }
+    let duplicate_emails: usize = copies.values().map(|c| c - 1).sum();
+    let mail_windows = played.tally.mail_windows + mail_answers_lost;
+    let mut mails = Check::new("each email once per order, event and parcel");
+    mails.expect(duplicate_emails as u64 <= mail_windows, || {
+        format!("{duplicate_emails} duplicate emails, only {mail_windows} SES crash windows")
+    });
+    let mut told = Check::new("every shipped parcel's customer was told its tracking code");
+    for order in &orders {
+        for shipment in order.shipments.iter().filter(|s| s.voided_at.is_none()) {
+            told.expect(
+                sent.iter().any(|m| {
+                    m.email.to == order.customer.email
+                        && m.email.text.contains(&shipment.tracking_code)
+                }),
+                || format!("{}: no email names {}", order.id, shipment.tracking_code),
+            );
+        }
+    }
+
+    // Stock.
+    let mut stock = Check::new("stock conserved per SKU, never oversold or negative");
+    let inventory = InventoryStore::new(
+        std::sync::Arc::new(stage.world.dynamo.clone()),
+        orders_table.to_string(),
+    );
+    let received = &played.restocks_applied;
+    for (index, sku) in traffic.skus.iter().enumerate() {
+        let levels = inventory.levels(&sku.code).await?;
+        let on_hand: i64 = levels.iter().map(|l| l.on_hand).sum();
+        let reserved: i64 = levels.iter().map(|l| l.reserved).sum();
+        let shipped: i64 = orders
+            .iter()
+            .flat_map(|o| o.shipments.iter().filter(|s| s.voided_at.is_none()))
+            .flat_map(|s| &s.lines)
+            .filter(|l| l.sku == sku.code)
+            .map(|l| i64::from(l.quantity))
+            .sum();
+        stock.expect(sku.initial + received[index] == on_hand + shipped, || {
+            format!(
+                "{}: {} initial + {} received != {on_hand} on hand + {shipped} shipped",
+                sku.code, sku.initial, received[index]
+            )
+        });
+        stock.expect(reserved >= 0 && on_hand >= reserved, || {
+            format!("{}: {reserved} reserved of {on_hand} on hand", sku.code)
+        });
+    }
+
+    // Backorders: an order that got a hot SKU after waiting for it never overtook one that
+    // started waiting for it earlier and still waits.
+    let mut fifo = Check::new("backorders promoted oldest first");
+    let waited_since = |order: &Order, sku: &str| {
+        order
+            .timeline
+            .iter()
+            .find(|e| e.kind == "backordered" && e.detail.contains(sku))
+            .map(|e| e.at)
+    };
+    for sku in traffic.skus.iter().filter(|s| s.hot) {
+        let code = sku.code.as_str();
+        let still_waiting: Vec<(chrono::DateTime<chrono::Utc>, &Order)> = orders
+            .iter()
+            .filter(|o| o.backordered_skus().contains(&code) && o.hold.is_none())
+            .filter_map(|o| Some((waited_since(o, code)?, o)))
+            .collect();
+        let Some((oldest, oldest_order)) = still_waiting.iter().min_by_key(|(at, _)| *at) else {
+            continue;
+        };
+        for order in &orders {
+            let Some(since) = waited_since(order, code) else {
+                continue;
+            };
+            if order.backordered_skus().contains(&code) {
+                continue;
+            }
+            // An older order that needs more than this one got may be passed over (it could not
+            // take those units); one that needs no more may not.
+            let units = |o: &Order| -> u32 {
+                o.lines
+                    .iter()
+                    .filter(|l| l.sku == code)
+                    .map(|l| l.quantity)
+                    .sum()
+            };
+            let could_have = units(oldest_order) <= units(order);
+            fifo.expect(
+                since <= *oldest || !could_have || order.status == OrderStatus::Canceled,
+                || {
+                    format!(
+                    "{} waited for {code} from {since} and got it, while {} waits since {oldest}",
+                    order.id, oldest_order.id
+                )
+                },
+            );
+        }
+    }
+
+    // Dead letters.
+    let mut dead = Check::new("dead-letter queues hold only the poisoned messages");
+    for (logical, url) in dead_letter_queues {
+        let bodies = stage.world.sqs.bodies(url);
+        let poison: Vec<&String> = bodies.iter().filter(|b| b.starts_with("poison:")).collect();
+        dead.expect(poison.len() == 1, || {
+            format!("{logical} holds {} poisoned messages, not 1", poison.len())
+        });
+        for body in bodies.iter().filter(|b| !b.starts_with("poison:")) {
+            dead.expect(false, || {
+                format!(
+                    "{logical} holds {}",
+                    body.chars().take(160).collect::<String>()
+                )
+            });
+        }
+    }
+
+    // Transitions.
+    let mut moves = Check::new("every stored status change is in the transition table");
+    let known: BTreeSet<&str> = OrderStatus::ALL.iter().map(|s| s.as_str()).collect();
+    for change in stage.world.dynamo.changes(orders_table) {
+        if !change.partition.starts_with("ORDER#") {
+            continue;
+        }
+        let (Some(before), Some(after)) = (change.before.as_deref(), change.after.as_deref())
+        else {
+            continue;
+        };
+        let legal = known.contains(before)
+            && known.contains(after)
+            && OrderStatus::parse(before)
+                .zip(OrderStatus::parse(after))
+                .is_some_and(|(b, a)| b.can_become(a));
+        moves.expect(legal, || {
+            format!("{}: {before} -> {after}", change.partition)
+        });
+    }
+
+    Ok(Figures {
+        checks: vec![
+            once, settled, unfinished, labels, parcels, mails, told, stock, fifo, dead, moves,
+        ],
+        orders_by_status,
+        emails: sent.len(),
+        duplicate_emails,
+        mail_windows,
+        labels: sold.len(),
+    })
+}

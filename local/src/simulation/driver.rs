@@ -1,0 +1,540 @@
+//! Plays the traffic against the six functions on the in-memory world: requests go through the
+//! API Gateway routing, queues are polled like Lambda's event source mappings (up to five
+//! invocations per queue at once), carriers scan what was bought, and staff work the holds. Every
+//! request and poll is an invocation that may die; the seed decides every interleaving. Time is
+//! the runtime's paused clock: it jumps to the next thing due whenever everything waits.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::sync::Arc;
+
+use anyhow::{anyhow, Context, Result};
+use chrono::{DateTime, Duration, Utc};
+use http::Method;
+use oms::aws::OrderStore;
+use oms::domain::OrderId;
+use oms::sqs::Queues;
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use super::invocation::{self, Outcome};
+use super::requests::{Request, Secrets};
+use super::rng::Rng;
+use super::traffic::{self, Action, Purpose};
+use crate::functions::{self, Handler};
+use crate::gateway::{self, RouteTarget};
+use crate::memory::MemoryWorld;
+use crate::poller::{self, EventSource};
+
+/// Invocations of one queue's function at once.
+const POLLERS: usize = 5;
+/// A sender gives up on a request after this many tries.
+const TRIES: u32 = 15;
+
+/// What happened to the run's requests and invocations.
+#[derive(Default)]
+pub struct Tally {
+    /// Answers by purpose and status ("died" for an invocation killed before answering).
+    pub answers: BTreeMap<(String, String), u64>,
+    /// The first refusal (4xx) of each kind, to show what was refused.
+    pub refusals: BTreeMap<(String, String), String>,
+    pub invocations: u64,
+    pub deaths: u64,
+    /// Invocations that died after sending an email they never recorded.
+    pub mail_windows: u64,
+}
+
+pub struct Played {
+    pub tally: Tally,
+    /// The order id each planned order got, once a delivery of it was accepted.
+    pub order_ids: Vec<Option<OrderId>>,
+    /// Units of the restocks that were answered 2xx, by SKU index.
+    pub restocks_applied: Vec<i64>,
+    pub ended_at: DateTime<Utc>,
+}
+
+pub struct Stage {
+    pub world: MemoryWorld,
+    pub routes: Arc<Vec<RouteTarget>>,
+    pub sources: Vec<Arc<EventSource>>,
+    pub queues: Queues,
+    pub secrets: Secrets,
+    pub orders: OrderStore,
+    pub start: DateTime<Utc>,
+}
+
+enum Done {
+    Answer {
+        purpose: Purpose,
+        request: Box<Request>,
+        attempt: u32,
+        answer: Option<(u16, Value)>,
+    },
+    Poll {
+        source: usize,
+        died: bool,
+        mailed: bool,
+    },
+}
+
+struct Queue {
+    heap: BinaryHeap<Reverse<(i64, u64)>>,
+    actions: BTreeMap<u64, Action>,
+    serial: u64,
+}
+
+impl Queue {
+    fn push(&mut self, at_ms: i64, action: Action) {
+        self.serial += 1;
+        self.heap.push(Reverse((at_ms, self.serial)));
+        self.actions.insert(self.serial, action);
+    }
+
+    fn next_at(&self) -> Option<i64> {
+        self.heap.peek().map(|Reverse((at, _))| *at)
+    }
+
+    fn pop_due(&mut self, now_ms: i64) -> Option<Action> {
+        match self.heap.peek() {
+            Some(Reverse((at, serial))) if *at <= now_ms => {
+                let serial = *serial;
+                self.heap.pop();
+                self.actions.remove(&serial)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Each function's environment, by logical id.
+pub type Environments = BTreeMap<String, std::collections::HashMap<String, String>>;
+
+/// Builds the six functions on the world, as `LocalOms` does on the emulator.
+pub fn stage(
+    template: &crate::template::Template,
+    world: MemoryWorld,
+    resources: &crate::provision::Provisioned,
+    clients: oms::aws::Clients,
+) -> Result<(Stage, Environments)> {
+    let mut routes = Vec::new();
+    let mut sources = Vec::new();
+    let mut environments = BTreeMap::new();
+    for function in &template.functions {
+        let env = crate::environment(function, resources, "memory://carrier", "http://sim.local")?;
+        match functions::build(&function.binary, &env, &clients)
+            .with_context(|| format!("starting {}", function.logical_id))?
+        {
+            Handler::Http(handler) => routes.extend(function.routes.iter().map(|r| RouteTarget {
+                method: r.method.clone(),
+                path: r.path.clone(),
+                handler: handler.clone(),
+            })),
+            Handler::Queue(handler) => {
+                for source in &function.queue_sources {
+                    let queue = &source.queue_logical_id;
+                    sources.push(Arc::new(EventSource {
+                        function: function.logical_id.clone(),
+                        queue_url: resources
+                            .refs
+                            .get(queue)
+                            .cloned()
+                            .ok_or_else(|| anyhow!("queue {queue} not provisioned"))?,
+                        queue_arn: resources.arns.get(queue).cloned().unwrap_or_default(),
+                        batch_size: source.batch_size,
+                        report_batch_item_failures: source.report_batch_item_failures,
+                        handler: handler.clone(),
+                    }));
+                }
+            }
+        }
+        environments.insert(function.logical_id.clone(), env);
+    }
+    let env = |name: &str| {
+        environments
+            .values()
+            .find_map(|env| env.get(name).cloned())
+            .ok_or_else(|| anyhow!("no function has {name}"))
+    };
+    let secrets = Secrets {
+        shopify: env("SHOPIFY_WEBHOOK_SECRET")?,
+        woocommerce: env("WOOCOMMERCE_WEBHOOK_SECRET")?,
+        channel: env("OMS_CHANNEL_SECRET")?,
+        easypost: env("EASYPOST_WEBHOOK_SECRET")?,
+        admin: env("OMS_ADMIN_TOKEN")?,
+    };
+    let orders = OrderStore::new(Arc::new(world.dynamo.clone()), env("ORDERS_TABLE")?)
+        .with_clock(Arc::new(world.clock.clone()));
+    let start = world.clock.now();
+    Ok((
+        Stage {
+            queues: clients.queues.clone(),
+            world,
+            routes: Arc::new(routes),
+            sources,
+            secrets,
+            orders,
+            start,
+        },
+        environments,
+    ))
+}
+
+/// Sends one request as one invocation: the answer, or `None` when the invocation died.
+async fn send(
+    routes: &[RouteTarget],
+    request: &Request,
+    now: DateTime<Utc>,
+) -> Option<(u16, Value)> {
+    let (path, query) = request
+        .path
+        .split_once('?')
+        .unwrap_or((request.path.as_str(), ""));
+    match invocation::run(gateway::invoke(
+        routes,
+        &request.method,
+        path,
+        query,
+        &request.headers,
+        &request.body,
+        now,
+    ))
+    .await
+    {
+        Outcome::Finished((status, _, body)) => Some((
+            status.as_u16(),
+            serde_json::from_slice(&body).unwrap_or(Value::Null),
+        )),
+        Outcome::Died { .. } => None,
+    }
+}
+
+fn purpose_name(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::Setup => "stock setup",
+        Purpose::Create(_) => "order delivery",
+        Purpose::Update(_) => "order update",
+        Purpose::Restock(..) => "restock",
+        Purpose::Tracking => "carrier event",
+        Purpose::Staff => "staff action",
+    }
+}
+
+pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) -> Result<Played> {
+    let ms = |at: DateTime<Utc>| (at - stage.start).num_milliseconds();
+    let mut queue = Queue {
+        heap: BinaryHeap::new(),
+        actions: BTreeMap::new(),
+        serial: 0,
+    };
+    for (seconds, action) in traffic.schedule.drain(..) {
+        // Setup comes first and alone: stock is counted before anyone buys.
+        let at = if seconds == 0 {
+            0
+        } else {
+            60_000 + seconds * 1000
+        };
+        queue.push(at, action);
+    }
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+    let mut tally = Tally::default();
+    let mut order_ids: Vec<Option<OrderId>> = vec![None; traffic.orders.len()];
+    let mut inflight = 0usize;
+    let mut polling = vec![0usize; stage.sources.len()];
+    let mut labels_seen = 0usize;
+    let mut arrived: Vec<Done> = Vec::new();
+    let mut restocks_applied = vec![0i64; traffic.skus.len()];
+
+    loop {
+        let now = stage.world.clock.now();
+        // Answers first: they decide retries and what staff can see.
+        while let Ok(done) = done_rx.try_recv() {
+            arrived.push(done);
+        }
+        for done in arrived.drain(..) {
+            inflight -= 1;
+            tally.invocations += 1;
+            match done {
+                Done::Answer {
+                    purpose,
+                    request,
+                    attempt,
+                    answer,
+                } => {
+                    let status = answer
+                        .as_ref()
+                        .map_or("died".to_string(), |(status, _)| status.to_string());
+                    if answer.is_none() {
+                        tally.deaths += 1;
+                    }
+                    *tally
+                        .answers
+                        .entry((purpose_name(purpose).to_string(), status))
+                        .or_default() += 1;
+                    match &answer {
+                        Some((status, body)) if (200..300).contains(status) => {
+                            if let Purpose::Restock(index, units) = purpose {
+                                restocks_applied[index] += units;
+                            }
+                            if let Purpose::Create(index) = purpose {
+                                let id = body["order_id"]
+                                    .as_str()
+                                    .or_else(|| body["id"].as_str())
+                                    .and_then(|id| OrderId::parse(id).ok());
+                                if order_ids[index].is_none() {
+                                    order_ids[index] = id;
+                                }
+                            }
+                        }
+                        Some((status, body)) if *status < 500 && *status != 429 => {
+                            tally
+                                .refusals
+                                .entry((purpose_name(purpose).to_string(), status.to_string()))
+                                .or_insert_with(|| {
+                                    format!("{} {}: {body}", request.method, request.path)
+                                });
+                        }
+                        _ if attempt + 1 < TRIES => {
+                            // The stock count is finished before the shop opens; others retry
+                            // as senders do, minutes apart.
+                            let wait = if purpose == Purpose::Setup {
+                                1000
+                            } else {
+                                rng.between(30, 600) * 1000
+                            };
+                            queue.push(
+                                ms(now) + wait,
+                                Action::Send {
+                                    request: *request,
+                                    purpose,
+                                    attempt: attempt + 1,
+                                },
+                            );
+                        }
+                        _ => {}
+                    }
+                }
+                Done::Poll {
+                    source,
+                    died,
+                    mailed,
+                } => {
+                    polling[source] -= 1;
+                    if died {
+                        tally.deaths += 1;
+                        if mailed {
+                            tally.mail_windows += 1;
+                        }
+                    }
+                }
+            }
+        }
+
+        // The carrier's parcels: scans for every label sold since the last look.
+        let sold = stage.world.carrier.sold();
+        for label in &sold[labels_seen..] {
+            let skew = Duration::seconds(rng.between(-12 * 3600, 12 * 3600));
+            let mut at = ms(now);
+            for (status, after) in [
+                ("in_transit", rng.between(600, 7200)),
+                ("out_for_delivery", rng.between(3 * 3600, 8 * 3600)),
+                ("delivered", rng.between(9 * 3600, 16 * 3600)),
+            ] {
+                let when = now + Duration::seconds(after);
+                at = at.max(ms(when));
+                let event_id = format!("evt_{}_{status}", label.tracking_code);
+                let request = traffic::tracker_event(
+                    &stage.secrets,
+                    &event_id,
+                    &label.tracking_code,
+                    status,
+                    when + skew,
+                );
+                for copy in 0..2 {
+                    let again = if copy == 0 {
+                        0
+                    } else {
+                        rng.between(0, 7200) * 1000
+                    };
+                    queue.push(
+                        ms(when) + again,
+                        Action::Scan {
+                            tracking_code: label.tracking_code.clone(),
+                            request: request.clone(),
+                        },
+                    );
+                }
+            }
+        }
+        labels_seen = sold.len();
+
+        // Everything due now starts.
+        while let Some(action) = queue.pop_due(ms(now)) {
+            match action {
+                Action::Send {
+                    request,
+                    purpose,
+                    attempt,
+                } => {
+                    inflight += 1;
+                    spawn_send(stage, &done_tx, request, purpose, attempt, now);
+                }
+                Action::Scan {
+                    tracking_code,
+                    request,
+                } => {
+                    let voided = stage
+                        .world
+                        .carrier
+                        .sold()
+                        .iter()
+                        .any(|l| l.tracking_code == tracking_code && l.refunded);
+                    if !voided {
+                        stage.world.carrier.scan(&tracking_code);
+                        inflight += 1;
+                        spawn_send(stage, &done_tx, request, Purpose::Tracking, 0, now);
+                    }
+                }
+                Action::StaffCancel(index) => {
+                    if let Some(id) = &order_ids[index] {
+                        let request = stage.secrets.admin(
+                            Method::POST,
+                            &format!("/orders/{id}/cancel"),
+                            Some(serde_json::json!({"reason": "the customer asked"})),
+                        );
+                        inflight += 1;
+                        spawn_send(stage, &done_tx, request, Purpose::Staff, 0, now);
+                    }
+                }
+                Action::StaffVoid(index) => {
+                    let Some(id) = &order_ids[index] else {
+                        continue;
+                    };
+                    let order = stage.orders.get(id).await?;
+                    if let Some(shipment) = order
+                        .as_ref()
+                        .and_then(|o| o.shipments.iter().find(|s| s.voided_at.is_none()))
+                    {
+                        let request = stage.secrets.admin(
+                            Method::DELETE,
+                            &format!("/orders/{id}/shipments/{}", shipment.id),
+                            None,
+                        );
+                        inflight += 1;
+                        spawn_send(stage, &done_tx, request, Purpose::Staff, 0, now);
+                    }
+                }
+                Action::StaffReview => {
+                    for id in order_ids.iter().flatten() {
+                        let Some(order) = stage.orders.get(id).await? else {
+                            continue;
+                        };
+                        if order.hold.is_none() {
+                            continue;
+                        }
+                        let decision = if rng.chance(0.7) { "release" } else { "reject" };
+                        let request = stage.secrets.admin(
+                            Method::POST,
+                            &format!("/orders/{id}/hold/{decision}"),
+                            Some(serde_json::json!({"reason": "looked at it"})),
+                        );
+                        inflight += 1;
+                        spawn_send(stage, &done_tx, request, Purpose::Staff, 0, now);
+                    }
+                }
+                Action::Poison { queue: logical } => {
+                    let url = stage
+                        .sources
+                        .iter()
+                        .map(|s| s.queue_url.clone())
+                        .find(|url| url.ends_with(&format!("-{logical}")))
+                        .ok_or_else(|| anyhow!("no consumer polls {logical}"))?;
+                    stage
+                        .queues
+                        .send(&url, format!("poison: not a message ({logical})"), 0)
+                        .await?;
+                }
+            }
+        }
+
+        // Each queue's event source mapping polls while messages are visible.
+        for (index, source) in stage.sources.iter().enumerate() {
+            let visible = stage.world.sqs.visible(&source.queue_url);
+            let wanted = visible.div_ceil(source.batch_size.max(1)).min(POLLERS);
+            while polling[index] < wanted {
+                polling[index] += 1;
+                inflight += 1;
+                let queues = stage.queues.clone();
+                let source = source.clone();
+                let done = done_tx.clone();
+                tokio::spawn(async move {
+                    let outcome = invocation::run(poller::poll_once(&queues, &source)).await;
+                    let (died, mailed) = match outcome {
+                        Outcome::Finished(_) => (false, false),
+                        Outcome::Died { mailed } => (true, mailed),
+                    };
+                    let _ = done.send(Done::Poll {
+                        source: index,
+                        died,
+                        mailed,
+                    });
+                });
+            }
+        }
+
+        if inflight > 0 {
+            // Let every invocation run until all of them wait (on each other or on time).
+            let done = done_rx
+                .recv()
+                .await
+                .ok_or_else(|| anyhow!("the invocations' channel closed"))?;
+            arrived.push(done);
+            continue;
+        }
+        let queued: usize = stage
+            .sources
+            .iter()
+            .map(|s| stage.world.sqs.depth(&s.queue_url))
+            .sum();
+        let next_message = (queued > 0)
+            .then(|| stage.world.sqs.next_visible_at())
+            .flatten()
+            .map(ms);
+        let next = match (queue.next_at(), next_message) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) if queued == 0 => break,
+            // Messages visible right now that no poller took: look again at once.
+            (None, None) => ms(now) + 1,
+        };
+        let wait = (next - ms(now)).max(1);
+        tokio::time::sleep(std::time::Duration::from_millis(wait as u64)).await;
+    }
+    Ok(Played {
+        tally,
+        order_ids,
+        restocks_applied,
+        ended_at: stage.world.clock.now(),
+    })
+}
+
+fn spawn_send(
+    stage: &Stage,
+    done: &mpsc::UnboundedSender<Done>,
+    request: Request,
+    purpose: Purpose,
+    attempt: u32,
+    now: DateTime<Utc>,
+) {
+    let routes = stage.routes.clone();
+    let done = done.clone();
+    let request = stage.secrets.sent_at(request, now.timestamp());
+    tokio::spawn(async move {
+        let answer = send(&routes, &request, now).await;
+        let _ = done.send(Done::Answer {
+            purpose,
+            request: Box::new(request),
+            attempt,
+            answer,
+        });
+    });
+}

@@ -1,0 +1,134 @@
+//! What the AWS SDK does between our code and the service: a call that fails as throttled or
+//! unavailable is sent again, up to three attempts in all (the SDK's standard mode), after a short
+//! backoff. The in-memory services answer each attempt, so a lost answer becomes a second request,
+//! as it does in AWS.
+
+use std::future::Future;
+use std::time::Duration;
+
+use oms::dynamo::{
+    BatchWrite, Call as DbCall, Db, Dynamo, DynamoError, Item, Query, QueryPage, ReturnValue,
+    TransactWriteItem,
+};
+use oms::notifications::Email;
+use oms::ses::{Call as MailCall, MailError, MailService, Ses};
+use oms::sqs::{Call as QueueCall, Queues, Received, Sqs, SqsError};
+
+const ATTEMPTS: u32 = 3;
+
+pub struct Retrying<T>(pub T);
+
+trait Transient {
+    fn transient(&self) -> bool;
+}
+
+impl Transient for DynamoError {
+    fn transient(&self) -> bool {
+        matches!(
+            self,
+            DynamoError::Throttled(_) | DynamoError::Unavailable(_)
+        )
+    }
+}
+
+impl Transient for SqsError {
+    fn transient(&self) -> bool {
+        matches!(self, SqsError::Throttled(_) | SqsError::Unavailable(_))
+    }
+}
+
+impl Transient for MailError {
+    fn transient(&self) -> bool {
+        matches!(self, MailError::Transient(_))
+    }
+}
+
+async fn attempt<T, E: Transient, F, Fut>(mut call: F) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let mut tries = 1;
+    loop {
+        match call().await {
+            Err(e) if e.transient() && tries < ATTEMPTS => {
+                tokio::time::sleep(Duration::from_millis(25 << tries)).await;
+                tries += 1;
+            }
+            answer => return answer,
+        }
+    }
+}
+
+impl Dynamo for Retrying<Db> {
+    fn get<'a>(&'a self, table: &'a str, key: Item, consistent: bool) -> DbCall<'a, Option<Item>> {
+        Box::pin(attempt(move || self.0.get(table, key.clone(), consistent)))
+    }
+
+    fn write<'a>(
+        &'a self,
+        write: TransactWriteItem,
+        returns: ReturnValue,
+    ) -> DbCall<'a, Option<Item>> {
+        Box::pin(attempt(move || {
+            self.0.write(write.clone(), returns.clone())
+        }))
+    }
+
+    fn transact<'a>(&'a self, items: Vec<TransactWriteItem>) -> DbCall<'a, ()> {
+        Box::pin(attempt(move || self.0.transact(items.clone())))
+    }
+
+    fn query<'a>(&'a self, query: Query) -> DbCall<'a, QueryPage> {
+        Box::pin(attempt(move || self.0.query(query.clone())))
+    }
+
+    fn batch_write<'a>(
+        &'a self,
+        table: &'a str,
+        writes: Vec<BatchWrite>,
+    ) -> DbCall<'a, Vec<BatchWrite>> {
+        Box::pin(attempt(move || self.0.batch_write(table, writes.clone())))
+    }
+
+    fn batch_get<'a>(
+        &'a self,
+        table: &'a str,
+        keys: Vec<Item>,
+        consistent: bool,
+    ) -> DbCall<'a, (Vec<Item>, Vec<Item>)> {
+        Box::pin(attempt(move || {
+            self.0.batch_get(table, keys.clone(), consistent)
+        }))
+    }
+}
+
+impl Sqs for Retrying<Queues> {
+    fn send<'a>(&'a self, queue_url: &'a str, body: String, delay: u32) -> QueueCall<'a, ()> {
+        Box::pin(attempt(move || self.0.send(queue_url, body.clone(), delay)))
+    }
+
+    fn send_batch<'a>(
+        &'a self,
+        queue_url: &'a str,
+        bodies: Vec<String>,
+    ) -> QueueCall<'a, Vec<(usize, String)>> {
+        Box::pin(attempt(move || {
+            self.0.send_batch(queue_url, bodies.clone())
+        }))
+    }
+
+    fn receive<'a>(&'a self, queue_url: &'a str, max: usize) -> QueueCall<'a, Vec<Received>> {
+        Box::pin(attempt(move || self.0.receive(queue_url, max)))
+    }
+
+    fn delete<'a>(&'a self, queue_url: &'a str, receipts: Vec<String>) -> QueueCall<'a, ()> {
+        Box::pin(attempt(move || self.0.delete(queue_url, receipts.clone())))
+    }
+}
+
+impl Ses for Retrying<MailService> {
+    fn send_email<'a>(&'a self, sender: &'a str, email: &'a Email) -> MailCall<'a, String> {
+        Box::pin(attempt(move || self.0.send_email(sender, email)))
+    }
+}
