@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
-use oms::aws::inventory_store::StockChange;
+use oms::aws::inventory_store::{StockChange, Why};
 use oms::aws::{InventoryStore, OrderStore, StoreError};
 use oms::channels::native::parse_order;
 use oms::domain::order::PaymentCheck;
@@ -119,7 +119,16 @@ async fn stock_is_reserved_while_it_lasts_and_released_on_cancel(w: &World) {
     let sku = unique("LAST");
     let now = Utc::now();
     w.inventory
-        .change(&sku, &main, StockChange::Set(1), "count", None, now)
+        .change(
+            &sku,
+            &main,
+            StockChange::Set(1),
+            Why {
+                kind: "count",
+                ..Why::default()
+            },
+            now,
+        )
         .await
         .unwrap();
     let first = placed(&[(&sku, 1)], 0);

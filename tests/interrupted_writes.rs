@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::config::interceptors::{
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use chrono::Utc;
-use oms::aws::inventory_store::StockChange;
+use oms::aws::inventory_store::{StockChange, Why};
 use oms::aws::{InventoryStore, OrderStore};
 use oms::channels::native::parse_order;
 use oms::domain::{Channel, Order, OrderStatus};
@@ -186,7 +186,16 @@ impl Shop {
         let skus: Vec<String> = (0..50).map(|i| format!("{prefix}-{i:02}")).collect();
         for sku in &skus {
             inventory
-                .change(sku, &main, StockChange::Set(100), "count", None, Utc::now())
+                .change(
+                    sku,
+                    &main,
+                    StockChange::Set(100),
+                    Why {
+                        kind: "count",
+                        ..Why::default()
+                    },
+                    Utc::now(),
+                )
                 .await
                 .unwrap();
         }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use oms::aws::inventory_store::{SkuStock, StockChange, StockChangeError};
+use oms::aws::inventory_store::{SkuStock, StockChange, StockChangeError, Why};
 use oms::channels::fields::{checked_address, clean_text, header_safe};
 use oms::domain::review::is_plausible_email;
 use oms::domain::Address;
@@ -156,7 +156,16 @@ pub async fn put_sku(request: &Request, sku: &str, app: &App) -> Result<Response
             .map_err(ApiError::internal)?;
     }
     if let Some((location, on_hand)) = count {
-        change(app, &sku, &location, StockChange::Set(on_hand), "set", None).await?;
+        change(
+            app,
+            &sku,
+            &location,
+            StockChange::Set(on_hand),
+            "set",
+            None,
+            None,
+        )
+        .await?;
     }
     app.stock
         .check_reorder_point(&sku, now)
@@ -194,6 +203,19 @@ pub async fn adjust_sku(
             "say why the stock changes (received, damaged, counted...)",
         ));
     }
+    // With an Idempotency-Key, a retry of an adjustment whose answer was lost changes nothing.
+    let key = oms::http::header_text(request.headers(), "idempotency-key")?
+        .map(|k| {
+            if k.is_empty() || k.chars().count() > 255 || k.chars().any(char::is_control) {
+                Err(ApiError::bad_request(
+                    "invalid_idempotency_key",
+                    "Idempotency-Key must be 1-255 printable characters",
+                ))
+            } else {
+                Ok(k)
+            }
+        })
+        .transpose()?;
     change(
         app,
         &sku,
@@ -201,6 +223,7 @@ pub async fn adjust_sku(
         StockChange::Adjust(body.delta),
         "adjust",
         Some(&reason),
+        key,
     )
     .await?;
     get_sku(&sku, app).await
@@ -270,6 +293,7 @@ pub async fn import(request: &Request, app: &App) -> Result<Response<Body>, ApiE
             StockChange::Set(row.on_hand),
             "import",
             None,
+            None,
         )
         .await
         {
@@ -319,22 +343,39 @@ async fn change(
     change: StockChange,
     kind: &str,
     reason: Option<&str>,
+    once: Option<&str>,
 ) -> Result<(), ApiError> {
     let now = app.clock.now();
-    let (before, after) = app
+    let (before, after) = match app
         .inventory
-        .change(sku, location, change, kind, reason, now)
+        .change(sku, location, change, Why { kind, reason, once }, now)
         .await
-        .map_err(|e| match e {
-            StockChangeError::UnknownLocation(id) => unprocessable(
+    {
+        Ok(levels) => levels,
+        Err(StockChangeError::Replayed(_)) => {
+            // Made before, by a call that may have died before what follows it: that runs
+            // again.
+            let follow_up = match change {
+                StockChange::Adjust(delta) if delta > 0 => app.stock.restocked(sku).await,
+                _ => app.stock.check_reorder_point(sku, now).await,
+            };
+            return follow_up.map_err(ApiError::internal);
+        }
+        Err(StockChangeError::UnknownLocation(id)) => {
+            return Err(unprocessable(
                 "unknown_location",
                 format!("no location {id}; create it first with PUT /locations/{id}"),
-            ),
-            e @ StockChangeError::BelowReserved { .. } => {
-                ApiError::new(StatusCode::CONFLICT, "below_reserved", e.to_string())
-            }
-            StockChangeError::Store(e) => ApiError::internal(e),
-        })?;
+            ))
+        }
+        Err(e @ StockChangeError::BelowReserved { .. }) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "below_reserved",
+                e.to_string(),
+            ))
+        }
+        Err(StockChangeError::Store(e)) => return Err(ApiError::internal(e)),
+    };
     let available_before = before.map_or(0, |l| l.available());
     let follow_up = if after.available() > available_before {
         app.stock.restocked(sku).await

@@ -62,8 +62,13 @@ pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
                     .await
             }
             PaymentWork::Restock(restock) => {
+                let again = message
+                    .attributes
+                    .get("ApproximateReceiveCount")
+                    .and_then(|count| count.parse::<u32>().ok())
+                    .is_some_and(|count| count > 1);
                 app.payments
-                    .restock(&restock.restocked_sku, app.clock.now())
+                    .restock(&restock.restocked_sku, app.clock.now(), again)
                     .await
             }
             PaymentWork::ImportChunk(part) => app.imports.apply_part(&part, app.clock.now()).await,

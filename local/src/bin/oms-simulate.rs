@@ -6,6 +6,10 @@ use std::process::ExitCode;
 use oms_local::simulation::{run, Config};
 
 fn main() -> ExitCode {
+    // The functions' own logs, when asked for (`OMS_SIMULATION_LOG=1 RUST_LOG=info`).
+    if std::env::var_os("OMS_SIMULATION_LOG").is_some() {
+        oms::telemetry::init();
+    }
     match parse(std::env::args().skip(1).collect()) {
         Ok(config) => match run(config) {
             Ok(report) => {

@@ -45,6 +45,8 @@ pub struct MemoryCarrier {
 #[derive(Default)]
 struct Ledger {
     shipments: BTreeMap<String, Entry>,
+    /// Shipment ids in the order their labels were sold.
+    sales: Vec<String>,
     serial: u64,
 }
 
@@ -68,38 +70,42 @@ impl MemoryCarrier {
         self.ledger.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Every label sold so far, in the order they were sold.
-    pub fn sold(&self) -> Vec<SoldLabel> {
+    /// The labels sold after the first `from`, in the order they were sold.
+    pub fn sold_since(&self, from: usize) -> Vec<SoldLabel> {
         let ledger = self.ledger();
-        let mut sold: Vec<(u64, SoldLabel)> = ledger
-            .shipments
+        ledger
+            .sales
             .iter()
-            .filter_map(|(id, entry)| {
-                let code = entry.shipment.tracking_code.clone()?;
-                Some((
-                    code[2..].parse().unwrap_or(0),
-                    SoldLabel {
-                        shipment_id: id.clone(),
-                        reference: entry.reference.clone(),
-                        tracking_code: code,
-                        refunded: entry.shipment.refund_status.as_deref() == Some("submitted"),
-                    },
-                ))
+            .skip(from)
+            .filter_map(|id| {
+                let entry = ledger.shipments.get(id)?;
+                Some(SoldLabel {
+                    shipment_id: id.clone(),
+                    reference: entry.reference.clone(),
+                    tracking_code: entry.shipment.tracking_code.clone()?,
+                    refunded: entry.shipment.refund_status.as_deref() == Some("submitted"),
+                })
             })
-            .collect();
-        sold.sort_by_key(|(serial, _)| *serial);
-        sold.into_iter().map(|(_, label)| label).collect()
+            .collect()
     }
 
-    /// The parcel with `tracking_code` is in the carrier's hands: its label can no longer be
-    /// voided.
-    pub fn scan(&self, tracking_code: &str) {
-        let mut ledger = self.ledger();
-        if let Some(entry) = ledger
+    /// Every label sold so far, in the order they were sold.
+    pub fn sold(&self) -> Vec<SoldLabel> {
+        self.sold_since(0)
+    }
+
+    /// Whether the label of shipment `shipment_id` was voided (its postage refunded).
+    pub fn refunded(&self, shipment_id: &str) -> bool {
+        self.ledger()
             .shipments
-            .values_mut()
-            .find(|e| e.shipment.tracking_code.as_deref() == Some(tracking_code))
-        {
+            .get(shipment_id)
+            .is_some_and(|e| e.shipment.refund_status.as_deref() == Some("submitted"))
+    }
+
+    /// The parcel of shipment `shipment_id` is in the carrier's hands: its label can no longer
+    /// be voided.
+    pub fn scan(&self, shipment_id: &str) {
+        if let Some(entry) = self.ledger().shipments.get_mut(shipment_id) {
             entry.scanned = true;
         }
     }
@@ -195,7 +201,9 @@ impl Carrier for MemoryCarrier {
             });
             entry.shipment.tracking_code = Some(code);
             entry.shipment.selected_rate = Some(rate);
-            Ok(entry.shipment.clone())
+            let bought = entry.shipment.clone();
+            ledger.sales.push(shipment_id.to_string());
+            Ok(bought)
         }))
     }
 

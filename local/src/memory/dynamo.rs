@@ -159,7 +159,36 @@ impl Table {
 #[derive(Clone, Default)]
 pub struct MemoryDynamo {
     tables: Arc<Mutex<BTreeMap<String, Table>>>,
+    /// Client request tokens of the transactions applied (DynamoDB remembers them for 10
+    /// minutes; a run here is one world, so for good).
+    tokens: Arc<Mutex<std::collections::BTreeSet<u64>>>,
     faults: Faults,
+}
+
+/// The tighter of two bounds on one side of a range.
+trait Tighter {
+    fn max_with(self, low: &IndexKey) -> Bound<IndexKey>;
+    fn min_with(self, high: &IndexKey) -> Bound<IndexKey>;
+}
+
+impl Tighter for Bound<IndexKey> {
+    /// A lower bound no lower than `low` (included).
+    fn max_with(self, low: &IndexKey) -> Bound<IndexKey> {
+        match self {
+            Bound::Excluded(k) if &k >= low => Bound::Excluded(k),
+            Bound::Included(k) if &k >= low => Bound::Included(k),
+            _ => Bound::Included(low.clone()),
+        }
+    }
+
+    /// An upper bound no higher than `high` (excluded).
+    fn min_with(self, high: &IndexKey) -> Bound<IndexKey> {
+        match self {
+            Bound::Excluded(k) if &k <= high => Bound::Excluded(k),
+            Bound::Included(k) if &k < high => Bound::Included(k),
+            _ => Bound::Excluded(high.clone()),
+        }
+    }
 }
 
 /// One write, checked and ready to apply.
@@ -174,6 +203,7 @@ impl MemoryDynamo {
     pub fn new(faults: Faults) -> Self {
         Self {
             tables: Arc::default(),
+            tokens: Arc::default(),
             faults,
         }
     }
@@ -182,6 +212,7 @@ impl MemoryDynamo {
     pub fn with_faults(&self, faults: Faults) -> Self {
         Self {
             tables: self.tables.clone(),
+            tokens: self.tokens.clone(),
             faults,
         }
     }
@@ -196,6 +227,34 @@ impl MemoryDynamo {
                 watched: None,
             },
         );
+    }
+
+    /// A transaction with DynamoDB's client request token: one already applied under `token`
+    /// answers success without applying again, as the SDK's retries of a transaction rely on.
+    pub async fn transact_once(
+        &self,
+        items: Vec<TransactWriteItem>,
+        token: Option<u64>,
+    ) -> Result<(), DynamoError> {
+        let fate = self.faults.call("dynamodb", "TransactWriteItems").await;
+        if let Fate::Throttle = fate {
+            // DynamoDB's own way of refusing a transaction under contention.
+            return Err(DynamoError::Cancelled(vec![
+                "TransactionConflict".into();
+                items.len()
+            ]));
+        }
+        fate.before()?;
+        if let Some(token) = token {
+            if self.tokens.lock().expect("tokens").contains(&token) {
+                return fate.after(());
+            }
+        }
+        self.transaction(&items)?;
+        if let Some(token) = token {
+            self.tokens.lock().expect("tokens").insert(token);
+        }
+        fate.after(())
     }
 
     /// Keeps every change of a table's string `attribute` from now on (for checks).
@@ -474,64 +533,102 @@ impl MemoryDynamo {
                 .as_ref()
                 .map(|(_, p)| p.as_str())
                 .unwrap_or("");
-            // Each candidate: its position (to resume from) and its table key.
-            let mut found: Vec<(IndexKey, Key)> = match &query.index {
-                Some(index) => {
-                    let start = (
-                        partition.clone(),
-                        prefix.to_string(),
-                        String::new(),
-                        String::new(),
-                    );
-                    table
-                        .indexes
-                        .get(index)
-                        .map(|entries| {
-                            entries
-                                .range((Bound::Included(start), Bound::Unbounded))
-                                .map(|(k, _)| k)
-                                .take_while(|k| &k.0 == partition && k.1.starts_with(prefix))
-                                .map(|k| (k.clone(), (k.2.clone(), k.3.clone())))
-                                .collect()
-                        })
-                        .unwrap_or_default()
-                }
-                None => table
-                    .items
-                    .range((
-                        Bound::Included((partition.clone(), prefix.to_string())),
-                        Bound::Unbounded,
-                    ))
-                    .map(|(k, _)| k)
-                    .take_while(|k| &k.0 == partition && k.1.starts_with(prefix))
-                    .map(|k| {
-                        (
-                            (k.0.clone(), k.1.clone(), String::new(), String::new()),
-                            k.clone(),
-                        )
+            // Where the page resumes: the start key's position in what is read.
+            let resume = match &query.start {
+                Some(start) => {
+                    let key = table.key_of(start).map_err(|e| DynamoError::Invalid(e.0))?;
+                    Some(match &query.index {
+                        Some(index) => table.index_key(index, &key, start).ok_or_else(|| {
+                            DynamoError::Invalid("The provided starting key is invalid".into())
+                        })?,
+                        None => (key.0.clone(), key.1.clone(), String::new(), String::new()),
                     })
-                    .collect(),
+                }
+                None => None,
             };
-            if !query.ascending {
-                found.reverse();
-            }
-            if let Some(start) = &query.start {
-                let key = table.key_of(start).map_err(|e| DynamoError::Invalid(e.0))?;
-                let position = match &query.index {
-                    Some(index) => table.index_key(index, &key, start).ok_or_else(|| {
-                        DynamoError::Invalid("The provided starting key is invalid".into())
-                    })?,
-                    None => (key.0.clone(), key.1.clone(), String::new(), String::new()),
-                };
-                found.retain(|(p, _)| {
-                    if query.ascending {
-                        *p > position
-                    } else {
-                        *p < position
-                    }
-                });
-            }
             let limit = query.limit.map_or(usize::MAX, |l| l as usize);
+            // The partition's items whose sort key starts with the prefix, in order, read only
+            // as far as the page needs: each candidate's position and its table key.
+            let low = (
+                partition.clone(),
+                prefix.to_string(),
+                String::new(),
+                String::new(),
+            );
+            let high = (
+                partition.clone(),
+                format!("{prefix}{}", char::MAX),
+                String::new(),
+                String::new(),
+            );
+            let bounds = |resume: &Option<IndexKey>| -> (Bound<IndexKey>, Bound<IndexKey>) {
+                match (resume, query.ascending) {
+                    (Some(p), true) => (
+                        Bound::Excluded(p.clone()).max_with(&low),
+                        Bound::Excluded(high.clone()),
+                    ),
+                    (Some(p), false) => (
+                        Bound::Included(low.clone()),
+                        Bound::Excluded(p.clone()).min_with(&high),
+                    ),
+                    (None, _) => (Bound::Included(low.clone()), Bound::Excluded(high.clone())),
+                }
+            };
+            let (from, to) = bounds(&resume);
+            // A start key outside what is read leaves nothing (BTreeMap refuses such a range).
+            let empty = match (&from, &to) {
+                (Bound::Included(a), Bound::Included(b)) => a > b,
+                (
+                    Bound::Included(a) | Bound::Excluded(a),
+                    Bound::Included(b) | Bound::Excluded(b),
+                ) => a >= b,
+                _ => false,
+            };
+            let in_prefix = |k: &IndexKey| &k.0 == partition && k.1.starts_with(prefix);
+            let mut found: Vec<(IndexKey, Key)> = match &query.index {
+                _ if empty => Vec::new(),
+                Some(index) => match table.indexes.get(index) {
+                    Some(entries) => {
+                        let range = entries.range((from, to)).map(|(k, _)| k);
+                        let picked: Box<dyn Iterator<Item = &IndexKey>> = if query.ascending {
+                            Box::new(range)
+                        } else {
+                            Box::new(range.rev())
+                        };
+                        picked
+                            .filter(|k| in_prefix(k))
+                            .take(limit.saturating_add(1))
+                            .map(|k| (k.clone(), (k.2.clone(), k.3.clone())))
+                            .collect()
+                    }
+                    None => Vec::new(),
+                },
+                None => {
+                    let key_bound = |b: Bound<IndexKey>| match b {
+                        Bound::Included(k) => Bound::Included((k.0, k.1)),
+                        Bound::Excluded(k) => Bound::Excluded((k.0, k.1)),
+                        Bound::Unbounded => Bound::Unbounded,
+                    };
+                    let range = table
+                        .items
+                        .range((key_bound(from), key_bound(to)))
+                        .map(|(k, _)| k);
+                    let picked: Box<dyn Iterator<Item = &Key>> = if query.ascending {
+                        Box::new(range)
+                    } else {
+                        Box::new(range.rev())
+                    };
+                    picked
+                        .map(|k| (k.0.clone(), k.1.clone(), String::new(), String::new()))
+                        .filter(|p| in_prefix(p))
+                        .take(limit.saturating_add(1))
+                        .map(|p| {
+                            let key = (p.0.clone(), p.1.clone());
+                            (p, key)
+                        })
+                        .collect()
+                }
+            };
             let more = found.len() > limit;
             found.truncate(limit);
             let items: Vec<Item> = found
@@ -679,19 +776,7 @@ impl Dynamo for MemoryDynamo {
     }
 
     fn transact<'a>(&'a self, items: Vec<TransactWriteItem>) -> Call<'a, ()> {
-        Box::pin(async move {
-            let fate = self.faults.call("dynamodb", "TransactWriteItems").await;
-            if let Fate::Throttle = fate {
-                // DynamoDB's own way of refusing a transaction under contention.
-                return Err(DynamoError::Cancelled(vec![
-                    "TransactionConflict".into();
-                    items.len()
-                ]));
-            }
-            fate.before()?;
-            self.transaction(&items)?;
-            fate.after(())
-        })
+        Box::pin(self.transact_once(items, None))
     }
 
     fn query<'a>(&'a self, query: Query) -> Call<'a, QueryPage> {

@@ -4,7 +4,8 @@
 //! dead-letter queue instead of being delivered. Delays up to 900 s, bodies up to 1 MiB and
 //! batches of 10, as SQS allows. Time is the world's `SimClock`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
@@ -25,14 +26,67 @@ pub struct QueueSettings {
 struct Message {
     id: String,
     body: String,
-    visible_at: DateTime<Utc>,
     receive_count: u32,
     receipt: Option<String>,
 }
 
+/// Where a message sits: when it becomes visible, then the order messages arrived in.
+type Slot = (DateTime<Utc>, u64);
+
+/// A queue's messages, kept by when each becomes visible, so a receive or a look at the next
+/// visible one never walks the hidden and delayed ones.
+#[derive(Default)]
+struct Messages {
+    by_time: BTreeMap<Slot, Message>,
+    /// The latest receipt of each received message.
+    by_receipt: HashMap<String, Slot>,
+}
+
+impl Messages {
+    fn len(&self) -> usize {
+        self.by_time.len()
+    }
+
+    fn push(&mut self, at: DateTime<Utc>, serial: u64, message: Message) {
+        self.by_time.insert((at, serial), message);
+    }
+
+    fn visible_until(now: DateTime<Utc>) -> (Bound<Slot>, Bound<Slot>) {
+        (Bound::Unbounded, Bound::Included((now, u64::MAX)))
+    }
+
+    fn visible(&self, now: DateTime<Utc>) -> usize {
+        self.by_time.range(Self::visible_until(now)).count()
+    }
+
+    fn next_after(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.by_time
+            .range((Bound::Excluded((now, u64::MAX)), Bound::Unbounded))
+            .next()
+            .map(|((at, _), _)| *at)
+    }
+
+    /// The first visible message, taken out.
+    fn pop_visible(&mut self, now: DateTime<Utc>) -> Option<(u64, Message)> {
+        let slot = *self.by_time.range(Self::visible_until(now)).next()?.0;
+        let message = self.by_time.remove(&slot)?;
+        if let Some(receipt) = &message.receipt {
+            self.by_receipt.remove(receipt);
+        }
+        Some((slot.1, message))
+    }
+
+    /// Deletes the message whose latest receipt this is (a stale one deletes nothing).
+    fn delete(&mut self, receipt: &str) {
+        if let Some(slot) = self.by_receipt.remove(receipt) {
+            self.by_time.remove(&slot);
+        }
+    }
+}
+
 #[derive(Default)]
 struct State {
-    queues: BTreeMap<String, (QueueSettings, Vec<Message>)>,
+    queues: BTreeMap<String, (QueueSettings, Messages)>,
     next_id: u64,
 }
 
@@ -69,7 +123,7 @@ impl MemorySqs {
             .lock()
             .expect("queues")
             .queues
-            .insert(url.to_string(), (settings, Vec::new()));
+            .insert(url.to_string(), (settings, Messages::default()));
     }
 
     /// Messages in a queue, visible or not (for checks: SQS's approximate count).
@@ -90,9 +144,7 @@ impl MemorySqs {
             .expect("queues")
             .queues
             .get(url)
-            .map_or(0, |(_, messages)| {
-                messages.iter().filter(|m| m.visible_at <= now).count()
-            })
+            .map_or(0, |(_, messages)| messages.visible(now))
     }
 
     /// The bodies held by a queue (for checks, as a console would show them).
@@ -102,7 +154,7 @@ impl MemorySqs {
             .expect("queues")
             .queues
             .get(url)
-            .map(|(_, messages)| messages.iter().map(|m| m.body.clone()).collect())
+            .map(|(_, messages)| messages.by_time.values().map(|m| m.body.clone()).collect())
             .unwrap_or_default()
     }
 
@@ -114,8 +166,7 @@ impl MemorySqs {
             .expect("queues")
             .queues
             .values()
-            .flat_map(|(_, messages)| messages.iter().map(|m| m.visible_at))
-            .filter(|at| *at > now)
+            .filter_map(|(_, messages)| messages.next_after(now))
             .min()
     }
 
@@ -134,17 +185,21 @@ impl MemorySqs {
         let mut state = self.state.lock().expect("queues");
         state.next_id += 1;
         let id = format!("m-{:08}", state.next_id);
+        let serial = state.next_id;
         let (_, messages) = state
             .queues
             .get_mut(url)
             .ok_or_else(|| SqsError::Invalid(format!("NonExistentQueue: {url}")))?;
-        messages.push(Message {
-            id,
-            body,
-            visible_at: now + Duration::seconds(i64::from(delay_seconds)),
-            receive_count: 0,
-            receipt: None,
-        });
+        messages.push(
+            now + Duration::seconds(i64::from(delay_seconds)),
+            serial,
+            Message {
+                id,
+                body,
+                receive_count: 0,
+                receipt: None,
+            },
+        );
         Ok(())
     }
 
@@ -163,40 +218,42 @@ impl MemorySqs {
         let settings = settings.clone();
         let mut received = Vec::new();
         let mut dead = Vec::new();
-        let mut i = 0;
-        while i < messages.len() && received.len() < max {
-            let message = &mut messages[i];
-            if message.visible_at > now {
-                i += 1;
-                continue;
-            }
+        // Put back hidden after the batch is taken, so no batch holds a message twice.
+        let mut hidden = Vec::new();
+        while received.len() < max {
+            let Some((serial, mut message)) = messages.pop_visible(now) else {
+                break;
+            };
             if let Some((_, max_receives)) = &settings.redrive {
                 if message.receive_count >= *max_receives {
-                    dead.push(messages.remove(i));
+                    dead.push((serial, message));
                     continue;
                 }
             }
             *next_id += 1;
             let receipt = format!("r-{:08}-{}", *next_id, message.id);
             message.receive_count += 1;
-            message.visible_at = now + settings.visibility_timeout;
             message.receipt = Some(receipt.clone());
             received.push(Received {
                 message_id: message.id.clone(),
-                receipt_handle: receipt,
+                receipt_handle: receipt.clone(),
                 body: message.body.clone(),
                 receive_count: message.receive_count,
             });
-            i += 1;
+            let hidden_until = now + settings.visibility_timeout;
+            messages.by_receipt.insert(receipt, (hidden_until, serial));
+            hidden.push((hidden_until, serial, message));
+        }
+        for (at, serial, message) in hidden {
+            messages.push(at, serial, message);
         }
         if let Some((dlq, _)) = &settings.redrive {
             if let Some((_, dead_letters)) = queues.get_mut(dlq) {
-                for mut message in dead {
+                for (serial, mut message) in dead {
                     // A dead letter starts over: visible at once, never received from its new queue.
-                    message.visible_at = now;
                     message.receive_count = 0;
                     message.receipt = None;
-                    dead_letters.push(message);
+                    dead_letters.push(now, serial, message);
                 }
             }
         }
@@ -215,7 +272,9 @@ impl MemorySqs {
             .get_mut(url)
             .ok_or_else(|| SqsError::Invalid(format!("NonExistentQueue: {url}")))?;
         // Only the latest receipt of a message deletes it: one from an earlier receive is stale.
-        messages.retain(|m| !m.receipt.as_ref().is_some_and(|r| receipts.contains(r)));
+        for receipt in receipts {
+            messages.delete(receipt);
+        }
         Ok(())
     }
 }

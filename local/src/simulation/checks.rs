@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::{DateTime, Utc};
+
 use anyhow::Result;
 use oms::aws::InventoryStore;
 use oms::domain::{Order, OrderStatus};
@@ -69,31 +71,34 @@ pub async fn run(
         .filter(|i| i.contains_key("saga_token"))
         .count();
 
-    // Stored once.
+    // Stored once: every order a channel was told it has (a 2xx) is stored once, and nothing
+    // is stored that no one sent. Each planned order has a customer of its own.
     let mut once = Check::new("every accepted order stored exactly once");
-    let mut by_channel: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut by_email: BTreeMap<&str, usize> = BTreeMap::new();
     for order in &orders {
-        *by_channel
-            .entry((
-                format!("{:?}", order.channel),
-                order.channel_order_id.clone(),
-            ))
-            .or_default() += 1;
+        *by_email.entry(order.customer.email.as_str()).or_default() += 1;
     }
-    for (key, count) in &by_channel {
-        once.expect(*count == 1, || format!("{key:?} stored {count} times"));
-    }
-    for (index, id) in played.order_ids.iter().enumerate() {
-        if let Some(id) = id {
-            once.expect(orders.iter().any(|o| &o.id == id), || {
-                format!("order {index} was accepted as {id} but is not stored")
+    for (index, plan) in traffic.orders.iter().enumerate() {
+        let stored = by_email.get(plan.email.as_str()).copied().unwrap_or(0);
+        if played.accepted[index] {
+            once.expect(stored == 1, || {
+                format!(
+                    "order {index} ({}) was accepted and is stored {stored} times",
+                    plan.email
+                )
+            });
+        } else {
+            once.expect(stored <= 1, || {
+                format!("order {index} ({}) is stored {stored} times", plan.email)
             });
         }
     }
-    let accepted = played.order_ids.iter().flatten().count();
-    once.expect(orders.len() == accepted, || {
-        format!("{} orders stored, {accepted} accepted", orders.len())
-    });
+    let planned: BTreeSet<&str> = traffic.orders.iter().map(|p| p.email.as_str()).collect();
+    for order in &orders {
+        once.expect(planned.contains(order.customer.email.as_str()), || {
+            format!("{} was never sent", order.id)
+        });
+    }
 
     // Final states.
     let mut settled =
@@ -244,11 +249,11 @@ pub async fn run(
     }
 
     // Stock.
-    let mut stock = Check::new("stock conserved per SKU, never oversold or negative");
     let inventory = InventoryStore::new(
         std::sync::Arc::new(stage.world.dynamo.clone()),
         orders_table.to_string(),
     );
+    let mut stock = Check::new("stock conserved per SKU, never oversold or negative");
     let received = &played.restocks_applied;
     for (index, sku) in traffic.skus.iter().enumerate() {
         let levels = inventory.levels(&sku.code).await?;
@@ -272,52 +277,73 @@ pub async fn run(
         });
     }
 
-    // Backorders: an order that got a hot SKU after waiting for it never overtook one that
-    // started waiting for it earlier and still waits.
+    // Backorder queues: every order waiting for stock can be found by a restock.
+    let mut queued = Check::new("every order waiting for stock is in its SKU's backorder queue");
+    for sku in traffic.skus.iter().filter(|s| s.hot) {
+        let queue = inventory.backorders(&sku.code, 10_000).await?;
+        for order in orders.iter().filter(|o| {
+            o.backordered_skus().contains(&sku.code.as_str())
+                && !matches!(o.status, OrderStatus::Canceled | OrderStatus::Failed)
+        }) {
+            queued.expect(queue.contains(&order.id), || {
+                format!(
+                    "{} waits for {} but is not in its queue",
+                    order.id, sku.code
+                )
+            });
+        }
+    }
+
+    // Backorders: no order that waited for a hot SKU got it while an older order (the queue is
+    // kept in the order orders came in) that needed no more units was already waiting and still
+    // waits.
     let mut fifo = Check::new("backorders promoted oldest first");
-    let waited_since = |order: &Order, sku: &str| {
+    let first = |order: &Order, kind: &str, sku: Option<&str>, after: Option<DateTime<Utc>>| {
         order
             .timeline
             .iter()
-            .find(|e| e.kind == "backordered" && e.detail.contains(sku))
+            .filter(|e| e.kind == kind && sku.is_none_or(|sku| e.detail.contains(sku)))
+            .filter(|e| after.is_none_or(|after| e.at >= after))
             .map(|e| e.at)
+            .next()
+    };
+    let units = |o: &Order, sku: &str| -> u32 {
+        o.lines
+            .iter()
+            .filter(|l| l.sku == sku)
+            .map(|l| l.quantity)
+            .sum()
     };
     for sku in traffic.skus.iter().filter(|s| s.hot) {
         let code = sku.code.as_str();
-        let still_waiting: Vec<(chrono::DateTime<chrono::Utc>, &Order)> = orders
+        let waiting: Vec<(&Order, DateTime<Utc>)> = orders
             .iter()
             .filter(|o| o.backordered_skus().contains(&code) && o.hold.is_none())
-            .filter_map(|o| Some((waited_since(o, code)?, o)))
+            .filter_map(|o| Some((o, first(o, "backordered", Some(code), None)?)))
             .collect();
-        let Some((oldest, oldest_order)) = still_waiting.iter().min_by_key(|(at, _)| *at) else {
-            continue;
-        };
         for order in &orders {
-            let Some(since) = waited_since(order, code) else {
-                continue;
-            };
             if order.backordered_skus().contains(&code) {
                 continue;
             }
-            // An older order that needs more than this one got may be passed over (it could not
-            // take those units); one that needs no more may not.
-            let units = |o: &Order| -> u32 {
-                o.lines
-                    .iter()
-                    .filter(|l| l.sku == code)
-                    .map(|l| l.quantity)
-                    .sum()
+            let Some(since) = first(order, "backordered", Some(code), None) else {
+                continue;
             };
-            let could_have = units(oldest_order) <= units(order);
-            fifo.expect(
-                since <= *oldest || !could_have || order.status == OrderStatus::Canceled,
-                || {
-                    format!(
-                    "{} waited for {code} from {since} and got it, while {} waits since {oldest}",
-                    order.id, oldest_order.id
-                )
-                },
-            );
+            let Some(got) = first(order, "stock_reserved", None, Some(since)) else {
+                continue;
+            };
+            for (older, queued) in &waiting {
+                fifo.expect(
+                    !(older.created_at < order.created_at
+                        && *queued < got
+                        && units(older, code) <= units(order, code)),
+                    || {
+                        format!(
+                            "{} got {code} at {got} while the older {} (in at {}) had waited since {queued} and still waits",
+                            order.id, older.id, older.created_at
+                        )
+                    },
+                );
+            }
         }
     }
 
@@ -362,7 +388,8 @@ pub async fn run(
 
     Ok(Figures {
         checks: vec![
-            once, settled, unfinished, labels, parcels, mails, told, stock, fifo, dead, moves,
+            once, settled, unfinished, labels, parcels, mails, told, stock, queued, fifo, dead,
+            moves,
         ],
         orders_by_status,
         emails: sent.len(),

@@ -46,8 +46,8 @@ pub struct Tally {
 
 pub struct Played {
     pub tally: Tally,
-    /// The order id each planned order got, once a delivery of it was accepted.
-    pub order_ids: Vec<Option<OrderId>>,
+    /// Whether a delivery of each planned order was answered 2xx.
+    pub accepted: Vec<bool>,
     /// Units of the restocks that were answered 2xx, by SKU index.
     pub restocks_applied: Vec<i64>,
     pub ended_at: DateTime<Utc>,
@@ -243,6 +243,7 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
     let mut labels_seen = 0usize;
     let mut arrived: Vec<Done> = Vec::new();
     let mut restocks_applied = vec![0i64; traffic.skus.len()];
+    let mut accepted = vec![false; traffic.orders.len()];
 
     loop {
         let now = stage.world.clock.now();
@@ -275,7 +276,8 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
                             if let Purpose::Restock(index, units) = purpose {
                                 restocks_applied[index] += units;
                             }
-                            if let Purpose::Create(index) = purpose {
+                            if let Purpose::Create(index) | Purpose::Update(index) = purpose {
+                                accepted[index] = true;
                                 let id = body["order_id"]
                                     .as_str()
                                     .or_else(|| body["id"].as_str())
@@ -330,8 +332,9 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
         }
 
         // The carrier's parcels: scans for every label sold since the last look.
-        let sold = stage.world.carrier.sold();
-        for label in &sold[labels_seen..] {
+        let sold = stage.world.carrier.sold_since(labels_seen);
+        labels_seen += sold.len();
+        for label in &sold {
             let skew = Duration::seconds(rng.between(-12 * 3600, 12 * 3600));
             let mut at = ms(now);
             for (status, after) in [
@@ -358,14 +361,13 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
                     queue.push(
                         ms(when) + again,
                         Action::Scan {
-                            tracking_code: label.tracking_code.clone(),
+                            shipment_id: label.shipment_id.clone(),
                             request: request.clone(),
                         },
                     );
                 }
             }
         }
-        labels_seen = sold.len();
 
         // Everything due now starts.
         while let Some(action) = queue.pop_due(ms(now)) {
@@ -379,17 +381,11 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
                     spawn_send(stage, &done_tx, request, purpose, attempt, now);
                 }
                 Action::Scan {
-                    tracking_code,
+                    shipment_id,
                     request,
                 } => {
-                    let voided = stage
-                        .world
-                        .carrier
-                        .sold()
-                        .iter()
-                        .any(|l| l.tracking_code == tracking_code && l.refunded);
-                    if !voided {
-                        stage.world.carrier.scan(&tracking_code);
+                    if !stage.world.carrier.refunded(&shipment_id) {
+                        stage.world.carrier.scan(&shipment_id);
                         inflight += 1;
                         spawn_send(stage, &done_tx, request, Purpose::Tracking, 0, now);
                     }
@@ -511,7 +507,7 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
     }
     Ok(Played {
         tally,
-        order_ids,
+        accepted,
         restocks_applied,
         ended_at: stage.world.clock.now(),
     })

@@ -24,7 +24,7 @@ use anyhow::{anyhow, Result};
 
 use crate::memory::{epoch, Faults, MemoryWorld, SimClock};
 use plan::SimPlan;
-use retries::Retrying;
+use retries::{Retrying, RetryingDynamo};
 use rng::Rng;
 
 #[derive(Debug, Clone, Copy)]
@@ -71,9 +71,10 @@ async fn simulate(config: Config) -> Result<Report> {
     )?;
     let ports = world.clients();
     let clients = oms::aws::Clients {
-        db: Arc::new(Retrying(ports.db.clone())),
+        db: Arc::new(RetryingDynamo::new(world.dynamo.clone())),
         queues: Arc::new(Retrying(ports.queues.clone())),
         mail: Arc::new(Retrying(ports.mail.clone())),
+        files: Arc::new(Retrying(ports.files.clone())),
         ..ports
     };
     let orders_table = resources

@@ -1,22 +1,43 @@
-//! What the AWS SDK does between our code and the service: a call that fails as throttled or
-//! unavailable is sent again, up to three attempts in all (the SDK's standard mode), after a short
+//! What the AWS SDK does between our code and the service (DynamoDB, SQS, SES, S3): a call that
+//! fails as throttled or unavailable is sent again, up to three attempts in all (the SDK's standard mode), after a short
 //! backoff. The in-memory services answer each attempt, so a lost answer becomes a second request,
-//! as it does in AWS.
+//! as it does in AWS; a transaction carries one client request token across its attempts (the SDK
+//! fills it in), so DynamoDB applies it once.
 
 use std::future::Future;
 use std::time::Duration;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use oms::dynamo::{
-    BatchWrite, Call as DbCall, Db, Dynamo, DynamoError, Item, Query, QueryPage, ReturnValue,
+    BatchWrite, Call as DbCall, Dynamo, DynamoError, Item, Query, QueryPage, ReturnValue,
     TransactWriteItem,
 };
 use oms::notifications::Email;
+use oms::s3::{Call as FileCall, FileError, Files, S3};
 use oms::ses::{Call as MailCall, MailError, MailService, Ses};
 use oms::sqs::{Call as QueueCall, Queues, Received, Sqs, SqsError};
+
+use crate::memory::MemoryDynamo;
 
 const ATTEMPTS: u32 = 3;
 
 pub struct Retrying<T>(pub T);
+
+/// DynamoDB through the SDK: retries, and one client request token per transaction.
+pub struct RetryingDynamo {
+    pub db: MemoryDynamo,
+    tokens: AtomicU64,
+}
+
+impl RetryingDynamo {
+    pub fn new(db: MemoryDynamo) -> Self {
+        Self {
+            db,
+            tokens: AtomicU64::new(0),
+        }
+    }
+}
 
 trait Transient {
     fn transient(&self) -> bool;
@@ -34,6 +55,14 @@ impl Transient for DynamoError {
 impl Transient for SqsError {
     fn transient(&self) -> bool {
         matches!(self, SqsError::Throttled(_) | SqsError::Unavailable(_))
+    }
+}
+
+/// The port keeps no error classes for files: every failure is taken for one the SDK retries
+/// (5xx, SlowDown, timeouts), and a refusal simply fails three times.
+impl Transient for FileError {
+    fn transient(&self) -> bool {
+        true
     }
 }
 
@@ -60,9 +89,9 @@ where
     }
 }
 
-impl Dynamo for Retrying<Db> {
+impl Dynamo for RetryingDynamo {
     fn get<'a>(&'a self, table: &'a str, key: Item, consistent: bool) -> DbCall<'a, Option<Item>> {
-        Box::pin(attempt(move || self.0.get(table, key.clone(), consistent)))
+        Box::pin(attempt(move || self.db.get(table, key.clone(), consistent)))
     }
 
     fn write<'a>(
@@ -71,16 +100,19 @@ impl Dynamo for Retrying<Db> {
         returns: ReturnValue,
     ) -> DbCall<'a, Option<Item>> {
         Box::pin(attempt(move || {
-            self.0.write(write.clone(), returns.clone())
+            self.db.write(write.clone(), returns.clone())
         }))
     }
 
     fn transact<'a>(&'a self, items: Vec<TransactWriteItem>) -> DbCall<'a, ()> {
-        Box::pin(attempt(move || self.0.transact(items.clone())))
+        let token = self.tokens.fetch_add(1, Ordering::Relaxed);
+        Box::pin(attempt(move || {
+            self.db.transact_once(items.clone(), Some(token))
+        }))
     }
 
     fn query<'a>(&'a self, query: Query) -> DbCall<'a, QueryPage> {
-        Box::pin(attempt(move || self.0.query(query.clone())))
+        Box::pin(attempt(move || self.db.query(query.clone())))
     }
 
     fn batch_write<'a>(
@@ -88,7 +120,7 @@ impl Dynamo for Retrying<Db> {
         table: &'a str,
         writes: Vec<BatchWrite>,
     ) -> DbCall<'a, Vec<BatchWrite>> {
-        Box::pin(attempt(move || self.0.batch_write(table, writes.clone())))
+        Box::pin(attempt(move || self.db.batch_write(table, writes.clone())))
     }
 
     fn batch_get<'a>(
@@ -98,7 +130,7 @@ impl Dynamo for Retrying<Db> {
         consistent: bool,
     ) -> DbCall<'a, (Vec<Item>, Vec<Item>)> {
         Box::pin(attempt(move || {
-            self.0.batch_get(table, keys.clone(), consistent)
+            self.db.batch_get(table, keys.clone(), consistent)
         }))
     }
 }
@@ -130,5 +162,28 @@ impl Sqs for Retrying<Queues> {
 impl Ses for Retrying<MailService> {
     fn send_email<'a>(&'a self, sender: &'a str, email: &'a Email) -> MailCall<'a, String> {
         Box::pin(attempt(move || self.0.send_email(sender, email)))
+    }
+}
+
+impl S3 for Retrying<Files> {
+    fn put<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+        content_type: &'a str,
+        bytes: Vec<u8>,
+    ) -> FileCall<'a, ()> {
+        Box::pin(attempt(move || {
+            self.0.put(bucket, key, content_type, bytes.clone())
+        }))
+    }
+
+    fn link<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+        lifetime: std::time::Duration,
+    ) -> FileCall<'a, String> {
+        Box::pin(attempt(move || self.0.link(bucket, key, lifetime)))
     }
 }

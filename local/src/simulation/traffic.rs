@@ -86,7 +86,7 @@ pub enum Action {
     StaffReview,
     /// A carrier scan for a parcel: the parcel is in the carrier's hands from the first one.
     Scan {
-        tracking_code: String,
+        shipment_id: String,
         request: Request,
     },
     /// A message no consumer can read, straight onto a queue: it must end in the dead-letter
@@ -138,16 +138,23 @@ pub fn generate(orders: usize, rng: &mut Rng, secrets: &Secrets, start: DateTime
         ));
     }
     for (index, sku) in skus.iter().enumerate().filter(|(_, s)| s.hot) {
-        for _ in 0..3 {
+        for delivery in 0..3 {
             let units = sku.initial / 2 + 1;
+            let mut request = secrets.admin(
+                http::Method::POST,
+                &format!("/inventory/{}/adjust", sku.code),
+                Some(json!({"location": "main", "delta": units, "reason": "restock"})),
+            );
+            // The stock person's client retries with the same key.
+            if let Ok(key) =
+                http::HeaderValue::from_str(&format!("restock-{}-{delivery}", sku.code))
+            {
+                request.headers.insert("idempotency-key", key);
+            }
             schedule.push((
                 rng.between(60, span + 3600),
                 Action::Send {
-                    request: secrets.admin(
-                        http::Method::POST,
-                        &format!("/inventory/{}/adjust", sku.code),
-                        Some(json!({"location": "main", "delta": units, "reason": "restock"})),
-                    ),
+                    request,
                     purpose: Purpose::Restock(index, units),
                     attempt: 0,
                 },

@@ -106,9 +106,24 @@ pub enum StockChangeError {
         on_hand: i64,
         reserved: i64,
     },
+    /// A change made before under the same idempotency key; the level as it is now.
+    #[error("this change was made already")]
+    Replayed(StockLevel),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// What a staff change to stock is: its kind on the timeline (`set`, `adjust`, `import`,
+/// `count`), the reason given, and the idempotency key it was sent with.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Why<'a> {
+    pub kind: &'a str,
+    pub reason: Option<&'a str>,
+    pub once: Option<&'a str>,
+}
+
+/// How long a stock change's idempotency key is remembered.
+const CHANGE_KEYS_FOR: chrono::Duration = chrono::Duration::days(7);
 
 impl InventoryStore {
     pub fn new(db: Db, table: impl Into<String>) -> Self {
@@ -303,10 +318,10 @@ impl InventoryStore {
         sku: &str,
         location: &LocationId,
         change: StockChange,
-        kind: &str,
-        reason: Option<&str>,
+        why: Why<'_>,
         now: DateTime<Utc>,
     ) -> Result<(Option<StockLevel>, StockLevel), StockChangeError> {
+        let Why { kind, reason, once } = why;
         if self.location(location).await?.is_none() {
             return Err(StockChangeError::UnknownLocation(location.clone()));
         }
@@ -358,9 +373,43 @@ impl InventoryStore {
             reason: reason.map(str::to_string),
             order_id: None,
         };
-        let items: Vec<TransactWriteItem> = vec![update.op(), self.log_put(sku, &entry)?.op()];
+        let mut items: Vec<TransactWriteItem> = vec![update.op(), self.log_put(sku, &entry)?.op()];
+        if let Some(key) = once {
+            // The key, remembered with the change itself: a retry of a change whose answer was
+            // lost finds it and changes nothing.
+            let digest =
+                <sha2::Sha256 as sha2::Digest>::digest(format!("{location}\n{key}").as_bytes());
+            items.push(
+                crate::dynamo::built(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .item("PK", s(sku_pk(sku)))
+                        .item("SK", s(format!("CHANGE#{}", hex::encode(&digest[..16]))))
+                        .item("expires_at", n((now + CHANGE_KEYS_FOR).timestamp()))
+                        .condition_expression("attribute_not_exists(PK)")
+                        .build(),
+                )
+                .map_err(StoreError::from)?
+                .op(),
+            );
+        }
         match self.db.transact(items).await {
             Ok(()) => {}
+            Err(cancelled @ DynamoError::Cancelled(_))
+                if once.is_some() && cancelled.failed_condition_at(2) =>
+            {
+                let now_level = self
+                    .levels(sku)
+                    .await?
+                    .into_iter()
+                    .find(|l| &l.location == location)
+                    .unwrap_or(StockLevel {
+                        location: location.clone(),
+                        on_hand: 0,
+                        reserved: 0,
+                    });
+                return Err(StockChangeError::Replayed(now_level));
+            }
             // The stock record's condition (on hand never below reserved) failed; any other
             // cancellation (a conflicting transaction) is the store's to retry.
             Err(cancelled @ DynamoError::Cancelled(_)) if cancelled.failed_condition_at(0) => {
@@ -517,6 +566,19 @@ impl InventoryStore {
                 .set_item(Some(item))
                 .build(),
         )?)
+    }
+
+    /// The latest `limit` entries of a SKU's timeline, newest first.
+    pub async fn recent_entries(
+        &self,
+        sku: &str,
+        limit: i32,
+    ) -> Result<Vec<StockEntry>, StoreError> {
+        self.query(&sku_pk(sku), Some("LOG#"), false, Some(limit))
+            .await?
+            .iter()
+            .map(decode)
+            .collect()
     }
 
     /// Orders waiting for `sku`, oldest first.

@@ -1,5 +1,10 @@
 //! Payment verification: an open order whose payment is secured has its goods reserved and becomes
 //! ready to ship; what no location has is backordered, and retried when stock arrives.
+//!
+//! Backorders are served oldest first. While orders wait for a SKU, its units go only through a
+//! restock's pass over the waiting orders (oldest first; one that cannot take them is passed
+//! over): an order arriving, or verified again, behind the queue joins it, and when units are
+//! there it asks for a pass instead of taking them.
 
 use anyhow::{anyhow, Context};
 use chrono::{DateTime, Utc};
@@ -15,10 +20,22 @@ use crate::workflow::stock::{total_available, StockFollowUp};
 /// sees the winner's write when it reads again, so this only runs out under a storm of orders
 /// for one SKU; the message is then retried by the queue.
 const MAX_PLANS: u64 = 25;
-/// Backorders retried per restock message; more continue in a follow-up message.
-const RESTOCK_BATCH: i32 = 50;
+/// Backorders retried per restock message; more continue in a follow-up message. Small, so a
+/// pass is short and a pass cut off by a timeout loses little.
+const RESTOCK_BATCH: i32 = 10;
+/// A retried restock hands on the ready orders among this many of the SKU's latest entries.
+const HAND_ON_LOOKBACK: i32 = 50;
 /// Orders written in steps by a worker that died, finished or undone per batch of messages.
 const LEFT_BEHIND_PER_BATCH: i32 = 10;
+
+/// Whose turn it is to take stock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Turn {
+    /// Anyone's: units of a SKU others wait for are theirs first.
+    Queue,
+    /// A restock's pass over the waiting orders, this one's turn now.
+    Promotion,
+}
 
 #[derive(Clone)]
 pub struct PaymentVerification {
@@ -33,6 +50,15 @@ pub struct PaymentVerification {
 
 impl PaymentVerification {
     pub async fn verify(&self, id: &OrderId, now: DateTime<Utc>) -> anyhow::Result<()> {
+        self.verify_in_turn(id, now, Turn::Queue).await
+    }
+
+    async fn verify_in_turn(
+        &self,
+        id: &OrderId,
+        now: DateTime<Utc>,
+        turn: Turn,
+    ) -> anyhow::Result<()> {
         for attempt in 0..MAX_PLANS {
             let now = if attempt > 0 {
                 // Let the concurrent writers finish before reading again.
@@ -49,7 +75,14 @@ impl PaymentVerification {
                 .ok_or_else(|| anyhow!("order {id} does not exist"))?;
             let locations = self.inventory.locations().await?;
             let skus: Vec<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
-            let view = self.inventory.view(&skus).await?;
+            let mut view = self.inventory.view(&skus).await?;
+            if turn == Turn::Queue {
+                for sku in self.queued_ahead(&order, &skus).await? {
+                    if let Some(by_location) = view.available.get_mut(sku) {
+                        by_location.values_mut().for_each(|units| *units = 0);
+                    }
+                }
+            }
             let updated = match self
                 .orders
                 .update(id, |order| order.verify_payment(&view, &locations, now))
@@ -67,7 +100,7 @@ impl PaymentVerification {
                 Err(e) => return Err(e).context("verifying payment"),
             };
             self.stock.after(&updated.stock, now).await?;
-            if !self.follow_up(id, &updated).await? {
+            if !self.follow_up(id, &updated, turn).await? {
                 return Ok(());
             }
         }
@@ -82,6 +115,7 @@ impl PaymentVerification {
         &self,
         id: &OrderId,
         updated: &Updated<PaymentCheck>,
+        turn: Turn,
     ) -> anyhow::Result<bool> {
         match updated.outcome {
             PaymentCheck::OnHold => {
@@ -98,9 +132,18 @@ impl PaymentVerification {
                     ))
                     .await?;
                 tracing::info!(order_id = %id, skus = ?updated.order.backordered_skus(), "backordered");
-                // A restock that ran before this order joined the backorder queue missed it:
-                // look again now that it is queued.
-                return self.stock_arrived_for(&updated.order).await;
+                // A restock that ran before this order joined the backorder queue missed it: now
+                // that it is queued, units that are there get a pass over the queue, which
+                // reaches this order in its turn. (In a pass, the pass goes on by itself.)
+                if turn == Turn::Queue {
+                    for sku in self.arrived_for(&updated.order).await? {
+                        self.payment_queue
+                            .send(&Restock {
+                                restocked_sku: sku.to_string(),
+                            })
+                            .await?;
+                    }
+                }
             }
             PaymentCheck::Verified | PaymentCheck::AlreadyVerified => {
                 // Also on a repeat: the earlier run may have died before enqueueing.
@@ -143,24 +186,78 @@ impl PaymentVerification {
         }
     }
 
-    async fn stock_arrived_for(&self, order: &Order) -> anyhow::Result<bool> {
-        let view = self.inventory.view(&order.backordered_skus()).await?;
-        Ok(view
-            .available
-            .values()
-            .any(|by_location| by_location.values().any(|&units| units > 0)))
+    /// Hands the ready orders among `sku`'s latest reservations to the label queue.
+    async fn hand_on_promoted(&self, sku: &str) -> anyhow::Result<()> {
+        let mut seen: Vec<OrderId> = Vec::new();
+        for entry in self.inventory.recent_entries(sku, HAND_ON_LOOKBACK).await? {
+            let Some(id) = entry.order_id.filter(|_| entry.reserved_delta > 0) else {
+                continue;
+            };
+            if seen.contains(&id) {
+                continue;
+            }
+            seen.push(id.clone());
+            let Some(order) = self.orders.get(&id).await? else {
+                continue;
+            };
+            if order.status == OrderStatus::ReadyToShip && order.hold.is_none() {
+                self.label_queue
+                    .send(&OrderMessage { order_id: id })
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The backordered SKUs of `order` some location has units of now.
+    async fn arrived_for<'a>(&self, order: &'a Order) -> anyhow::Result<Vec<&'a str>> {
+        let skus = order.backordered_skus();
+        let view = self.inventory.view(&skus).await?;
+        Ok(skus
+            .into_iter()
+            .filter(|sku| {
+                view.available
+                    .get(*sku)
+                    .is_some_and(|by_location| by_location.values().any(|&units| units > 0))
+            })
+            .collect())
+    }
+
+    /// The SKUs of `order` that another order waits for: their units are not this order's to
+    /// take outside a restock's pass.
+    async fn queued_ahead<'a>(
+        &self,
+        order: &Order,
+        skus: &[&'a str],
+    ) -> anyhow::Result<Vec<&'a str>> {
+        let mut ahead = Vec::new();
+        for sku in skus {
+            let head = self.inventory.backorders(sku, 1).await?;
+            if head.first().is_some_and(|first| first != &order.id) {
+                ahead.push(*sku);
+            }
+        }
+        Ok(ahead)
     }
 
     /// Stock of `sku` arrived: its backordered orders are retried oldest first while any of it is
     /// available. Orders that cannot take it (on hold, say) are passed over, not waited for.
-    pub async fn restock(&self, sku: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+    ///
+    /// `again` when this restock was tried before: a pass that died after promoting an order
+    /// but before handing it to the label queue left it ready and forgotten (it has left the
+    /// backorder queue), so the orders the SKU's latest reservations went to are handed on
+    /// again first (the label queue's consumer buys each label once).
+    pub async fn restock(&self, sku: &str, now: DateTime<Utc>, again: bool) -> anyhow::Result<()> {
+        if again {
+            self.hand_on_promoted(sku).await?;
+        }
         let waiting = self.inventory.backorders(sku, RESTOCK_BATCH).await?;
         let mut promoted = 0;
         for id in &waiting {
             if total_available(&self.inventory, sku).await? <= 0 {
                 return Ok(());
             }
-            self.verify(id, now).await?;
+            self.verify_in_turn(id, now, Turn::Promotion).await?;
             let still_waiting = self
                 .orders
                 .get(id)
