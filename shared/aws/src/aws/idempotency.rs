@@ -48,11 +48,15 @@ impl IdempotencyStore {
 
     pub async fn claim(&self, key: &str, lease: Duration) -> Result<Claim, StoreError> {
         let now = self.clock.now().timestamp();
+        // Whose claim it is: a claim written whose answer was lost is found again by the SDK's
+        // retry, and must be taken for this worker's own, not another's.
+        let owner = format!("{:016x}", self.clock.unique());
         let put = Put::builder()
             .table_name(&self.table)
             .item("PK", pk(key))
             .item("SK", AttributeValue::S("IDEMP".into()))
             .item("state", AttributeValue::S("in_progress".into()))
+            .item("owner", AttributeValue::S(owner.clone()))
             .item("lease_until", n(now + lease.as_secs() as i64))
             .item("expires_at", n(now + RETENTION.as_secs() as i64))
             .condition_expression(
@@ -65,6 +69,14 @@ impl IdempotencyStore {
             .build();
         match self.db.write(built(put)?.op(), ReturnValue::None).await {
             Ok(_) => Ok(Claim::Proceed),
+            Err(DynamoError::ConditionFailed { old })
+                if old
+                    .as_ref()
+                    .and_then(|item| string(item, "owner"))
+                    .is_some_and(|o| o == owner) =>
+            {
+                Ok(Claim::Proceed)
+            }
             Err(DynamoError::ConditionFailed { old }) => {
                 let done = old
                     .as_ref()
@@ -85,7 +97,8 @@ impl IdempotencyStore {
             .table_name(&self.table)
             .key("PK", pk(key))
             .key("SK", AttributeValue::S("IDEMP".into()))
-            .update_expression("SET #state = :done REMOVE lease_until")
+            .update_expression("SET #state = :done REMOVE lease_until, #owner")
+            .expression_attribute_names("#owner", "owner")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":done", AttributeValue::S("done".into()))
             .build();
