@@ -118,41 +118,11 @@ impl LocalOms {
             .with_context(|| format!("binding 127.0.0.1:{}", options.port))?;
         let api_url = format!("http://{}", listener.local_addr()?);
 
-        let mut routes = Vec::new();
-        let mut sources = Vec::new();
-        let mut environments = BTreeMap::new();
-        for function in &template.functions {
-            let env = environment(function, &resources, &carrier.base_url, &api_url)?;
-            match functions::build(&function.binary, &env, &aws)
-                .with_context(|| format!("starting {}", function.logical_id))?
-            {
-                Handler::Http(handler) => {
-                    routes.extend(function.routes.iter().map(|r| RouteTarget {
-                        method: r.method.clone(),
-                        path: r.path.clone(),
-                        handler: handler.clone(),
-                    }))
-                }
-                Handler::Queue(handler) => {
-                    for source in &function.queue_sources {
-                        let queue = &source.queue_logical_id;
-                        sources.push(EventSource {
-                            function: function.logical_id.clone(),
-                            queue_url: resources
-                                .refs
-                                .get(queue)
-                                .cloned()
-                                .ok_or_else(|| anyhow!("queue {queue} not provisioned"))?,
-                            queue_arn: resources.arns.get(queue).cloned().unwrap_or_default(),
-                            batch_size: source.batch_size,
-                            report_batch_item_failures: source.report_batch_item_failures,
-                            handler: handler.clone(),
-                        });
-                    }
-                }
-            }
-            environments.insert(function.logical_id.clone(), env);
-        }
+        let Wired {
+            routes,
+            sources,
+            environments,
+        } = wire(&template, &resources, &carrier.base_url, &api_url, &aws)?;
 
         create_default_location(&aws, &environments).await?;
 
@@ -187,6 +157,63 @@ impl LocalOms {
     }
 }
 
+/// The six functions built from template.yaml on `aws`: their routes, their queues' event
+/// sources, and the environment each runs with (by logical id).
+pub(crate) struct Wired {
+    pub routes: Vec<RouteTarget>,
+    pub sources: Vec<EventSource>,
+    pub environments: BTreeMap<String, HashMap<String, String>>,
+}
+
+pub(crate) fn wire(
+    template: &template::Template,
+    resources: &Provisioned,
+    carrier_url: &str,
+    api_url: &str,
+    aws: &Clients,
+) -> Result<Wired> {
+    let mut wired = Wired {
+        routes: Vec::new(),
+        sources: Vec::new(),
+        environments: BTreeMap::new(),
+    };
+    for function in &template.functions {
+        let env = environment(function, resources, carrier_url, api_url)?;
+        match functions::build(&function.binary, &env, aws)
+            .with_context(|| format!("starting {}", function.logical_id))?
+        {
+            Handler::Http(handler) => {
+                wired
+                    .routes
+                    .extend(function.routes.iter().map(|r| RouteTarget {
+                        method: r.method.clone(),
+                        path: r.path.clone(),
+                        handler: handler.clone(),
+                    }))
+            }
+            Handler::Queue(handler) => {
+                for source in &function.queue_sources {
+                    let queue = &source.queue_logical_id;
+                    wired.sources.push(EventSource {
+                        function: function.logical_id.clone(),
+                        queue_url: resources
+                            .refs
+                            .get(queue)
+                            .cloned()
+                            .ok_or_else(|| anyhow!("queue {queue} not provisioned"))?,
+                        queue_arn: resources.arns.get(queue).cloned().unwrap_or_default(),
+                        batch_size: source.batch_size,
+                        report_batch_item_failures: source.report_batch_item_failures,
+                        handler: handler.clone(),
+                    });
+                }
+            }
+        }
+        wired.environments.insert(function.logical_id.clone(), env);
+    }
+    Ok(wired)
+}
+
 /// The location `main` every fresh dev stack starts with, at the template's ship-from address
 /// (kept as it is when a developer has edited it through the API).
 pub(crate) async fn create_default_location(
@@ -216,7 +243,7 @@ pub(crate) async fn create_default_location(
 
 /// A function's variables: local overrides (the sandbox carrier, this gateway), then the process environment, then dev defaults, then
 /// what the template resolves to.
-pub(crate) fn environment(
+fn environment(
     function: &template::Function,
     resources: &Provisioned,
     carrier_url: &str,

@@ -6,33 +6,18 @@ use lambda_http::{Body, Request, Response};
 use oms::channels::native::parse_order;
 use oms::domain::Channel;
 use oms::http::order_view::order_view;
-use oms::http::{header_text, json, raw_body, require_json, ApiError};
+use oms::http::{idempotency_key, json, raw_body, require_json, ApiError};
 use oms::workflow::intake::ManualReceived;
 use sha2::{Digest, Sha256};
 
 use crate::{refused, App};
-
-const MAX_KEY_CHARS: usize = 255;
 
 pub async fn create(request: &Request, app: &App) -> Result<Response<Body>, ApiError> {
     let headers = request.headers();
     app.admin_token.check_bearer(headers)?;
     let body = raw_body(request)?;
     require_json(headers)?;
-    // Any UTF-8 key is a key: one that is not visible ASCII is never taken for no key at all.
-    let key = header_text(headers, "idempotency-key")?
-        .map(|k| {
-            if k.is_empty() || k.chars().count() > MAX_KEY_CHARS || k.chars().any(char::is_control)
-            {
-                Err(ApiError::bad_request(
-                    "invalid_idempotency_key",
-                    format!("Idempotency-Key must be 1-{MAX_KEY_CHARS} printable characters"),
-                ))
-            } else {
-                Ok(k)
-            }
-        })
-        .transpose()?;
+    let key = idempotency_key(headers)?;
     // With a key, the order's channel id derives from it, so a replay lands on the same order.
     let channel_order_id = match key {
         Some(key) => format!("K-{}", hex::encode(&Sha256::digest(key.as_bytes())[..12])),

@@ -204,18 +204,7 @@ pub async fn adjust_sku(
         ));
     }
     // With an Idempotency-Key, a retry of an adjustment whose answer was lost changes nothing.
-    let key = oms::http::header_text(request.headers(), "idempotency-key")?
-        .map(|k| {
-            if k.is_empty() || k.chars().count() > 255 || k.chars().any(char::is_control) {
-                Err(ApiError::bad_request(
-                    "invalid_idempotency_key",
-                    "Idempotency-Key must be 1-255 printable characters",
-                ))
-            } else {
-                Ok(k)
-            }
-        })
-        .transpose()?;
+    let key = oms::http::idempotency_key(request.headers())?;
     change(
         app,
         &sku,

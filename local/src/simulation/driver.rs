@@ -8,7 +8,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, Result};
 use chrono::{DateTime, Duration, Utc};
 use http::Method;
 use oms::aws::OrderStore;
@@ -21,7 +21,6 @@ use super::invocation::{self, Outcome};
 use super::requests::{Request, Secrets};
 use super::rng::Rng;
 use super::traffic::{self, Action, Purpose};
-use crate::functions::{self, Handler};
 use crate::gateway::{self, RouteTarget};
 use crate::memory::MemoryWorld;
 use crate::poller::{self, EventSource};
@@ -116,39 +115,18 @@ pub fn stage(
     resources: &crate::provision::Provisioned,
     clients: oms::aws::Clients,
 ) -> Result<(Stage, Environments)> {
-    let mut routes = Vec::new();
-    let mut sources = Vec::new();
-    let mut environments = BTreeMap::new();
-    for function in &template.functions {
-        let env = crate::environment(function, resources, "memory://carrier", "http://sim.local")?;
-        match functions::build(&function.binary, &env, &clients)
-            .with_context(|| format!("starting {}", function.logical_id))?
-        {
-            Handler::Http(handler) => routes.extend(function.routes.iter().map(|r| RouteTarget {
-                method: r.method.clone(),
-                path: r.path.clone(),
-                handler: handler.clone(),
-            })),
-            Handler::Queue(handler) => {
-                for source in &function.queue_sources {
-                    let queue = &source.queue_logical_id;
-                    sources.push(Arc::new(EventSource {
-                        function: function.logical_id.clone(),
-                        queue_url: resources
-                            .refs
-                            .get(queue)
-                            .cloned()
-                            .ok_or_else(|| anyhow!("queue {queue} not provisioned"))?,
-                        queue_arn: resources.arns.get(queue).cloned().unwrap_or_default(),
-                        batch_size: source.batch_size,
-                        report_batch_item_failures: source.report_batch_item_failures,
-                        handler: handler.clone(),
-                    }));
-                }
-            }
-        }
-        environments.insert(function.logical_id.clone(), env);
-    }
+    let crate::Wired {
+        routes,
+        sources,
+        environments,
+    } = crate::wire(
+        template,
+        resources,
+        "memory://carrier",
+        "http://sim.local",
+        &clients,
+    )?;
+    let sources: Vec<Arc<EventSource>> = sources.into_iter().map(Arc::new).collect();
     let env = |name: &str| {
         environments
             .values()

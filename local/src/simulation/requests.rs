@@ -83,11 +83,16 @@ impl Secrets {
         )
     }
 
+    /// `X-OMS-Signature` for `body` signed at `at` (unix seconds).
+    fn channel_signature(&self, at: i64, body: &[u8]) -> String {
+        let mut signed = format!("{at}.").into_bytes();
+        signed.extend_from_slice(body);
+        format!("t={at},v1={}", hex::encode(hmac(&self.channel, &signed)))
+    }
+
     /// Signed at `at` (unix seconds), as the connector's clock reads when it sends.
     pub fn marketplace(&self, delivery_id: &str, at: i64, body: Vec<u8>) -> Request {
-        let mut signed = format!("{at}.").into_bytes();
-        signed.extend_from_slice(&body);
-        let signature = format!("t={at},v1={}", hex::encode(hmac(&self.channel, &signed)));
+        let signature = self.channel_signature(at, &body);
         request(
             Method::POST,
             "/webhooks/orders",
@@ -103,9 +108,7 @@ impl Secrets {
     /// when it sends it; other senders sign the body alone.
     pub fn sent_at(&self, mut request: Request, at: i64) -> Request {
         if request.headers.contains_key("x-oms-signature") {
-            let mut signed = format!("{at}.").into_bytes();
-            signed.extend_from_slice(&request.body);
-            let signature = format!("t={at},v1={}", hex::encode(hmac(&self.channel, &signed)));
+            let signature = self.channel_signature(at, &request.body);
             if let Ok(value) = HeaderValue::from_str(&signature) {
                 request.headers.insert("x-oms-signature", value);
             }

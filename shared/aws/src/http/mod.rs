@@ -91,6 +91,31 @@ pub fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a 
         })
 }
 
+/// Longest `Idempotency-Key` taken.
+const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
+
+/// The `Idempotency-Key` header, if sent: 1-255 printable characters. Any UTF-8 key is a key:
+/// one that is not visible ASCII is never taken for no key at all.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    header_text(headers, "idempotency-key")?
+        .map(|k| {
+            if k.is_empty()
+                || k.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS
+                || k.chars().any(char::is_control)
+            {
+                Err(ApiError::bad_request(
+                    "invalid_idempotency_key",
+                    format!(
+                        "Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY_CHARS} printable characters"
+                    ),
+                ))
+            } else {
+                Ok(k)
+            }
+        })
+        .transpose()
+}
+
 /// The raw body bytes, exactly as sent (signatures are computed over them), within the size limit.
 pub fn raw_body(request: &Request) -> Result<&[u8], ApiError> {
     raw_body_within(request, MAX_BODY_BYTES)
