@@ -112,3 +112,67 @@ async fn a_storm_of_duplicate_label_requests_buys_one_label() {
         settled["shipments"][0]["tracking_code"]
     );
 }
+
+/// Copies of one notification that arrive together (a webhook delivered twice, a message
+/// delivered twice) send one email, and the copies that found it being sent wait for it instead
+/// of failing: none comes back after the visibility timeout, none is spent towards the
+/// dead-letter queue.
+#[tokio::test]
+async fn a_storm_of_duplicate_notifications_sends_one_email_and_none_is_retried() {
+    let t = start().await;
+    let email = format!("{}@example.com", unique("copies"));
+    let order = t.shipped_order(&email).await;
+    let id = order["id"].as_str().unwrap();
+    let shipment = order["shipments"][0]["id"].as_str().unwrap();
+    let notify_queue = &t.oms.resources.refs["NotifyQueue"];
+    let before = oms_tests::eventually(|| async {
+        let sent = oms_tests::emails_to(&email).await;
+        (sent.len() >= 2).then_some(sent.len())
+    })
+    .await
+    .expect("the order's confirmation and shipped emails");
+
+    let body = format!(r#"{{"order_id":"{id}","event":"delivered","shipment_id":"{shipment}"}}"#);
+    let mut batch = t.oms.aws.sqs.send_message_batch().queue_url(notify_queue);
+    for copy in 0..8 {
+        batch = batch.entries(
+            aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                .id(format!("copy{copy}"))
+                .message_body(&body)
+                .build()
+                .unwrap(),
+        );
+    }
+    batch.send().await.unwrap();
+
+    // A copy given back would stay in flight for the queue's 60 s visibility timeout.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let attributes = t
+            .oms
+            .aws
+            .sqs
+            .get_queue_attributes()
+            .queue_url(notify_queue)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await
+            .unwrap();
+        let waiting: u32 = attributes
+            .attributes()
+            .into_iter()
+            .flatten()
+            .map(|(_, count)| count.parse::<u32>().unwrap())
+            .sum();
+        if waiting == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{waiting} copies still in the notify queue"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(oms_tests::emails_to(&email).await.len(), before + 1);
+}

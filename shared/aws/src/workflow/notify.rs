@@ -20,6 +20,16 @@ use crate::notifications::{
 /// Longer than one send takes, shorter than the queue's visibility timeout.
 const LEASE: Duration = Duration::from_secs(30);
 
+/// How long a copy waits, in doubling steps, for another worker already sending its email: a send
+/// takes milliseconds, and failing at once would spend one of the message's receives (copies of
+/// a notification often arrive together). Well inside the function's timeout.
+const HOLDER_WAITS: [Duration; 4] = [
+    Duration::from_millis(250),
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+];
+
 #[derive(Clone)]
 pub struct Notifier {
     pub orders: OrderStore,
@@ -55,14 +65,25 @@ fn recipient(n: &Notification) -> &'static str {
 }
 
 impl Notifier {
+    /// Claims an email's key: `Proceed` to send it, `AlreadyDone` when it went out. While another
+    /// worker holds the claim, waits a little for it to finish before giving the message back.
+    async fn claim_email(&self, key: &str) -> anyhow::Result<Claim> {
+        for wait in HOLDER_WAITS {
+            match self.claims.claim(key, LEASE).await? {
+                Claim::InProgress => tokio::time::sleep(wait).await,
+                settled => return Ok(settled),
+            }
+        }
+        match self.claims.claim(key, LEASE).await? {
+            Claim::InProgress => Err(anyhow!("email {key} is being sent by another worker")),
+            settled => Ok(settled),
+        }
+    }
+
     pub async fn notify(&self, n: &Notification, now: DateTime<Utc>) -> anyhow::Result<Notified> {
         let key = n.idempotency_key();
-        match self.claims.claim(&key, LEASE).await? {
-            Claim::AlreadyDone => return Ok(Notified::AlreadySent),
-            Claim::InProgress => {
-                return Err(anyhow!("email {key} is being sent by another worker"))
-            }
-            Claim::Proceed => {}
+        if self.claim_email(&key).await? == Claim::AlreadyDone {
+            return Ok(Notified::AlreadySent);
         }
         let sent = self.send(n).await;
         match &sent {
@@ -195,12 +216,8 @@ impl Notifier {
             return Ok(Notified::OptedOut);
         }
         let key = format!("email#cart#{}#{token}", channel.as_str());
-        match self.claims.claim(&key, LEASE).await? {
-            Claim::AlreadyDone => return Ok(Notified::AlreadySent),
-            Claim::InProgress => {
-                return Err(anyhow!("email {key} is being sent by another worker"))
-            }
-            Claim::Proceed => {}
+        if self.claim_email(&key).await? == Claim::AlreadyDone {
+            return Ok(Notified::AlreadySent);
         }
         let sent = match self.mailer.send(&email).await {
             Ok(message_id) => {
@@ -227,12 +244,8 @@ impl Notifier {
     /// of its reorder point.
     pub async fn reorder(&self, request: &ReorderRequest) -> anyhow::Result<Notified> {
         let key = request.idempotency_key();
-        match self.claims.claim(&key, LEASE).await? {
-            Claim::AlreadyDone => return Ok(Notified::AlreadySent),
-            Claim::InProgress => {
-                return Err(anyhow!("email {key} is being sent by another worker"))
-            }
-            Claim::Proceed => {}
+        if self.claim_email(&key).await? == Claim::AlreadyDone {
+            return Ok(Notified::AlreadySent);
         }
         let sent = self.send_reorder(request).await;
         let settled = match &sent {
