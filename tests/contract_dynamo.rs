@@ -53,6 +53,7 @@ oms_tests::in_both_worlds!(
     batches_write_and_read_many_items,
     every_placeholder_must_be_defined_and_used,
     deletes_and_checks_follow_their_conditions,
+    a_read_of_some_attributes_answers_only_them,
 );
 
 fn key(pk: &str, sk: &str) -> Item {
@@ -600,4 +601,53 @@ async fn deletes_and_checks_follow_their_conditions(w: &World) {
             .unwrap();
     assert_eq!(old.and_then(|i| i.get("state").cloned()), Some(s("done")));
     assert_eq!(get(w, "IDEMP#k", "IDEMP").await, None);
+}
+
+async fn a_read_of_some_attributes_answers_only_them(w: &World) {
+    let pk = unique("projection");
+    w.db.write(
+        TransactWriteItem::builder()
+            .put(put(
+                w,
+                item(
+                    &pk,
+                    "META",
+                    &[
+                        ("status", s("shipped")),
+                        ("shipments", AttributeValue::L(vec![s("one")])),
+                        ("timeline", s("long")),
+                    ],
+                ),
+            ))
+            .build(),
+        ReturnValue::None,
+    )
+    .await
+    .unwrap();
+
+    // `status` is a reserved word: the adapter names attributes by placeholder.
+    let some =
+        w.db.get_attributes(&w.table, key(&pk, "META"), &["shipments", "status"], true)
+            .await
+            .unwrap()
+            .expect("the item exists");
+    assert_eq!(
+        some,
+        Item::from([
+            ("status".to_string(), s("shipped")),
+            ("shipments".to_string(), AttributeValue::L(vec![s("one")])),
+        ])
+    );
+
+    // An item without the attributes comes back empty; a missing item does not come back.
+    let none =
+        w.db.get_attributes(&w.table, key(&pk, "META"), &["refunds"], true)
+            .await
+            .unwrap();
+    assert_eq!(none, Some(Item::new()));
+    let missing =
+        w.db.get_attributes(&w.table, key(&pk, "OTHER"), &["status"], true)
+            .await
+            .unwrap();
+    assert_eq!(missing, None);
 }

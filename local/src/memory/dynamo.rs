@@ -648,7 +648,13 @@ impl MemoryDynamo {
         })
     }
 
-    fn get_item(&self, table: &str, key: &Item) -> Result<Option<Item>, DynamoError> {
+    /// The item, or only the named attributes of it.
+    fn get_item(
+        &self,
+        table: &str,
+        key: &Item,
+        attributes: Option<&[&str]>,
+    ) -> Result<Option<Item>, DynamoError> {
         self.with_tables(|tables| {
             let table = tables.get(table).ok_or_else(|| {
                 DynamoError::Invalid(format!("Requested resource not found: table {table}"))
@@ -656,7 +662,16 @@ impl MemoryDynamo {
             let key = table
                 .exact_key(key)
                 .map_err(|e| DynamoError::Invalid(e.0))?;
-            Ok(table.items.get(&key).cloned())
+            let Some(item) = table.items.get(&key) else {
+                return Ok(None);
+            };
+            Ok(Some(match attributes {
+                None => item.clone(),
+                Some(names) => names
+                    .iter()
+                    .filter_map(|name| Some((name.to_string(), item.get(*name)?.clone())))
+                    .collect(),
+            }))
         })
     }
 
@@ -757,7 +772,27 @@ impl Dynamo for MemoryDynamo {
         Box::pin(async move {
             let fate = self.faults.call("dynamodb", "GetItem").await;
             fate.before()?;
-            let item = self.get_item(table, &key)?;
+            let item = self.get_item(table, &key, None)?;
+            fate.after(item)
+        })
+    }
+
+    fn get_attributes<'a>(
+        &'a self,
+        table: &'a str,
+        key: Item,
+        attributes: &'a [&'a str],
+        _consistent: bool,
+    ) -> Call<'a, Option<Item>> {
+        Box::pin(async move {
+            let fate = self.faults.call("dynamodb", "GetItem").await;
+            fate.before()?;
+            if attributes.is_empty() {
+                return Err(DynamoError::Invalid(
+                    "Invalid ProjectionExpression: The expression can not be empty".into(),
+                ));
+            }
+            let item = self.get_item(table, &key, Some(attributes))?;
             fate.after(item)
         })
     }

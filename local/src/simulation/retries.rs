@@ -94,6 +94,19 @@ impl Dynamo for RetryingDynamo {
         Box::pin(attempt(move || self.db.get(table, key.clone(), consistent)))
     }
 
+    fn get_attributes<'a>(
+        &'a self,
+        table: &'a str,
+        key: Item,
+        attributes: &'a [&'a str],
+        consistent: bool,
+    ) -> DbCall<'a, Option<Item>> {
+        Box::pin(attempt(move || {
+            self.db
+                .get_attributes(table, key.clone(), attributes, consistent)
+        }))
+    }
+
     fn write<'a>(
         &'a self,
         write: TransactWriteItem,

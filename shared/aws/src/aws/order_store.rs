@@ -16,7 +16,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 
 use super::inventory_store::{backorder_pk, sku_pk, sortable, InventoryStore, StockEntry};
-use super::item::{from_item, string, to_item};
+use super::item::{from_attribute, from_item, string, to_item};
 use crate::domain::{Order, OrderId, OrderStatus, Shipment, ShipmentId};
 use crate::dynamo::{
     built, key, n, s, Db, Delete, DynamoError, Item, Op, Put, Query, ReturnValue,
@@ -124,6 +124,28 @@ impl OrderStore {
 
     pub async fn get(&self, id: &OrderId) -> Result<Option<Order>, StoreError> {
         Ok(self.read(id).await?.map(|(order, _)| order))
+    }
+
+    /// One parcel of an order, read without the rest of it (its lines, timeline and holds): what a
+    /// parcel's delay check needs, every quarter of an hour while the parcel travels.
+    pub async fn shipment(
+        &self,
+        id: &OrderId,
+        shipment: &ShipmentId,
+    ) -> Result<Option<Shipment>, StoreError> {
+        let item = self
+            .db
+            .get_attributes(&self.table, key(order_pk(id), "META"), &["shipments"], true)
+            .await?;
+        let Some(stored) = item.as_ref().and_then(|item| item.get("shipments")) else {
+            return Ok(None);
+        };
+        let shipments: Vec<Shipment> =
+            serde_json::from_value(from_attribute(stored)).map_err(|e| StoreError::Corrupt {
+                id: id.to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(shipments.into_iter().find(|s| &s.id == shipment))
     }
 
     /// The order, and the journal of a write in steps under way on it.

@@ -39,6 +39,17 @@ pub trait Dynamo: Send + Sync {
     /// One item by its full key.
     fn get<'a>(&'a self, table: &'a str, key: Item, consistent: bool) -> Call<'a, Option<Item>>;
 
+    /// Only the named top-level attributes of one item (a `ProjectionExpression`): an item that
+    /// exists but has none of them comes back empty. DynamoDB charges the whole item's size; what
+    /// it saves is the transfer and the decoding.
+    fn get_attributes<'a>(
+        &'a self,
+        table: &'a str,
+        key: Item,
+        attributes: &'a [&'a str],
+        consistent: bool,
+    ) -> Call<'a, Option<Item>>;
+
     /// One put, update or delete (the `TransactWriteItem` holding it: a condition check alone is
     /// refused). `returns` asks for the item as it was before the write (`AllOld`) or nothing.
     fn write<'a>(

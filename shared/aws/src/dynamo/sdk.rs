@@ -37,6 +37,37 @@ impl Dynamo for SdkDynamo {
         })
     }
 
+    fn get_attributes<'a>(
+        &'a self,
+        table: &'a str,
+        key: Item,
+        attributes: &'a [&'a str],
+        consistent: bool,
+    ) -> Call<'a, Option<Item>> {
+        Box::pin(async move {
+            // Names as placeholders: an attribute may be a reserved word (`status`).
+            let placeholders: Vec<String> =
+                (0..attributes.len()).map(|i| format!("#p{i}")).collect();
+            let output = self
+                .client
+                .get_item()
+                .table_name(table)
+                .set_key(Some(key))
+                .projection_expression(placeholders.join(", "))
+                .set_expression_attribute_names(Some(
+                    placeholders
+                        .into_iter()
+                        .zip(attributes.iter().map(|a| a.to_string()))
+                        .collect(),
+                ))
+                .consistent_read(consistent)
+                .send()
+                .await
+                .map_err(classify)?;
+            Ok(output.item)
+        })
+    }
+
     fn write<'a>(
         &'a self,
         write: TransactWriteItem,

@@ -128,10 +128,11 @@ impl Notifier {
         check: &DelayCheck,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Notified> {
-        let Some(order) = self.orders.get(&check.delay_order_id).await? else {
-            return Ok(Notified::NotNeeded);
-        };
-        let Some(shipment) = order.shipment(&check.delay_shipment_id) else {
+        let Some(shipment) = self
+            .orders
+            .shipment(&check.delay_order_id, &check.delay_shipment_id)
+            .await?
+        else {
             return Ok(Notified::NotNeeded);
         };
         // A moved estimate scheduled its own check; a finished parcel needs none.
