@@ -52,6 +52,8 @@ pub struct Options {
     pub template: PathBuf,
     /// The emulator at `AWS_ENDPOINT_URL`, or the in-memory world (on the real clock).
     pub in_memory: bool,
+    /// Template parameters other than their defaults, as `sam deploy --parameter-overrides`.
+    pub parameters: BTreeMap<String, String>,
 }
 
 impl Default for Options {
@@ -62,6 +64,7 @@ impl Default for Options {
             prefix: "oms-local".into(),
             template: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
             in_memory: false,
+            parameters: BTreeMap::new(),
         }
     }
 }
@@ -89,12 +92,12 @@ impl Drop for LocalOms {
 impl LocalOms {
     pub async fn start(options: Options) -> Result<Self> {
         let template = template::load(&options.template)?;
-        let parameters = BTreeMap::new();
+        let parameters = &options.parameters;
         let (aws, resources, memory) = if options.in_memory {
             let (world, resources) = memory::MemoryWorld::provision(
                 &template,
                 &options.prefix,
-                &parameters,
+                parameters,
                 memory::SimClock::real(),
                 memory::Faults::default(),
             )?;
@@ -108,7 +111,7 @@ impl LocalOms {
             }
             let aws = Clients::load().await;
             let resources =
-                provision::provision(&template, &options.prefix, &parameters, &aws).await?;
+                provision::provision(&template, &options.prefix, parameters, &aws).await?;
             (aws, resources, None)
         };
         let carrier = SandboxCarrier::start(options.carrier_port).await?;

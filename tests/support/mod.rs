@@ -43,9 +43,18 @@ pub fn unique(label: &str) -> String {
 }
 
 pub async fn start() -> TestOms {
+    start_with(&[]).await
+}
+
+/// A fresh local OMS whose template parameters `parameters` are not their defaults.
+pub async fn start_with(parameters: &[(&str, &str)]) -> TestOms {
     let oms = LocalOms::start(Options {
         port: 0,
         prefix: unique("t"),
+        parameters: parameters
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect(),
         ..Options::default()
     })
     .await

@@ -285,6 +285,27 @@ impl MemoryDynamo {
             .unwrap_or_default()
     }
 
+    /// The partition keys of a table's items that hold `attribute` (not as NULL), in key order:
+    /// a look over the table without copying it (for the simulation's staff: not a DynamoDB
+    /// operation we use).
+    pub fn partitions_with(&self, table: &str, attribute: &str) -> Vec<String> {
+        self.tables
+            .lock()
+            .expect("tables")
+            .get(table)
+            .map(|t| {
+                t.items
+                    .values()
+                    .filter(|item| {
+                        item.get(attribute)
+                            .is_some_and(|v| !matches!(v, AttributeValue::Null(_)))
+                    })
+                    .filter_map(|item| item.get("PK")?.as_s().ok().cloned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     fn with_tables<T>(&self, f: impl FnOnce(&mut BTreeMap<String, Table>) -> T) -> T {
         f(&mut self.tables.lock().expect("tables"))
     }

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use anyhow::Result;
+use oms::aws::cart_store::CartState;
 use oms::aws::InventoryStore;
 use oms::domain::{Order, OrderStatus};
 
@@ -236,15 +237,77 @@ pub async fn run(
         format!("{duplicate_emails} duplicate emails, only {mail_windows} SES crash windows")
     });
     let mut told = Check::new("every shipped parcel's customer was told its tracking code");
+    let mut texts_to: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for mail in &sent {
+        texts_to
+            .entry(mail.email.to.as_str())
+            .or_default()
+            .push(mail.email.text.as_str());
+    }
     for order in &orders {
+        let texts = texts_to
+            .get(order.customer.email.as_str())
+            .map_or(&[][..], Vec::as_slice);
         for shipment in order.shipments.iter().filter(|s| s.voided_at.is_none()) {
             told.expect(
-                sent.iter().any(|m| {
-                    m.email.to == order.customer.email
-                        && m.email.text.contains(&shipment.tracking_code)
-                }),
+                texts
+                    .iter()
+                    .any(|text| text.contains(&shipment.tracking_code)),
                 || format!("{}: no email names {}", order.id, shipment.tracking_code),
             );
+        }
+    }
+
+    // Checkouts: the abandoned ones are reminded, and end abandoned; none that became an order is.
+    let mut carts = Check::new("abandoned checkouts reminded, none that became an order");
+    let cart_store = oms::aws::cart_store::CartStore::new(
+        std::sync::Arc::new(stage.world.dynamo.clone()),
+        orders_table.to_string(),
+    );
+    let mut reminders_to: BTreeMap<&str, usize> = BTreeMap::new();
+    for mail in sent.iter().filter(|m| {
+        m.email
+            .subject
+            .starts_with("You left something in your cart")
+    }) {
+        *reminders_to.entry(mail.email.to.as_str()).or_default() += 1;
+    }
+    for (index, checkout) in traffic.checkouts.iter().enumerate() {
+        if !played.checkouts_accepted[index] {
+            continue;
+        }
+        let reminded = reminders_to
+            .get(checkout.email.as_str())
+            .copied()
+            .unwrap_or(0);
+        let stored = cart_store
+            .get(oms::domain::Channel::Shopify, &checkout.token)
+            .await?
+            .map(|c| c.state);
+        match checkout.order {
+            Some(order) if played.accepted[order] => {
+                carts.expect(reminded == 0, || {
+                    format!(
+                        "checkout {} became an order and was reminded",
+                        checkout.token
+                    )
+                });
+                carts.expect(stored == Some(CartState::Converted), || {
+                    format!(
+                        "checkout {} became an order and is {stored:?}",
+                        checkout.token
+                    )
+                });
+            }
+            Some(_) => {}
+            None => {
+                carts.expect(reminded >= 1, || {
+                    format!("abandoned checkout {} was never reminded", checkout.token)
+                });
+                carts.expect(stored == Some(CartState::Abandoned), || {
+                    format!("abandoned checkout {} is {stored:?}", checkout.token)
+                });
+            }
         }
     }
 
@@ -388,8 +451,8 @@ pub async fn run(
 
     Ok(Figures {
         checks: vec![
-            once, settled, unfinished, labels, parcels, mails, told, stock, queued, fifo, dead,
-            moves,
+            once, settled, unfinished, labels, parcels, mails, told, carts, stock, queued, fifo,
+            dead, moves,
         ],
         orders_by_status,
         emails: sent.len(),

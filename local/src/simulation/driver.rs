@@ -49,6 +49,8 @@ pub struct Played {
     pub accepted: Vec<bool>,
     /// Units of the restocks that were answered 2xx, by SKU index.
     pub restocks_applied: Vec<i64>,
+    /// Whether a copy of each planned checkout was answered 2xx.
+    pub checkouts_accepted: Vec<bool>,
     pub ended_at: DateTime<Utc>,
 }
 
@@ -59,6 +61,7 @@ pub struct Stage {
     pub queues: Queues,
     pub secrets: Secrets,
     pub orders: OrderStore,
+    pub orders_table: String,
     pub start: DateTime<Utc>,
 }
 
@@ -140,7 +143,8 @@ pub fn stage(
         easypost: env("EASYPOST_WEBHOOK_SECRET")?,
         admin: env("OMS_ADMIN_TOKEN")?,
     };
-    let orders = OrderStore::new(Arc::new(world.dynamo.clone()), env("ORDERS_TABLE")?)
+    let orders_table = env("ORDERS_TABLE")?;
+    let orders = OrderStore::new(Arc::new(world.dynamo.clone()), orders_table.clone())
         .with_clock(Arc::new(world.clock.clone()));
     let start = world.clock.now();
     Ok((
@@ -151,6 +155,7 @@ pub fn stage(
             sources,
             secrets,
             orders,
+            orders_table,
             start,
         },
         environments,
@@ -192,6 +197,7 @@ fn purpose_name(purpose: Purpose) -> &'static str {
         Purpose::Create(_) => "order delivery",
         Purpose::Update(_) => "order update",
         Purpose::Restock(..) => "restock",
+        Purpose::Checkout(_) => "checkout",
         Purpose::Tracking => "carrier event",
         Purpose::Staff => "staff action",
     }
@@ -221,6 +227,7 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
     let mut labels_seen = 0usize;
     let mut arrived: Vec<Done> = Vec::new();
     let mut restocks_applied = vec![0i64; traffic.skus.len()];
+    let mut checkouts_accepted = vec![false; traffic.checkouts.len()];
     let mut accepted = vec![false; traffic.orders.len()];
 
     loop {
@@ -253,6 +260,9 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
                         Some((status, body)) if (200..300).contains(status) => {
                             if let Purpose::Restock(index, units) = purpose {
                                 restocks_applied[index] += units;
+                            }
+                            if let Purpose::Checkout(index) = purpose {
+                                checkouts_accepted[index] = true;
                             }
                             if let Purpose::Create(index) | Purpose::Update(index) = purpose {
                                 accepted[index] = true;
@@ -398,8 +408,16 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
                     }
                 }
                 Action::StaffReview => {
-                    for id in order_ids.iter().flatten() {
-                        let Some(order) = stage.orders.get(id).await? else {
+                    // Staff look at the orders on hold, not at every order.
+                    let held = stage
+                        .world
+                        .dynamo
+                        .partitions_with(&stage.orders_table, "hold");
+                    let held = held
+                        .iter()
+                        .filter_map(|pk| OrderId::parse(pk.strip_prefix("ORDER#")?).ok());
+                    for id in held {
+                        let Some(order) = stage.orders.get(&id).await? else {
                             continue;
                         };
                         if order.hold.is_none() {
@@ -487,6 +505,7 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
         tally,
         accepted,
         restocks_applied,
+        checkouts_accepted,
         ended_at: stage.world.clock.now(),
     })
 }

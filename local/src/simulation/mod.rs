@@ -191,7 +191,7 @@ fn digest(stage: &driver::Stage, table: &str, figures: &checks::Figures) -> Stri
     use sha2::{Digest, Sha256};
     let mut hash = Sha256::new();
     for item in stage.world.dynamo.items(table) {
-        hash.update(canonical(&oms::dynamo::AttributeValue::M(item)));
+        feed(&mut hash, &oms::dynamo::AttributeValue::M(item));
     }
     for sent in stage.world.ses.sent() {
         hash.update(&sent.email.to);
@@ -205,16 +205,36 @@ fn digest(stage: &driver::Stage, table: &str, figures: &checks::Figures) -> Stri
     hex::encode(&hash.finalize()[..8])
 }
 
-/// An attribute value as text with maps in key order (a map's own order differs run to run).
-fn canonical(value: &oms::dynamo::AttributeValue) -> String {
+/// Hashes an attribute value with maps in key order (a map's own order differs run to run), each
+/// text after its length, so no two values hash alike by how they run together.
+fn feed(hash: &mut sha2::Sha256, value: &oms::dynamo::AttributeValue) {
     use oms::dynamo::AttributeValue as V;
+    use sha2::Digest;
+    fn text(hash: &mut sha2::Sha256, tag: &[u8], text: &str) {
+        hash.update(tag);
+        hash.update((text.len() as u64).to_le_bytes());
+        hash.update(text);
+    }
     match value {
+        V::S(s) => text(hash, b"S", s),
+        V::N(n) => text(hash, b"N", n),
+        V::Bool(b) => text(hash, b"B", if *b { "1" } else { "0" }),
+        V::Null(_) => text(hash, b"0", ""),
         V::M(map) => {
-            let sorted: BTreeMap<&String, String> =
-                map.iter().map(|(k, v)| (k, canonical(v))).collect();
-            format!("{sorted:?}")
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            text(hash, b"M", &keys.len().to_string());
+            for key in keys {
+                text(hash, b"K", key);
+                feed(hash, &map[key]);
+            }
         }
-        V::L(list) => format!("{:?}", list.iter().map(canonical).collect::<Vec<_>>()),
-        other => format!("{other:?}"),
+        V::L(list) => {
+            text(hash, b"L", &list.len().to_string());
+            for value in list {
+                feed(hash, value);
+            }
+        }
+        other => text(hash, b"?", &format!("{other:?}")),
     }
 }

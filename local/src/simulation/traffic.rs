@@ -1,7 +1,9 @@
 //! What the world sends, decided by the seed before the run: a catalog with hot SKUs that have
 //! less stock than demand, orders from every channel (each webhook delivered one to three times,
 //! concurrently and out of order, some unpaid, some paid later, some canceled by the channel),
-//! staff actions, restocks, and a poisoned message on every queue.
+//! storefront checkouts (most become orders, before or after their order's webhook; some are
+//! abandoned; each stamped by a shop clock hours off), staff actions, restocks, and a poisoned
+//! message on every queue.
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{json, Value};
@@ -60,6 +62,15 @@ pub struct OrderPlan {
     pub paid_at_once: bool,
     pub paid_later: bool,
     pub canceled_by_channel: bool,
+    /// The token of the storefront checkout it was placed from (Shopify only).
+    pub checkout: Option<String>,
+}
+
+/// A storefront checkout: it becomes the order at `order`, or is abandoned.
+pub struct CheckoutPlan {
+    pub token: String,
+    pub email: String,
+    pub order: Option<usize>,
 }
 
 /// Why a request is sent, so its answer can be followed up.
@@ -70,6 +81,8 @@ pub enum Purpose {
     Update(usize),
     /// SKU index and units.
     Restock(usize, i64),
+    /// A storefront checkout, by its index.
+    Checkout(usize),
     Tracking,
     Staff,
 }
@@ -99,6 +112,7 @@ pub enum Action {
 pub struct Traffic {
     pub skus: Vec<Sku>,
     pub orders: Vec<OrderPlan>,
+    pub checkouts: Vec<CheckoutPlan>,
     /// `(seconds from the start, action)`, in no particular order.
     pub schedule: Vec<(i64, Action)>,
 }
@@ -163,6 +177,7 @@ pub fn generate(orders: usize, rng: &mut Rng, secrets: &Secrets, start: DateTime
     }
 
     let mut plans = Vec::with_capacity(orders);
+    let mut checkouts = Vec::new();
     for index in 0..orders {
         let channel = *rng.pick(&Channel::ALL);
         let line_count = rng.between(1, 3) as usize;
@@ -177,6 +192,8 @@ pub fn generate(orders: usize, rng: &mut Rng, secrets: &Secrets, start: DateTime
                 lines.push((sku, rng.between(1, 3) as u32));
             }
         }
+        let checkout =
+            (channel == Channel::Shopify && rng.chance(0.5)).then(|| format!("chk-{index}"));
         let paid_at_once = rng.chance(0.85) || channel == Channel::Manual;
         let paid_later = !paid_at_once && rng.chance(0.6);
         let plan = OrderPlan {
@@ -188,8 +205,32 @@ pub fn generate(orders: usize, rng: &mut Rng, secrets: &Secrets, start: DateTime
             paid_later,
             canceled_by_channel: channel != Channel::Manual
                 && (rng.chance(0.04) || (!paid_at_once && !paid_later && rng.chance(0.5))),
+            checkout,
         };
         let placed = rng.between(0, span);
+        if let Some(token) = &plan.checkout {
+            // Mostly minutes before the order; sometimes its webhook comes after the order's.
+            let sent = if rng.chance(0.8) {
+                (placed - rng.between(60, 1800)).max(0)
+            } else {
+                placed + rng.between(0, 300)
+            };
+            checkouts.push(CheckoutPlan {
+                token: token.clone(),
+                email: plan.email.clone(),
+                order: Some(index),
+            });
+            schedule_checkout(
+                &mut schedule,
+                rng,
+                secrets,
+                start,
+                &plan.lines,
+                checkouts.len() - 1,
+                &checkouts,
+                sent,
+            );
+        }
         let at = |offset: i64| start + Duration::seconds(placed + offset);
         // Deliveries of the order itself: one to three, close together.
         let copies = rng.between(1, 3);
@@ -243,6 +284,25 @@ pub fn generate(orders: usize, rng: &mut Rng, secrets: &Secrets, start: DateTime
         }
         plans.push(plan);
     }
+    for abandoned in 0..(orders / 20).max(1) {
+        checkouts.push(CheckoutPlan {
+            token: format!("left-{abandoned}"),
+            email: format!("shopper{abandoned}@sim.example"),
+            order: None,
+        });
+        let lines = [(rng.below(40) as usize, 1)];
+        let sent = rng.between(0, span);
+        schedule_checkout(
+            &mut schedule,
+            rng,
+            secrets,
+            start,
+            &lines,
+            checkouts.len() - 1,
+            &checkouts,
+            sent,
+        );
+    }
     let mut review = 1800;
     while review < span + 4 * 3600 {
         schedule.push((review, Action::StaffReview));
@@ -259,7 +319,54 @@ pub fn generate(orders: usize, rng: &mut Rng, secrets: &Secrets, start: DateTime
     Traffic {
         skus,
         orders: plans,
+        checkouts,
         schedule,
+    }
+}
+
+/// A checkout's webhook, one or two copies of one event, sent at `sent` seconds and stamped by
+/// a shop clock up to six hours off ours.
+#[allow(clippy::too_many_arguments)]
+fn schedule_checkout(
+    schedule: &mut Vec<(i64, Action)>,
+    rng: &mut Rng,
+    secrets: &Secrets,
+    start: DateTime<Utc>,
+    lines: &[(usize, u32)],
+    index: usize,
+    checkouts: &[CheckoutPlan],
+    sent: i64,
+) {
+    let plan = &checkouts[index];
+    let stamp = start + Duration::seconds(sent + rng.between(-6 * 3600, 6 * 3600));
+    let units: u32 = lines.iter().map(|(_, q)| q).sum();
+    let body = json!({
+        "token": plan.token,
+        "email": plan.email,
+        "currency": "CAD",
+        "total_price": format!("{units}0.00"),
+        "updated_at": stamp_text(stamp),
+        "customer": {"first_name": "Sam", "last_name": "Ulator"},
+        "abandoned_checkout_url": format!("https://sim.example/checkouts/{}", plan.token),
+        "line_items": lines.iter().map(|(sku, q)| json!({
+            "sku": sku_code(*sku), "title": format!("Item {}", sku_code(*sku)),
+            "quantity": q, "price": "10.00",
+        })).collect::<Vec<_>>(),
+    });
+    let body = serde_json::to_vec(&body).expect("json");
+    for copy in 0..rng.between(1, 2) {
+        schedule.push((
+            sent + copy * rng.between(0, 120),
+            Action::Send {
+                request: secrets.shopify(
+                    "checkouts/create",
+                    &format!("checkout-{}", plan.token),
+                    body.clone(),
+                ),
+                purpose: Purpose::Checkout(index),
+                attempt: 0,
+            },
+        ));
     }
 }
 
@@ -304,6 +411,7 @@ fn order_request(
             order["created_at"] = json!(stamp_text(stamp));
             order["updated_at"] = json!(stamp_text(stamp));
             order["financial_status"] = json!(if paid { "paid" } else { "pending" });
+            order["checkout_token"] = json!(plan.checkout);
             order["line_items"] = plan
                 .lines
                 .iter()

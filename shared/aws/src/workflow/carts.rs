@@ -18,11 +18,14 @@ pub struct Checkouts {
 
 impl Checkouts {
     pub async fn receive(&self, cart: &Cart, now: DateTime<Utc>) -> anyhow::Result<Saved> {
-        let saved = self.carts.save(cart).await?;
-        if saved == Saved::Created {
-            // Later versions move the due time; the reminder reads the cart when it comes back.
-            let due = cart.channel_updated_at + self.reminder_after;
-            let wait = (due - now)
+        let stored = self.carts.save(cart, now).await?;
+        if !stored.reminder_queued {
+            // Due after the wait from when we received it, by our clock (the channel's stamp is
+            // its own clock's claim). Later versions move the due time; the reminder reads the
+            // cart when it comes back. Queued again if this delivery fails before noting it: the
+            // reminder is sent once whatever number of them comes back.
+            let wait = self
+                .reminder_after
                 .num_seconds()
                 .clamp(0, i64::from(MAX_DELAY_SECONDS));
             self.notify_queue
@@ -34,8 +37,11 @@ impl Checkouts {
                     u32::try_from(wait).unwrap_or(MAX_DELAY_SECONDS),
                 )
                 .await?;
+            self.carts
+                .reminder_queued(cart.channel, &cart.token)
+                .await?;
         }
-        Ok(saved)
+        Ok(stored.saved)
     }
 
     /// An order was placed from this checkout: no reminder for it.

@@ -179,7 +179,9 @@ impl Notifier {
             return Ok(Notified::NotNeeded);
         };
         if stored.state == CartState::Open {
-            let due = stored.cart.channel_updated_at + self.cart_reminder_after;
+            // From its latest version's arrival, by our clock.
+            let received = stored.received_at.unwrap_or(stored.cart.channel_updated_at);
+            let due = received + self.cart_reminder_after;
             if now < due {
                 let wait = (due - now)
                     .num_seconds()
