@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use oms::aws::inventory_store::{StockChange, Why};
-use oms::aws::{InventoryStore, OrderStore, StoreError};
+use oms::aws::{InventoryStore, OrderStore};
 use oms::channels::native::parse_order;
 use oms::domain::order::PaymentCheck;
-use oms::domain::{Channel, Order, OrderStatus};
+use oms::domain::order_query::OrderQuery;
+use oms::domain::review::{Hold, HoldReason};
+use oms::domain::{Channel, FulfillmentStatus, Order, OrderStatus, PaymentStatus};
 use oms::dynamo::Db;
 use oms::inventory::{Location, LocationId};
 use oms_tests::oms_local::{memory, provision};
@@ -46,6 +48,7 @@ fn in_memory() -> World {
 
 oms_tests::in_both_worlds!(
     orders_are_stored_once_and_listed_newest_first_page_by_page,
+    every_filter_finds_its_orders_through_an_index,
     stock_is_reserved_while_it_lasts_and_released_on_cancel,
 );
 
@@ -68,33 +71,27 @@ async fn orders_are_stored_once_and_listed_newest_first_page_by_page(w: &World) 
         "stored once, the first answered"
     );
 
-    let first = w.orders.list(None, 2, None).await.unwrap();
+    let all = OrderQuery::default();
+    let first = w.orders.search(&all, 2, None).await.unwrap();
     let ids: Vec<_> = first.orders.iter().map(|o| o.id.clone()).collect();
     assert_eq!(
         ids,
         [orders[2].id.clone(), orders[1].id.clone()],
         "newest first"
     );
-    let cursor = first.next_cursor.expect("another page");
-    let second = w.orders.list(None, 2, Some(&cursor)).await.unwrap();
+    let after = first.after.expect("another page");
+    let second = w.orders.search(&all, 2, Some(&after)).await.unwrap();
     let ids: Vec<_> = second.orders.iter().map(|o| o.id.clone()).collect();
     assert_eq!(ids, [orders[0].id.clone()]);
-    assert_eq!(second.next_cursor, None);
-    assert!(
-        matches!(
-            w.orders
-                .list(Some(OrderStatus::Open), 2, Some(&cursor))
-                .await,
-            Err(StoreError::InvalidCursor)
-        ),
-        "a cursor belongs to its listing"
+    assert_eq!(second.after, None, "the last page says so");
+    let open = OrderQuery {
+        statuses: vec![OrderStatus::Open],
+        ..OrderQuery::default()
+    };
+    assert_eq!(
+        w.orders.search(&open, 10, None).await.unwrap().orders.len(),
+        3
     );
-    let open = w
-        .orders
-        .list(Some(OrderStatus::Open), 10, None)
-        .await
-        .unwrap();
-    assert_eq!(open.orders.len(), 3);
     assert_eq!(
         w.orders.get(&orders[0].id).await.unwrap(),
         Some(orders[0].clone())
@@ -179,5 +176,248 @@ async fn stock_is_reserved_while_it_lasts_and_released_on_cancel(w: &World) {
     assert!(
         w.inventory.backorders(&sku, 10).await.unwrap().is_empty(),
         "it left the queue"
+    );
+}
+
+/// Twelve orders, each found by the filters that describe it and by no other, through every
+/// index, alone and combined, page by page.
+async fn every_filter_finds_its_orders_through_an_index(w: &World) {
+    let mut orders: Vec<Order> = (0..12)
+        .map(|i| {
+            placed(
+                &[("MUG", 1), (if i % 3 == 0 { "TEAPOT" } else { "CUP" }, 1)],
+                i,
+            )
+        })
+        .collect();
+    for (i, order) in orders.iter_mut().enumerate() {
+        order.name = format!("#{}", 1000 + i);
+        order.customer.email = if i % 4 == 0 {
+            "Ana@Example.com"
+        } else {
+            "bo@example.com"
+        }
+        .into();
+        order.status = [
+            OrderStatus::Open,
+            OrderStatus::Shipped,
+            OrderStatus::Canceled,
+        ][i % 3];
+        order.payment_status = if i < 6 {
+            PaymentStatus::Paid
+        } else {
+            PaymentStatus::Pending
+        };
+        if i == 5 {
+            order.fulfillment_status = FulfillmentStatus::Delivered;
+            order.channel = Channel::Manual;
+        }
+        if i == 7 || i == 8 {
+            order.hold = Some(Hold {
+                reasons: vec![HoldReason::MissingEmail],
+                messages: vec![],
+                since: order.created_at,
+            });
+        }
+        if i == 9 {
+            order.attention = Some(oms::domain::order::Attention {
+                reason: "returned to sender".into(),
+                since: order.created_at,
+            });
+        }
+        assert!(w.orders.create(order).await.unwrap().is_none());
+    }
+    let found = |query: OrderQuery, limit: usize| async move {
+        let mut names = Vec::new();
+        let mut after = None;
+        loop {
+            let page = w
+                .orders
+                .search(&query, limit, after.as_deref())
+                .await
+                .unwrap();
+            assert!(page.orders.len() <= limit);
+            names.extend(
+                page.orders
+                    .iter()
+                    .map(|o| o.name.trim_start_matches("#1").to_string()),
+            );
+            match page.after {
+                Some(next) => after = Some(next),
+                None => return names.join(" "),
+            }
+        }
+    };
+    let q = OrderQuery::default;
+    assert_eq!(
+        found(q(), 5).await,
+        "011 010 009 008 007 006 005 004 003 002 001 000"
+    );
+    assert_eq!(
+        found(
+            OrderQuery {
+                statuses: vec![OrderStatus::Shipped, OrderStatus::Canceled],
+                ..q()
+            },
+            3
+        )
+        .await,
+        "011 010 008 007 005 004 002 001",
+        "several statuses merge newest first"
+    );
+    assert_eq!(
+        found(
+            OrderQuery {
+                payment_status: Some(PaymentStatus::Pending),
+                ..q()
+            },
+            4
+        )
+        .await,
+        "011 010 009 008 007 006"
+    );
+    assert_eq!(
+        found(
+            OrderQuery {
+                fulfillment_status: Some(FulfillmentStatus::Delivered),
+                ..q()
+            },
+            4
+        )
+        .await,
+        "005"
+    );
+    assert_eq!(
+        found(
+            OrderQuery {
+                channel: Some(Channel::Manual),
+                ..q()
+            },
+            4
+        )
+        .await,
+        "005"
+    );
+    assert_eq!(
+        found(
+            OrderQuery {
+                email: Some("ana@EXAMPLE.com".into()),
+                ..q()
+            },
+            2
+        )
+        .await,
+        "008 004 000",
+        "email in any case"
+    );
+    assert_eq!(
+        found(
+            OrderQuery {
+                sku: Some("TEAPOT".into()),
+                ..q()
+            },
+            2
+        )
+        .await,
+        "009 006 003 000"
+    );
+    assert_eq!(
+        found(
+            OrderQuery {
+                on_hold: true,
+                ..q()
+            },
+            4
+        )
+        .await,
+        "008 007"
+    );
+    assert_eq!(
+        found(
+            OrderQuery {
+                needs_attention: true,
+                ..q()
+            },
+            4
+        )
+        .await,
+        "009"
+    );
+    let at = |i: i64| orders[0].created_at + Duration::minutes(i);
+    assert_eq!(
+        found(
+            OrderQuery {
+                created_from: Some(at(3)),
+                created_to: Some(at(6)),
+                ..q()
+            },
+            2
+        )
+        .await,
+        "006 005 004 003",
+        "both ends of the range included"
+    );
+    assert_eq!(
+        found(
+            OrderQuery {
+                sku: Some("TEAPOT".into()),
+                statuses: vec![OrderStatus::Open],
+                payment_status: Some(PaymentStatus::Paid),
+                created_to: Some(at(5)),
+                ..q()
+            },
+            1
+        )
+        .await,
+        "003 000",
+        "filters combine"
+    );
+    for text in ["#1004", "1004", orders[4].channel_order_id.as_str()] {
+        assert_eq!(
+            found(
+                OrderQuery {
+                    text: Some(text.into()),
+                    ..q()
+                },
+                5
+            )
+            .await,
+            "004",
+            "{text}"
+        );
+    }
+    assert_eq!(
+        found(
+            OrderQuery {
+                text: Some("ANA@example.com".into()),
+                statuses: vec![OrderStatus::Open],
+                ..q()
+            },
+            5
+        )
+        .await,
+        "000"
+    );
+    assert_eq!(
+        found(
+            OrderQuery {
+                text: Some("nobody".into()),
+                ..q()
+            },
+            5
+        )
+        .await,
+        ""
+    );
+    assert_eq!(
+        found(
+            OrderQuery {
+                sku: Some("NONE".into()),
+                ..q()
+            },
+            5
+        )
+        .await,
+        ""
     );
 }

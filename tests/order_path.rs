@@ -300,7 +300,19 @@ async fn the_admin_api_needs_its_token_and_checks_its_input() {
         ("/orders?limit=0", 400, "invalid_limit"),
         ("/orders?limit=abc", 400, "invalid_limit"),
         ("/orders?cursor=bm9wZQ", 400, "invalid_cursor"),
-        ("/orders?channel=shopify", 400, "invalid_query"),
+        ("/orders?channel_order_id=1", 400, "invalid_query"),
+        ("/orders?stauts=open", 400, "invalid_query"),
+        ("/orders?status=open&status=closed", 400, "invalid_query"),
+        ("/orders?status=open,lost", 400, "invalid_status"),
+        ("/orders?payment_status=free", 400, "invalid_query"),
+        ("/orders?fulfillment_status=lost", 400, "invalid_query"),
+        ("/orders?hold=yes", 400, "invalid_query"),
+        ("/orders?created_from=yesterday", 400, "invalid_query"),
+        (
+            "/orders?created_from=2026-12-02T00:00:00Z&created_to=2026-12-01T00:00:00Z",
+            400,
+            "invalid_query",
+        ),
         (
             "/orders?channel=ebay&channel_order_id=1",
             400,
@@ -346,8 +358,118 @@ async fn orders_list_newest_first_by_status_with_cursors() {
         .map(|o| o["id"].as_str().unwrap())
         .collect();
     assert_eq!(page, [ids[0].as_str()]);
+    assert_eq!(second["next_cursor"], Value::Null, "the last page says so");
     let (_, shipped) = t.admin_get("/orders?status=shipped").await;
     assert_eq!(shipped["orders"], serde_json::json!([]));
+
+    // A cursor is signed and bound to its query: altered, or used for another query, it is
+    // refused; with another page size it goes on.
+    let (position, tag) = cursor.split_once('.').expect("position.tag");
+    let mut altered = position.as_bytes().to_vec();
+    altered[3] = if altered[3] == b'A' { b'B' } else { b'A' };
+    let altered = format!("{}.{tag}", String::from_utf8(altered).unwrap());
+    for path in [
+        format!("/orders?status=open&limit=2&cursor={altered}"),
+        format!("/orders?status=open&limit=2&cursor={position}"),
+        format!("/orders?status=shipped&limit=2&cursor={cursor}"),
+        format!("/orders?limit=2&cursor={cursor}"),
+        format!("/orders?status=open&hold=true&cursor={cursor}"),
+    ] {
+        let (status, body) = t.admin_get(&path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_cursor", "{path}");
+    }
+    let (status, bigger) = t
+        .admin_get(&format!("/orders?status=open&limit=5&cursor={cursor}"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(bigger["orders"][0]["id"], ids[0].as_str());
+}
+
+/// Customer service finds an order by whatever the customer quotes: its name, the channel's
+/// order number, the tracking code on the parcel, or the email address, and narrows the list
+/// by what they see in it.
+#[tokio::test]
+async fn customer_service_finds_an_order_by_what_the_customer_quotes() {
+    let t = start().await;
+    let email = format!("{}@example.com", unique("quote"));
+    let shipped = t.shipped_order(&email).await;
+    let id = shipped["id"].as_str().unwrap();
+    let tracking_code = shipped["shipments"][0]["tracking_code"].as_str().unwrap();
+    let name = shipped["name"].as_str().unwrap();
+    let channel_order_id = shipped["channel_order_id"].as_str().unwrap();
+    let sku = shipped["lines"][0]["sku"].as_str().unwrap();
+    let mut other = shopify_order(&unique("92"), &format!("{}@example.com", unique("other")));
+    other["financial_status"] = serde_json::json!("pending");
+    other["name"] = serde_json::json!("#2094");
+    let other_id = t.create_shopify_order(&other).await;
+    let found = |path: String| {
+        let t = &t;
+        async move {
+            let (status, body) = t.admin_get(&path).await;
+            assert_eq!(status, 200, "{path}: {body}");
+            body["orders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    let encode = |s: &str| {
+        s.replace('#', "%23")
+            .replace('@', "%40")
+            .replace('+', "%2B")
+    };
+    for text in [name, channel_order_id, tracking_code, &email.to_uppercase()] {
+        assert_eq!(
+            found(format!("/orders?q={}", encode(text))).await,
+            [id],
+            "q={text}"
+        );
+    }
+    assert_eq!(
+        found(format!("/orders?email={}", encode(&email))).await,
+        [id]
+    );
+    assert_eq!(
+        found(format!("/orders?sku={sku}&status=shipped")).await,
+        [id]
+    );
+    assert_eq!(
+        found("/orders?fulfillment_status=fulfilled&payment_status=paid".into()).await,
+        [id]
+    );
+    assert_eq!(
+        found("/orders?status=shipped,open".into()).await,
+        [other_id.as_str(), id]
+    );
+    assert_eq!(
+        found("/orders?channel=shopify&payment_status=pending".into()).await,
+        [other_id.as_str()]
+    );
+    let created = shipped["created_at"].as_str().unwrap();
+    assert_eq!(
+        found(format!(
+            "/orders?created_to={}&channel=shopify",
+            encode(created)
+        ))
+        .await,
+        [id],
+        "created_to takes its own instant"
+    );
+    assert_eq!(
+        found(format!(
+            "/orders?created_from={}&q={}",
+            encode(created),
+            encode(tracking_code)
+        ))
+        .await,
+        [id]
+    );
+    assert!(found("/orders?hold=true".into()).await.is_empty());
+    assert!(found("/orders?attention=true".into()).await.is_empty());
+    assert!(found("/orders?q=nothing-like-it".into()).await.is_empty());
 }
 
 /// A weight a signed order may claim (4,294,967,295 g a unit, 10,000 units, for 100.00) or a label

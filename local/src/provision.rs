@@ -161,8 +161,18 @@ pub async fn create_table(aws: &Clients, name: &str, props: &Value) -> Result<()
         .into_iter()
         .flatten()
         .map(|index| {
-            let projection = index
-                .get("Projection")
+            let projection = index.get("Projection");
+            let non_key = projection
+                .and_then(|p| p.get("NonKeyAttributes"))
+                .and_then(Value::as_sequence)
+                .map(|names| {
+                    names
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                });
+            let projection = projection
                 .and_then(|p| p.get("ProjectionType"))
                 .and_then(Value::as_str)
                 .unwrap_or("ALL");
@@ -172,6 +182,7 @@ pub async fn create_table(aws: &Clients, name: &str, props: &Value) -> Result<()
                 .projection(
                     Projection::builder()
                         .projection_type(ProjectionType::from(projection))
+                        .set_non_key_attributes(non_key)
                         .build(),
                 )
                 .build()?)

@@ -10,6 +10,7 @@
 //! - `GET /track/{id}?t=<token>`: the tracking page, public but unguessable.
 
 mod carts;
+mod order_list;
 mod orders;
 mod preferences;
 mod stock;
@@ -20,6 +21,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use oms::aws::import_store::ImportStore;
 use oms::aws::{CartStore, Clients, InventoryStore, LabelStore, OrderStore, PreferenceStore};
 use oms::config::{required, ConfigError, Env};
+use oms::http::cursor::CursorSeal;
 use oms::http::{ApiError, SecretToken};
 use oms::workflow::review::Review;
 use oms::workflow::stock::StockFollowUp;
@@ -32,6 +34,7 @@ pub struct App {
     inventory: InventoryStore,
     stock: StockFollowUp,
     tracking_link_secret: Vec<u8>,
+    cursors: CursorSeal,
     merchant_name: String,
     preferences: PreferenceStore,
     review: Review,
@@ -58,14 +61,16 @@ impl App {
             stock: stock.clone(),
             payment_queue: payment_queue.clone(),
         };
+        let tracking_link_secret = required(env, "TRACKING_LINK_SECRET")?.into_bytes();
         Ok(Self {
             clock: aws.clock.clone(),
+            cursors: CursorSeal::new(&tracking_link_secret),
+            tracking_link_secret,
             imports,
             orders: aws.order_store(env)?,
             carts: CartStore::new(aws.db.clone(), table.clone()),
             inventory,
             stock: stock.clone(),
-            tracking_link_secret: required(env, "TRACKING_LINK_SECRET")?.into_bytes(),
             merchant_name: required(env, "MERCHANT_NAME")?,
             preferences: PreferenceStore::new(aws.db.clone(), table),
             review: Review {
@@ -98,7 +103,7 @@ async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> 
     let param = |name: &str| params.first(name).unwrap_or_default().to_string();
     let method = request.method().clone();
     match (&method, segments.as_slice()) {
-        (&Method::GET, ["orders"]) => orders::list_orders(&request, app).await,
+        (&Method::GET, ["orders"]) => order_list::list_orders(&request, app).await,
         (&Method::GET, ["orders", _]) => orders::get_order(&param("id"), app).await,
         (&Method::POST, ["orders", _, "hold", _]) => {
             orders::decide_hold(&request, &param("id"), &param("decision"), app).await

@@ -1,12 +1,10 @@
-//! Orders: list, show, decide holds, cancel, void labels.
+//! One order: show, decide holds, cancel, void labels.
 
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, RequestExt, Response};
-use oms::aws::order_store::Page;
-use oms::aws::StoreError;
+use lambda_http::{Body, Request, Response};
 use oms::channels::fields::clean_text;
 use oms::domain::order::VoidError;
-use oms::domain::{Channel, Order, OrderId, OrderStatus, ShipmentId};
+use oms::domain::{Order, OrderId, ShipmentId};
 use oms::http::order_view::order_view;
 use oms::http::{json, raw_body, require_json, ApiError};
 use oms::workflow::review::ReviewError;
@@ -138,59 +136,6 @@ fn review_error(e: ReviewError) -> ApiError {
         }
         ReviewError::Unavailable(e) => ApiError::internal(e),
     }
-}
-
-pub async fn list_orders(request: &Request, app: &App) -> Result<Response<Body>, ApiError> {
-    let query = request.query_string_parameters();
-    let status = query
-        .first("status")
-        .map(|s| {
-            OrderStatus::parse(s).ok_or_else(|| {
-                ApiError::bad_request("invalid_status", format!("unknown order status {s:?}"))
-            })
-        })
-        .transpose()?;
-    let limit = crate::page_limit(request)?;
-    let page = match (query.first("channel"), query.first("channel_order_id")) {
-        (Some(channel), Some(channel_order_id)) => {
-            let channel = Channel::parse(channel).ok_or_else(|| {
-                ApiError::bad_request("invalid_channel", format!("unknown channel {channel:?}"))
-            })?;
-            let id = OrderId::for_channel_order(channel.as_str(), channel_order_id);
-            let order = app.orders.get(&id).await.map_err(ApiError::internal)?;
-            Page {
-                orders: order
-                    .into_iter()
-                    .filter(|o| status.is_none_or(|s| o.status == s))
-                    .collect(),
-                next_cursor: None,
-            }
-        }
-        (None, None) => app
-            .orders
-            .list(status, limit, query.first("cursor"))
-            .await
-            .map_err(|e| match e {
-                StoreError::InvalidCursor => {
-                    ApiError::bad_request("invalid_cursor", "the cursor is not one we issued")
-                }
-                other => ApiError::internal(other),
-            })?,
-        _ => {
-            return Err(ApiError::bad_request(
-                "invalid_query",
-                "channel and channel_order_id go together",
-            ))
-        }
-    };
-    let mut orders = Vec::with_capacity(page.orders.len());
-    for order in &page.orders {
-        orders.push(serde_json::to_value(view(order, app).await?).map_err(ApiError::internal)?);
-    }
-    Ok(json(
-        StatusCode::OK,
-        &serde_json::json!({"orders": orders, "next_cursor": page.next_cursor}),
-    ))
 }
 
 pub async fn view<'a>(

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
 
 use oms::dynamo::{
-    BatchWrite, Call, Dynamo, DynamoError, Item, Query, QueryPage, MAX_BATCH_READS,
+    BatchWrite, Call, Dynamo, DynamoError, Item, Query, QueryPage, SortCondition, MAX_BATCH_READS,
     MAX_BATCH_WRITES, MAX_ITEM_BYTES, MAX_TRANSACTION_ITEMS,
 };
 
@@ -23,7 +23,23 @@ use super::faults::{Fate, Faults};
 pub struct TableSchema {
     pub pk: String,
     pub sk: Option<String>,
-    pub indexes: BTreeMap<String, (String, Option<String>)>,
+    pub indexes: BTreeMap<String, IndexSchema>,
+}
+
+/// A global secondary index: its key names and what a query of it answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexSchema {
+    pub pk: String,
+    pub sk: Option<String>,
+    pub projection: Projection,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Projection {
+    /// Every attribute of the item (`ALL`).
+    All,
+    /// The table's and the index's keys, and these attributes (`KEYS_ONLY` when none, `INCLUDE`).
+    Keys(Vec<String>),
 }
 
 type Key = (String, String);
@@ -84,7 +100,7 @@ impl Table {
     }
 
     fn index_key(&self, index: &str, key: &Key, item: &Item) -> Option<IndexKey> {
-        let (pk, sk) = self.schema.indexes.get(index)?;
+        let IndexSchema { pk, sk, .. } = self.schema.indexes.get(index)?;
         let text = |name: &str| match item.get(name) {
             Some(AttributeValue::S(s)) => Some(s.clone()),
             _ => None,
@@ -98,7 +114,7 @@ impl Table {
     }
 
     fn check_index_types(&self, item: &Item) -> Result<(), Invalid> {
-        for (pk, sk) in self.schema.indexes.values() {
+        for IndexSchema { pk, sk, .. } in self.schema.indexes.values() {
             for name in std::iter::once(pk).chain(sk) {
                 if let Some(value) = item.get(name) {
                     if !matches!(value, AttributeValue::S(s) if !s.is_empty()) {
@@ -282,27 +298,6 @@ impl MemoryDynamo {
             .expect("tables")
             .get(table)
             .map(|t| t.items.values().cloned().collect())
-            .unwrap_or_default()
-    }
-
-    /// The partition keys of a table's items that hold `attribute` (not as NULL), in key order:
-    /// a look over the table without copying it (for the simulation's staff: not a DynamoDB
-    /// operation we use).
-    pub fn partitions_with(&self, table: &str, attribute: &str) -> Vec<String> {
-        self.tables
-            .lock()
-            .expect("tables")
-            .get(table)
-            .map(|t| {
-                t.items
-                    .values()
-                    .filter(|item| {
-                        item.get(attribute)
-                            .is_some_and(|v| !matches!(v, AttributeValue::Null(_)))
-                    })
-                    .filter_map(|item| item.get("PK")?.as_s().ok().cloned())
-                    .collect()
-            })
             .unwrap_or_default()
     }
 
@@ -530,17 +525,24 @@ impl MemoryDynamo {
                     query.table
                 ))
             })?;
-            let (pk_name, sk_name) = match &query.index {
-                Some(index) => table.schema.indexes.get(index).cloned().ok_or_else(|| {
-                    DynamoError::Invalid(format!(
-                        "The table does not have the specified index: {index}"
-                    ))
-                })?,
-                None => (table.schema.pk.clone(), table.schema.sk.clone()),
+            let (pk_name, sk_name, projection) = match &query.index {
+                Some(index) => {
+                    let index = table.schema.indexes.get(index).cloned().ok_or_else(|| {
+                        DynamoError::Invalid(format!(
+                            "The table does not have the specified index: {index}"
+                        ))
+                    })?;
+                    (index.pk, index.sk, index.projection)
+                }
+                None => (
+                    table.schema.pk.clone(),
+                    table.schema.sk.clone(),
+                    Projection::All,
+                ),
             };
             if query.partition.0 != pk_name
                 || query
-                    .sort_prefix
+                    .sort
                     .as_ref()
                     .is_some_and(|(name, _)| Some(name) != sk_name.as_ref())
             {
@@ -549,11 +551,30 @@ impl MemoryDynamo {
                 ));
             }
             let partition = &query.partition.1;
-            let prefix = query
-                .sort_prefix
-                .as_ref()
-                .map(|(_, p)| p.as_str())
-                .unwrap_or("");
+            // The sort keys read: from `low`, up to `high` (excluded), those `in_range`.
+            let (low_sk, high_sk) = match query.sort.as_ref().map(|(_, c)| c) {
+                None => (String::new(), char::MAX.to_string()),
+                Some(SortCondition::Prefix(prefix)) => {
+                    (prefix.clone(), format!("{prefix}{}", char::MAX))
+                }
+                // DynamoDB refuses `low > high`; moto (whose contract this keeps) reads nothing.
+                Some(SortCondition::Between(low, high)) => {
+                    if low.is_empty() || high.is_empty() {
+                        return Err(DynamoError::Invalid(format!(
+                            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: {}",
+                            sk_name.as_deref().unwrap_or_default()
+                        )));
+                    }
+                    (low.clone(), format!("{high}\0").max(low.clone()))
+                }
+            };
+            let in_range = |sk: &str| match query.sort.as_ref().map(|(_, c)| c) {
+                None => true,
+                Some(SortCondition::Prefix(prefix)) => sk.starts_with(prefix.as_str()),
+                Some(SortCondition::Between(low, high)) => {
+                    low.as_str() <= sk && sk <= high.as_str()
+                }
+            };
             // Where the page resumes: the start key's position in what is read.
             let resume = match &query.start {
                 Some(start) => {
@@ -570,18 +591,8 @@ impl MemoryDynamo {
             let limit = query.limit.map_or(usize::MAX, |l| l as usize);
             // The partition's items whose sort key starts with the prefix, in order, read only
             // as far as the page needs: each candidate's position and its table key.
-            let low = (
-                partition.clone(),
-                prefix.to_string(),
-                String::new(),
-                String::new(),
-            );
-            let high = (
-                partition.clone(),
-                format!("{prefix}{}", char::MAX),
-                String::new(),
-                String::new(),
-            );
+            let low = (partition.clone(), low_sk, String::new(), String::new());
+            let high = (partition.clone(), high_sk, String::new(), String::new());
             let bounds = |resume: &Option<IndexKey>| -> (Bound<IndexKey>, Bound<IndexKey>) {
                 match (resume, query.ascending) {
                     (Some(p), true) => (
@@ -605,7 +616,7 @@ impl MemoryDynamo {
                 ) => a >= b,
                 _ => false,
             };
-            let in_prefix = |k: &IndexKey| &k.0 == partition && k.1.starts_with(prefix);
+            let in_prefix = |k: &IndexKey| &k.0 == partition && in_range(&k.1);
             let mut found: Vec<(IndexKey, Key)> = match &query.index {
                 _ if empty => Vec::new(),
                 Some(index) => match table.indexes.get(index) {
@@ -652,9 +663,22 @@ impl MemoryDynamo {
             };
             let more = found.len() > limit;
             found.truncate(limit);
+            let projected = |item: &Item| match &projection {
+                Projection::All => item.clone(),
+                Projection::Keys(attributes) => item
+                    .iter()
+                    .filter(|(name, _)| {
+                        table.key_names().contains(&name.as_str())
+                            || *name == &pk_name
+                            || Some(*name) == sk_name.as_ref()
+                            || attributes.contains(name)
+                    })
+                    .map(|(name, value)| (name.clone(), value.clone()))
+                    .collect(),
+            };
             let items: Vec<Item> = found
                 .iter()
-                .filter_map(|(_, key)| table.items.get(key).cloned())
+                .filter_map(|(_, key)| table.items.get(key).map(projected))
                 .collect();
             let last_key = more.then(|| {
                 let last = items.last().cloned().unwrap_or_default();
@@ -913,7 +937,22 @@ impl TableSchema {
             let name = index["IndexName"]
                 .as_str()
                 .ok_or_else(|| anyhow::anyhow!("an index without IndexName"))?;
-            indexes.insert(name.to_string(), keys(&index["KeySchema"])?);
+            let (pk, sk) = keys(&index["KeySchema"])?;
+            let projection = &index["Projection"];
+            let projection = match projection["ProjectionType"].as_str().unwrap_or("ALL") {
+                "ALL" => Projection::All,
+                "KEYS_ONLY" => Projection::Keys(Vec::new()),
+                "INCLUDE" => Projection::Keys(
+                    projection["NonKeyAttributes"]
+                        .as_sequence()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|a| a.as_str().map(str::to_string))
+                        .collect(),
+                ),
+                other => anyhow::bail!("index {name}: unknown ProjectionType {other}"),
+            };
+            indexes.insert(name.to_string(), IndexSchema { pk, sk, projection });
         }
         Ok(Self { pk, sk, indexes })
     }

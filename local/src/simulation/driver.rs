@@ -12,6 +12,7 @@ use anyhow::{anyhow, Result};
 use chrono::{DateTime, Duration, Utc};
 use http::Method;
 use oms::aws::OrderStore;
+use oms::domain::order_query::OrderQuery;
 use oms::domain::OrderId;
 use oms::sqs::Queues;
 use serde_json::Value;
@@ -61,7 +62,6 @@ pub struct Stage {
     pub queues: Queues,
     pub secrets: Secrets,
     pub orders: OrderStore,
-    pub orders_table: String,
     pub start: DateTime<Utc>,
 }
 
@@ -143,8 +143,7 @@ pub fn stage(
         easypost: env("EASYPOST_WEBHOOK_SECRET")?,
         admin: env("OMS_ADMIN_TOKEN")?,
     };
-    let orders_table = env("ORDERS_TABLE")?;
-    let orders = OrderStore::new(Arc::new(world.dynamo.clone()), orders_table.clone())
+    let orders = OrderStore::new(Arc::new(world.dynamo.clone()), env("ORDERS_TABLE")?)
         .with_clock(Arc::new(world.clock.clone()));
     let start = world.clock.now();
     Ok((
@@ -155,7 +154,6 @@ pub fn stage(
             sources,
             secrets,
             orders,
-            orders_table,
             start,
         },
         environments,
@@ -408,21 +406,24 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
                     }
                 }
                 Action::StaffReview => {
-                    // Staff look at the orders on hold, not at every order.
-                    let held = stage
-                        .world
-                        .dynamo
-                        .partitions_with(&stage.orders_table, "hold");
-                    let held = held
-                        .iter()
-                        .filter_map(|pk| OrderId::parse(pk.strip_prefix("ORDER#")?).ok());
-                    for id in held {
-                        let Some(order) = stage.orders.get(&id).await? else {
-                            continue;
-                        };
-                        if order.hold.is_none() {
-                            continue;
+                    // Staff look at the orders on hold (`GET /orders?hold=true`), not at every
+                    // order.
+                    let on_hold = OrderQuery {
+                        on_hold: true,
+                        ..OrderQuery::default()
+                    };
+                    let mut held = Vec::new();
+                    let mut after = None;
+                    loop {
+                        let page = stage.orders.search(&on_hold, 100, after.as_deref()).await?;
+                        held.extend(page.orders);
+                        match page.after {
+                            Some(next) => after = Some(next),
+                            None => break,
                         }
+                    }
+                    for order in held {
+                        let id = &order.id;
                         let decision = if rng.chance(0.7) { "release" } else { "reject" };
                         let request = stage.secrets.admin(
                             Method::POST,

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use super::StoreError;
-use crate::dynamo::{BatchWrite, Db, Item, Query, MAX_BATCH_READS, MAX_BATCH_WRITES};
+use crate::dynamo::{
+    BatchWrite, Db, Item, Query, SortCondition, MAX_BATCH_READS, MAX_BATCH_WRITES,
+};
 
 /// Rounds of unprocessed leftovers before giving up (with backoff between).
 const MAX_ROUNDS: u32 = 8;
@@ -23,7 +25,8 @@ pub async fn query(
     let mut start = None;
     loop {
         let query = Query {
-            sort_prefix: sk_prefix.map(|prefix| ("SK".to_string(), prefix.to_string())),
+            sort: sk_prefix
+                .map(|prefix| ("SK".to_string(), SortCondition::Prefix(prefix.to_string()))),
             ascending,
             limit,
             start,
@@ -40,8 +43,13 @@ pub async fn query(
 
 /// Puts every item (unconditionally: batch writes take no conditions).
 pub async fn put_all(db: &Db, table: &str, items: Vec<Item>) -> Result<(), StoreError> {
-    for batch in items.chunks(MAX_BATCH_WRITES) {
-        let mut writes: Vec<BatchWrite> = batch.iter().cloned().map(BatchWrite::Put).collect();
+    write_all(db, table, items.into_iter().map(BatchWrite::Put).collect()).await
+}
+
+/// Every put and delete, 25 a call.
+pub async fn write_all(db: &Db, table: &str, writes: Vec<BatchWrite>) -> Result<(), StoreError> {
+    for batch in writes.chunks(MAX_BATCH_WRITES) {
+        let mut writes = batch.to_vec();
         for round in 0.. {
             writes = db.batch_write(table, writes).await?;
             if writes.is_empty() {

@@ -1,9 +1,10 @@
 //! Orders in DynamoDB: one item per order (lines, shipments and timeline inside, so every change is
-//! one conditional write), a lookup item per tracking code, and two indexes for listing.
+//! one conditional write), a lookup item per tracking code, and what finds orders (`search`).
 //!
 //! | item | PK | SK |
 //! |---|---|---|
-//! | order | `ORDER#<id>` | `META` (+ `GSI1PK` `STATUS#<status>`, `GSI2PK` `ORDERS`, both sorted by creation) |
+//! | order | `ORDER#<id>` | `META` (+ one attribute per index it is found by, see `search`) |
+//! | SKU entry | `ORDERSKU#<sku>` | `<created>#<id>` (the orders with that SKU) |
 //! | tracking lookup | `TRACK#<carrier>#<code>` | `REF` (+ `GSI1PK` `TRACKCODE#<code>`: found by code alone when a sender names no carrier) |
 //!
 //! An order's stock is derived from the order itself (`Order::stock_holds`): a write turns the
@@ -12,12 +13,11 @@
 //! queue entries, all in the order's own transaction. Reserving, releasing on cancel and deducting
 //! on shipping therefore happen exactly when, and only if, the order change is stored.
 
-use base64::Engine;
 use chrono::{DateTime, Utc};
 
 use super::inventory_store::{backorder_pk, sku_pk, sortable, InventoryStore, StockEntry};
 use super::item::{from_attribute, from_item, string, to_item};
-use crate::domain::{Order, OrderId, OrderStatus, Shipment, ShipmentId};
+use crate::domain::{Order, OrderId, Shipment, ShipmentId};
 use crate::dynamo::{
     built, key, n, s, Db, Delete, DynamoError, Item, Op, Put, Query, ReturnValue,
     ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update, MAX_TRANSACTION_ITEMS,
@@ -31,7 +31,10 @@ const MAX_ATTEMPTS: usize = 8;
 /// Every plain write of an order: the version read, and no write in steps under way.
 const UNLOCKED_VERSION: &str = "version = :expected AND attribute_not_exists(saga_token)";
 
+mod search;
 mod steps;
+
+pub use search::Page;
 
 #[derive(Clone)]
 pub struct OrderStore {
@@ -53,8 +56,6 @@ pub enum StoreError {
     Corrupt { id: String, reason: String },
     #[error("order {0} kept changing under us; try again")]
     Contention(OrderId),
-    #[error("invalid page cursor")]
-    InvalidCursor,
     /// Another order took units this change meant to reserve: read the stock again and re-plan.
     #[error("stock of {0} changed while reserving it")]
     StockChanged(String),
@@ -86,11 +87,6 @@ pub enum UpdateError<E> {
     Rejected(E),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-pub struct Page {
-    pub orders: Vec<Order>,
-    pub next_cursor: Option<String>,
 }
 
 /// A tracking code's owner.
@@ -164,6 +160,7 @@ impl OrderStore {
 
     /// Stores a new order unless one with its id exists; returns the stored one in that case.
     pub async fn create(&self, order: &Order) -> Result<Option<Order>, StoreError> {
+        self.add_sku_entries(None, order).await?;
         let put = built(
             Put::builder()
                 .table_name(&self.table)
@@ -212,7 +209,9 @@ impl OrderStore {
             }
             after.version = before.version + 1;
             let changes = stock_changes(&before, &after);
+            self.add_sku_entries(Some(&before), &after).await?;
             if self.write_version(&before, &after, &changes).await? {
+                self.remove_sku_entries(&before, &after).await?;
                 return Ok(Updated {
                     order: after,
                     written: true,
@@ -476,38 +475,6 @@ impl OrderStore {
             }
         }
     }
-
-    /// Newest first, optionally only one status.
-    pub async fn list(
-        &self,
-        status: Option<OrderStatus>,
-        limit: i32,
-        cursor: Option<&str>,
-    ) -> Result<Page, StoreError> {
-        let (index, partition) = match status {
-            Some(status) => (&BY_STATUS, format!("STATUS#{status}")),
-            None => (&BY_CREATED, "ORDERS".to_string()),
-        };
-        let start = cursor
-            .map(|c| decode_cursor(c, index, &partition))
-            .transpose()?;
-        let query = Query {
-            ascending: false,
-            limit: Some(limit),
-            start,
-            ..Query::index(&self.table, index.name, index.pk, &partition)
-        };
-        let page = self.db.query(query).await?;
-        let orders = page
-            .items
-            .iter()
-            .map(decode_order)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page {
-            orders,
-            next_cursor: page.last_key.as_ref().map(encode_cursor),
-        })
-    }
 }
 
 fn is_condition_failure(reasons: &[String], index: usize) -> bool {
@@ -550,13 +517,11 @@ fn encode_order(order: &Order) -> Result<Item, StoreError> {
         reason: e.to_string(),
     })?;
     let mut item = to_item(value);
-    let created = format!("{}#{}", sortable(order.created_at), order.id);
     item.insert("PK".into(), s(order_pk(&order.id)));
     item.insert("SK".into(), s("META"));
-    item.insert("GSI1PK".into(), s(format!("STATUS#{}", order.status)));
-    item.insert("GSI1SK".into(), s(created.clone()));
-    item.insert("GSI2PK".into(), s("ORDERS"));
-    item.insert("GSI2SK".into(), s(created));
+    for (name, value) in search::index_attributes(order) {
+        item.insert(name.into(), s(value));
+    }
     Ok(item)
 }
 
@@ -567,87 +532,20 @@ fn decode_order(item: &Item) -> Result<Order, StoreError> {
     })
 }
 
-fn encode_cursor(key: &Item) -> String {
-    let map: serde_json::Map<String, serde_json::Value> = key
-        .iter()
-        .filter_map(|(k, v)| Some((k.clone(), serde_json::Value::String(v.as_s().ok()?.clone()))))
-        .collect();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(serde_json::Value::Object(map).to_string())
-}
-
-/// Cursors come back from clients: accept exactly the key of an order item in the index and
-/// partition being listed (a cursor from another listing is refused, not passed to DynamoDB).
-fn decode_cursor(cursor: &str, index: &Index, partition: &str) -> Result<Item, StoreError> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .map_err(|_| StoreError::InvalidCursor)?;
-    let map: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)?;
-    let text = |name: &str| match map.get(name) {
-        Some(serde_json::Value::String(t)) if t.len() < 256 => Ok(t.clone()),
-        _ => Err(StoreError::InvalidCursor),
-    };
-    let (pk, sk, ipk, isk) = (text("PK")?, text("SK")?, text(index.pk)?, text(index.sk)?);
-    if map.len() != 4 || !pk.starts_with("ORDER#") || sk != "META" || ipk != partition {
-        return Err(StoreError::InvalidCursor);
-    }
-    Ok(Item::from([
-        ("PK".to_string(), s(pk)),
-        ("SK".to_string(), s(sk)),
-        (index.pk.to_string(), s(ipk)),
-        (index.sk.to_string(), s(isk)),
-    ]))
-}
-
-/// A global secondary index and its key attributes.
+/// A global secondary index and its partition key attribute.
 struct Index {
     name: &'static str,
     pk: &'static str,
-    sk: &'static str,
 }
 
 const BY_STATUS: Index = Index {
     name: "by_status",
     pk: "GSI1PK",
-    sk: "GSI1SK",
-};
-const BY_CREATED: Index = Index {
-    name: "by_created",
-    pk: "GSI2PK",
-    sk: "GSI2SK",
 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_reject_tampering() {
-        let key: Item = [
-            ("PK", "ORDER#ord_x"),
-            ("SK", "META"),
-            ("GSI2PK", "ORDERS"),
-            ("GSI2SK", "2026-01-01T00:00:00.000000Z#ord_x"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), s(v)))
-        .collect();
-        let cursor = encode_cursor(&key);
-        assert_eq!(decode_cursor(&cursor, &BY_CREATED, "ORDERS").unwrap(), key);
-        assert!(
-            decode_cursor(&cursor, &BY_STATUS, "STATUS#open").is_err(),
-            "a cursor belongs to its listing"
-        );
-        let evil = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"secret":"x"}"#);
-        let partial = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"PK":"x"}"#);
-        for bad in ["", "!!!", "e30", evil.as_str(), partial.as_str()] {
-            assert!(
-                decode_cursor(bad, &BY_CREATED, "ORDERS").is_err(),
-                "{bad:?}"
-            );
-        }
-    }
 
     #[test]
     fn sort_keys_are_fixed_width() {

@@ -87,15 +87,15 @@ pub enum BatchWrite {
     Delete(Item),
 }
 
-/// A query's key condition: the partition, and optionally a sort key prefix.
+/// A query's key condition: the partition, and optionally a condition on the sort key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
     pub table: String,
     /// A global secondary index, or the table's own key.
     pub index: Option<String>,
     pub partition: (String, String),
-    /// Sort key attribute and the prefix its value starts with.
-    pub sort_prefix: Option<(String, String)>,
+    /// Sort key attribute and what its value must be.
+    pub sort: Option<(String, SortCondition)>,
     pub ascending: bool,
     pub limit: Option<i32>,
     pub start: Option<Item>,
@@ -109,7 +109,7 @@ impl Query {
             table: table.to_string(),
             index: None,
             partition: (name.to_string(), value.to_string()),
-            sort_prefix: None,
+            sort: None,
             ascending: true,
             limit: None,
             start: None,
@@ -126,6 +126,15 @@ impl Query {
             ..Self::partition(table, name, value)
         }
     }
+}
+
+/// What a query asks of the sort key (strings compare by their UTF-8 bytes, as DynamoDB does).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SortCondition {
+    /// `begins_with(sk, prefix)`
+    Prefix(String),
+    /// `sk BETWEEN low AND high`, both included.
+    Between(String, String),
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

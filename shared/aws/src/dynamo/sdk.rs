@@ -7,7 +7,8 @@ use aws_sdk_dynamodb::types::{KeysAndAttributes, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
 
 use super::{
-    BatchWrite, Call, Dynamo, DynamoError, Item, Query, QueryPage, ReturnValue, TransactWriteItem,
+    BatchWrite, Call, Dynamo, DynamoError, Item, Query, QueryPage, ReturnValue, SortCondition,
+    TransactWriteItem,
 };
 
 #[derive(Clone)]
@@ -187,11 +188,16 @@ impl Dynamo for SdkDynamo {
                 .set_exclusive_start_key(query.start)
                 .expression_attribute_names("#pk", pk_name)
                 .expression_attribute_values(":pk", super::s(pk_value));
-            request = match query.sort_prefix {
-                Some((sk_name, prefix)) => request
+            request = match query.sort {
+                Some((sk_name, SortCondition::Prefix(prefix))) => request
                     .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
                     .expression_attribute_names("#sk", sk_name)
                     .expression_attribute_values(":prefix", super::s(prefix)),
+                Some((sk_name, SortCondition::Between(low, high))) => request
+                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+                    .expression_attribute_names("#sk", sk_name)
+                    .expression_attribute_values(":low", super::s(low))
+                    .expression_attribute_values(":high", super::s(high)),
                 None => request.key_condition_expression("#pk = :pk"),
             };
             let output = request.send().await.map_err(classify)?;

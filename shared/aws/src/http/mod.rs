@@ -1,6 +1,7 @@
 //! The HTTP edge shared by the API functions: JSON errors, bearer auth, request size limits, and the
 //! order's public JSON shape.
 
+pub mod cursor;
 pub mod order_view;
 
 use lambda_http::http::{HeaderMap, StatusCode};

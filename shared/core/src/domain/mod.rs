@@ -6,6 +6,7 @@ pub mod estimate;
 pub mod ids;
 pub mod money;
 pub mod order;
+pub mod order_query;
 pub mod progress;
 pub mod rate_choice;
 pub mod review;
