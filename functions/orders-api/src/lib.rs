@@ -1,7 +1,8 @@
 //! Orders admin API (bearer token) and the customers' tracking page.
 //!
 //! - Orders: `GET /orders`, `GET /orders/{id}`, `POST /orders/{id}/hold/release|reject`,
-//!   `POST /orders/{id}/cancel`, `DELETE /orders/{id}/shipments/{sid}` (void a label).
+//!   `POST /orders/{id}/cancel`, `POST /orders/{id}/status` (a person's move along the
+//!   transition table), `DELETE /orders/{id}/shipments/{sid}` (void a label).
 //! - Stock: `PUT /locations/{id}`, `GET /locations`, `PUT|GET /inventory/{sku}`,
 //!   `POST /inventory/{sku}/adjust`, `POST /inventory/import` (text/csv),
 //!   `GET /inventory/imports/{id}`.
@@ -11,6 +12,7 @@
 
 mod carts;
 mod order_list;
+mod order_status;
 mod orders;
 mod preferences;
 mod stock;
@@ -23,7 +25,9 @@ use oms::aws::{CartStore, Clients, InventoryStore, LabelStore, OrderStore, Prefe
 use oms::config::{required, ConfigError, Env};
 use oms::http::cursor::CursorSeal;
 use oms::http::{ApiError, SecretToken};
+use oms::workflow::payment::PaymentVerification;
 use oms::workflow::review::Review;
+use oms::workflow::status_change::StatusChanges;
 use oms::workflow::stock::StockFollowUp;
 use oms::workflow::stock_import::StockImport;
 
@@ -38,6 +42,7 @@ pub struct App {
     merchant_name: String,
     preferences: PreferenceStore,
     review: Review,
+    status_changes: StatusChanges,
     labels: LabelStore,
     imports: StockImport,
     token: SecretToken,
@@ -62,6 +67,27 @@ impl App {
             payment_queue: payment_queue.clone(),
         };
         let tracking_link_secret = required(env, "TRACKING_LINK_SECRET")?.into_bytes();
+        let review = Review {
+            orders: aws.order_store(env)?,
+            payment_queue: payment_queue.clone(),
+            notify_queue: notify_queue.clone(),
+            stock: stock.clone(),
+            carrier,
+        };
+        let status_changes = StatusChanges {
+            orders: aws.order_store(env)?,
+            review: review.clone(),
+            payment: PaymentVerification {
+                orders: aws.order_store(env)?,
+                inventory: inventory.clone(),
+                label_queue: aws.queue(env, "LABEL_QUEUE_URL")?,
+                notify_queue: notify_queue.clone(),
+                payment_queue: payment_queue.clone(),
+                stock: stock.clone(),
+                clock: aws.clock.clone(),
+            },
+            stock: stock.clone(),
+        };
         Ok(Self {
             clock: aws.clock.clone(),
             cursors: CursorSeal::new(&tracking_link_secret),
@@ -73,13 +99,8 @@ impl App {
             stock: stock.clone(),
             merchant_name: required(env, "MERCHANT_NAME")?,
             preferences: PreferenceStore::new(aws.db.clone(), table),
-            review: Review {
-                orders: aws.order_store(env)?,
-                payment_queue,
-                notify_queue,
-                stock,
-                carrier,
-            },
+            review,
+            status_changes,
             labels: LabelStore::new(aws.files.clone(), required(env, "LABEL_BUCKET")?),
             token: SecretToken::new(&required(env, "OMS_ADMIN_TOKEN")?),
         })
@@ -96,7 +117,7 @@ pub async fn handle(request: Request, app: &App) -> Response<Body> {
 }
 
 async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> {
-    app.token.check_staff(&request)?;
+    let staff = app.token.check_staff(&request)?;
     let path = request.raw_http_path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let params = request.path_parameters();
@@ -107,6 +128,9 @@ async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> 
         (&Method::GET, ["orders", _]) => orders::get_order(&param("id"), app).await,
         (&Method::POST, ["orders", _, "hold", _]) => {
             orders::decide_hold(&request, &param("id"), &param("decision"), app).await
+        }
+        (&Method::POST, ["orders", _, "status"]) => {
+            order_status::change_status(&request, &param("id"), &staff, app).await
         }
         (&Method::POST, ["orders", _, "cancel"]) => {
             orders::cancel_order(&request, &param("id"), app).await

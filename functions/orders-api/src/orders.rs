@@ -122,7 +122,7 @@ fn reason(request: &Request) -> Result<Option<String>, ApiError> {
         .filter(|r| !r.is_empty()))
 }
 
-fn review_error(e: ReviewError) -> ApiError {
+pub(crate) fn review_error(e: ReviewError) -> ApiError {
     match e {
         ReviewError::NotFound => ApiError::not_found("no such order"),
         ReviewError::Void(VoidError::UnknownShipment(_)) => {
@@ -144,12 +144,16 @@ pub async fn view<'a>(
 ) -> Result<oms::http::order_view::OrderView<'a>, ApiError> {
     let mut urls = Vec::with_capacity(order.shipments.len());
     for shipment in &order.shipments {
-        urls.push(
-            app.labels
-                .url(&shipment.label_key)
-                .await
-                .map_err(ApiError::internal)?,
-        );
+        urls.push(if shipment.label_key.is_empty() {
+            None
+        } else {
+            Some(
+                app.labels
+                    .url(&shipment.label_key)
+                    .await
+                    .map_err(ApiError::internal)?,
+            )
+        });
     }
     Ok(order_view(order, &urls))
 }

@@ -19,6 +19,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// More fields of the error object the caller can act on (`allowed` next statuses).
+    pub details: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ApiError {
@@ -27,7 +29,14 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            details: serde_json::Map::new(),
         }
+    }
+
+    /// Adds a field to the error object.
+    pub fn with(mut self, name: &str, value: serde_json::Value) -> Self {
+        self.details.insert(name.to_string(), value);
+        self
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
@@ -53,10 +62,10 @@ impl ApiError {
     }
 
     pub fn into_response(self) -> Response<Body> {
-        json(
-            self.status,
-            &serde_json::json!({"error": {"code": self.code, "message": self.message}}),
-        )
+        let mut error = self.details;
+        error.insert("code".into(), self.code.into());
+        error.insert("message".into(), self.message.into());
+        json(self.status, &serde_json::json!({ "error": error }))
     }
 }
 
@@ -183,19 +192,23 @@ impl SecretToken {
 
     /// Staff: a request API Gateway's JWT authorizer let through (deployed with `JwtIssuer`; only
     /// API Gateway can set its authorizer context), or else `Authorization: Bearer <token>` (the
-    /// local scheme, and the deployed one without `JwtIssuer`).
-    pub fn check_staff(&self, request: &Request) -> Result<(), ApiError> {
+    /// local scheme, and the deployed one without `JwtIssuer`). Answers who it is, for the
+    /// timeline: the JWT's `email` (else its `sub`), or `admin` for the shared token.
+    pub fn check_staff(&self, request: &Request) -> Result<String, ApiError> {
         use lambda_http::request::RequestContext;
         use lambda_http::RequestExt;
-        let verified_jwt = matches!(
-            request.request_context_ref(),
-            Some(RequestContext::ApiGatewayV2(context))
-                if context.authorizer.as_ref().is_some_and(|a| a.jwt.is_some())
-        );
-        if verified_jwt {
-            return Ok(());
+        if let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref() {
+            if let Some(jwt) = context.authorizer.as_ref().and_then(|a| a.jwt.as_ref()) {
+                let name = ["email", "sub"]
+                    .iter()
+                    .find_map(|claim| jwt.claims.get(*claim))
+                    .map(|name| crate::channels::fields::clean_text(name, 100))
+                    .filter(|name| !name.is_empty());
+                return Ok(name.unwrap_or_else(|| "staff".into()));
+            }
         }
-        self.check_bearer(request.headers())
+        self.check_bearer(request.headers())?;
+        Ok("admin".into())
     }
 
     /// `Authorization: Bearer <token>`.
@@ -252,11 +265,17 @@ mod tests {
         };
         assert!(token.check_staff(&bare()).is_err());
         let mut authorizer = ApiGatewayRequestAuthorizer::default();
-        authorizer.jwt = Some(ApiGatewayRequestAuthorizerJwtDescription::default());
+        let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+        jwt.claims.insert("email".into(), "ana@shop.example".into());
+        authorizer.jwt = Some(jwt);
         let mut context = ApiGatewayV2httpRequestContext::default();
         context.authorizer = Some(authorizer);
         let verified = bare().with_request_context(RequestContext::ApiGatewayV2(context));
-        assert!(token.check_staff(&verified).is_ok());
+        assert_eq!(
+            token.check_staff(&verified).as_deref(),
+            Ok("ana@shop.example"),
+            "the timeline names who it was"
+        );
     }
 
     #[test]

@@ -67,13 +67,14 @@ pub struct ShipmentView<'a> {
     /// What the label cost, in the order's currency.
     pub rate: Decimal,
     pub lines: &'a [ShipmentLine],
-    /// Presigned, short-lived; null where the caller did not ask for label links.
+    /// Presigned, short-lived; null where the caller did not ask for label links, and for a
+    /// parcel sent outside the OMS (no label of ours).
     pub label_url: Option<String>,
     pub events: &'a [TrackingEvent],
 }
 
 /// `label_urls[i]` is the URL for `order.shipments[i]`.
-pub fn order_view<'a>(order: &'a Order, label_urls: &[String]) -> OrderView<'a> {
+pub fn order_view<'a>(order: &'a Order, label_urls: &[Option<String>]) -> OrderView<'a> {
     OrderView {
         id: order.id.as_str(),
         channel: order.channel.as_str(),
@@ -111,7 +112,7 @@ pub fn order_view<'a>(order: &'a Order, label_urls: &[String]) -> OrderView<'a> 
                 location: s.location.as_ref().map(|l| l.as_str()),
                 rate: s.rate,
                 lines: &s.lines,
-                label_url: label_urls.get(i).cloned(),
+                label_url: label_urls.get(i).cloned().flatten(),
                 events: &s.events,
             })
             .collect(),

@@ -9,6 +9,7 @@ pub mod labels;
 pub mod notify;
 pub mod payment;
 pub mod review;
+pub mod status_change;
 pub mod stock;
 pub mod stock_import;
 pub mod tracking;

@@ -93,7 +93,7 @@ impl OrderStatus {
         use OrderStatus::*;
         matches!(
             (self, next),
-            (Open, ReadyToShip | Canceled | Failed | Closed)
+            (Open, ReadyToShip | Canceled | Failed | Abandoned | Closed)
                 | (
                     ReadyToShip,
                     Open | PartiallyShipped | Shipped | Canceled | Closed
@@ -162,6 +162,8 @@ mod tests {
             (Open, ReadyToShip),
             (Open, Canceled),
             (Open, Failed),
+            // Never paid, never coming.
+            (Open, Abandoned),
             (Open, Closed),
             // Payment no longer secured: back to waiting for it.
             (ReadyToShip, Open),

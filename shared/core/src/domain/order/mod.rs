@@ -7,6 +7,7 @@
 //! its lines and what is left to ship, `labels` buying a parcel's label, `shipments` parcels
 //! recorded and voided, `tracking` what the carrier reports.
 
+mod by_hand;
 mod cancel;
 mod channel_update;
 mod contents;
@@ -21,6 +22,7 @@ mod tracking;
 #[cfg(test)]
 pub(crate) mod tests;
 
+pub use by_hand::{HandMove, MoveError, OutsideParcel};
 pub use channel_update::ChannelUpdate;
 pub use holds::HoldError;
 pub use payment::PaymentCheck;
@@ -227,11 +229,7 @@ pub struct Attention {
 
 impl Order {
     pub fn note(&mut self, kind: &str, detail: impl Into<String>, now: DateTime<Utc>) {
-        self.timeline.push(TimelineEntry {
-            at: now,
-            kind: kind.to_string(),
-            detail: detail.into(),
-        });
+        self.timeline.push(TimelineEntry::new(now, kind, detail));
         self.updated_at = now;
     }
 

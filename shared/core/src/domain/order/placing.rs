@@ -43,11 +43,7 @@ impl Order {
             note: new.note,
             channel_updated_at: new.channel_updated_at,
             fingerprint,
-            timeline: vec![TimelineEntry {
-                at: now,
-                kind: "order_created".into(),
-                detail,
-            }],
+            timeline: vec![TimelineEntry::new(now, "order_created", detail)],
             test: new.test,
             placed_at: new.placed_at,
             created_at: now,
