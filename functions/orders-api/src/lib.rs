@@ -1,6 +1,6 @@
 //! Orders admin API (bearer token) and the customers' tracking page.
 //!
-//! - Orders: `GET /orders`, `GET /orders/{id}`, `POST /orders/{id}/hold/release|reject`,
+//! - Orders: `GET /orders`, `GET /orders/{id}`, `PATCH /orders/{id}` (`If-Match`), `POST /orders/{id}/hold/release|reject`,
 //!   `POST /orders/{id}/cancel`, `POST /orders/{id}/status` (a person's move along the
 //!   transition table), `DELETE /orders/{id}/shipments/{sid}` (void a label).
 //! - Stock: `PUT /locations/{id}`, `GET /locations`, `PUT|GET /inventory/{sku}`,
@@ -11,6 +11,7 @@
 //! - `GET /track/{id}?t=<token>`: the tracking page, public but unguessable.
 
 mod carts;
+mod order_edit;
 mod order_list;
 mod order_status;
 mod orders;
@@ -25,6 +26,7 @@ use oms::aws::{CartStore, Clients, InventoryStore, LabelStore, OrderStore, Prefe
 use oms::config::{required, ConfigError, Env};
 use oms::http::cursor::CursorSeal;
 use oms::http::{ApiError, SecretToken};
+use oms::workflow::order_edit::OrderEdits;
 use oms::workflow::payment::PaymentVerification;
 use oms::workflow::review::Review;
 use oms::workflow::status_change::StatusChanges;
@@ -43,6 +45,7 @@ pub struct App {
     preferences: PreferenceStore,
     review: Review,
     status_changes: StatusChanges,
+    edits: OrderEdits,
     labels: LabelStore,
     imports: StockImport,
     token: SecretToken,
@@ -74,13 +77,20 @@ impl App {
             stock: stock.clone(),
             carrier,
         };
+        let label_queue = aws.queue(env, "LABEL_QUEUE_URL")?;
+        let edits = OrderEdits {
+            orders: aws.order_store(env)?,
+            inventory: inventory.clone(),
+            label_queue: label_queue.clone(),
+            stock: stock.clone(),
+        };
         let status_changes = StatusChanges {
             orders: aws.order_store(env)?,
             review: review.clone(),
             payment: PaymentVerification {
                 orders: aws.order_store(env)?,
                 inventory: inventory.clone(),
-                label_queue: aws.queue(env, "LABEL_QUEUE_URL")?,
+                label_queue,
                 notify_queue: notify_queue.clone(),
                 payment_queue: payment_queue.clone(),
                 stock: stock.clone(),
@@ -101,6 +111,7 @@ impl App {
             preferences: PreferenceStore::new(aws.db.clone(), table),
             review,
             status_changes,
+            edits,
             labels: LabelStore::new(aws.files.clone(), required(env, "LABEL_BUCKET")?),
             token: SecretToken::new(&required(env, "OMS_ADMIN_TOKEN")?),
         })
@@ -126,6 +137,9 @@ async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> 
     match (&method, segments.as_slice()) {
         (&Method::GET, ["orders"]) => order_list::list_orders(&request, app).await,
         (&Method::GET, ["orders", _]) => orders::get_order(&param("id"), app).await,
+        (&Method::PATCH, ["orders", _]) => {
+            order_edit::edit_order(&request, &param("id"), &staff, app).await
+        }
         (&Method::POST, ["orders", _, "hold", _]) => {
             orders::decide_hold(&request, &param("id"), &param("decision"), app).await
         }

@@ -19,7 +19,9 @@ pub async fn get_order(id: &str, app: &App) -> Result<Response<Body>, ApiError> 
         .await
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::not_found("no such order"))?;
-    Ok(json(StatusCode::OK, &view(&order, app).await?))
+    let mut response = json(StatusCode::OK, &view(&order, app).await?);
+    crate::order_edit::with_etag(&mut response, order.version);
+    Ok(response)
 }
 
 /// The body of a reject: `{"reason": "..."}` (optional for a release).

@@ -24,6 +24,13 @@ pub struct OrderView<'a> {
     pub fulfillment_status: FulfillmentStatus,
     pub currency: &'a str,
     pub totals: &'a Totals,
+    /// What edits changed the total by since: positive, the customer owes it; negative, a refund
+    /// is owed.
+    pub balance_due: Decimal,
+    /// What `If-Match` names to edit this order (also its `ETag`).
+    pub version: u64,
+    /// What the order may be moved to by hand now (`POST /orders/{id}/status`).
+    pub allowed_statuses: Vec<OrderStatus>,
     /// What the customer was charged in their own currency, when not the shop's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub presentment_total: Option<&'a Money>,
@@ -85,6 +92,9 @@ pub fn order_view<'a>(order: &'a Order, label_urls: &[Option<String>]) -> OrderV
         fulfillment_status: order.fulfillment_status,
         currency: order.currency.as_str(),
         totals: &order.totals,
+        balance_due: order.balance_due,
+        version: order.version,
+        allowed_statuses: order.allowed_by_hand(),
         presentment_total: order.presentment_total.as_ref(),
         customer: &order.customer,
         shipping_address: order.shipping_address.as_ref(),

@@ -7,6 +7,7 @@ pub mod delays;
 pub mod intake;
 pub mod labels;
 pub mod notify;
+pub mod order_edit;
 pub mod payment;
 pub mod review;
 pub mod status_change;

@@ -21,6 +21,17 @@ pub struct TimelineEntry {
     pub to: Option<OrderStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// An edit, field by field: what it was and what it became.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+}
+
+/// One field of an edit, before and after, in words (absent: there was none, or there is none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
 }
 
 impl TimelineEntry {
@@ -34,6 +45,7 @@ impl TimelineEntry {
             from: None,
             to: None,
             reason: None,
+            changes: Vec::new(),
         }
     }
 }

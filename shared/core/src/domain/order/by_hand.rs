@@ -227,6 +227,7 @@ impl Order {
             from: Some(from),
             to: Some(to),
             reason: Some(reason.to_string()),
+            changes: Vec::new(),
         });
         self.updated_at = now;
     }

@@ -11,6 +11,7 @@ mod by_hand;
 mod cancel;
 mod channel_update;
 mod contents;
+mod edit;
 mod holds;
 mod labels;
 mod payment;
@@ -24,6 +25,7 @@ pub(crate) mod tests;
 
 pub use by_hand::{HandMove, MoveError, OutsideParcel};
 pub use channel_update::ChannelUpdate;
+pub use edit::{EditError, LineChange, NewLine, OrderEdit};
 pub use holds::HoldError;
 pub use payment::PaymentCheck;
 pub use shipments::VoidError;
@@ -181,6 +183,10 @@ pub struct Order {
     pub fulfillment_status: FulfillmentStatus,
     pub currency: Currency,
     pub totals: Totals,
+    /// What edits since the customer paid changed the total by: positive, the customer owes it;
+    /// negative, a refund is owed (the payments work settles it).
+    #[serde(default, skip_serializing_if = "Decimal::is_zero")]
+    pub balance_due: Decimal,
     /// What the customer was charged in their own currency, when it is not the shop's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presentment_total: Option<Money>,

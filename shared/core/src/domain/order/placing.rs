@@ -1,6 +1,7 @@
 //! An order received from its channel for the first time.
 
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 
 use super::{NewOrder, Order};
 use crate::domain::review::review;
@@ -29,6 +30,7 @@ impl Order {
             fulfillment_status: FulfillmentStatus::Unfulfilled,
             currency: new.currency,
             totals: new.totals,
+            balance_due: Decimal::ZERO,
             presentment_total: new.presentment_total,
             customer: new.customer,
             shipping_address: new.shipping_address,
