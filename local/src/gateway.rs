@@ -81,12 +81,18 @@ pub async fn invoke(
         );
         h
     };
-    let Some((route, path_parameters)) = routes.iter().find_map(|r| {
-        (r.method == method.as_str())
-            .then(|| match_path(&r.path, path))
-            .flatten()
-            .map(|params| (r, params))
-    }) else {
+    // As API Gateway does, the most specific route wins: `/orders/export.csv` over
+    // `/orders/{id}` (fewer path parameters).
+    let Some((route, path_parameters)) = routes
+        .iter()
+        .filter_map(|r| {
+            (r.method == method.as_str())
+                .then(|| match_path(&r.path, path))
+                .flatten()
+                .map(|params| (r, params))
+        })
+        .min_by_key(|(_, params)| params.len())
+    else {
         return (
             StatusCode::NOT_FOUND,
             json_headers(),

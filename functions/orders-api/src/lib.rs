@@ -1,6 +1,6 @@
 //! Orders admin API (bearer token) and the customers' tracking page.
 //!
-//! - Orders: `GET /orders`, `GET /orders/{id}`, `PATCH /orders/{id}` (`If-Match`), `POST /orders/{id}/hold/release|reject`,
+//! - Orders: `GET /orders`, `GET /orders/export.csv`, `GET /orders/{id}`, `PATCH /orders/{id}` (`If-Match`), `POST /orders/{id}/hold/release|reject`,
 //!   `POST /orders/{id}/cancel`, `POST /orders/{id}/status` (a person's move along the
 //!   transition table), `DELETE /orders/{id}/shipments/{sid}` (void a label).
 //! - Stock: `PUT /locations/{id}`, `GET /locations`, `PUT|GET /inventory/{sku}`,
@@ -12,6 +12,7 @@
 
 mod carts;
 mod order_edit;
+mod order_export;
 mod order_list;
 mod order_status;
 mod orders;
@@ -136,6 +137,7 @@ async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> 
     let method = request.method().clone();
     match (&method, segments.as_slice()) {
         (&Method::GET, ["orders"]) => order_list::list_orders(&request, app).await,
+        (&Method::GET, ["orders", "export.csv"]) => order_export::export_csv(&request, app).await,
         (&Method::GET, ["orders", _]) => orders::get_order(&param("id"), app).await,
         (&Method::PATCH, ["orders", _]) => {
             order_edit::edit_order(&request, &param("id"), &staff, app).await

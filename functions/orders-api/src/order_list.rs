@@ -11,14 +11,13 @@ use oms::http::{json, ApiError};
 
 use crate::App;
 
-/// Every query parameter the list takes; any other is refused (a misspelt filter would
-/// otherwise list everything).
-const PARAMETERS: &[&str] = &[
+/// Every filter the list and the export take; any other query parameter is refused (a misspelt
+/// filter would otherwise list everything).
+const FILTERS: &[&str] = &[
     "status",
     "payment_status",
     "fulfillment_status",
     "channel",
-    "channel_order_id",
     "email",
     "sku",
     "created_from",
@@ -26,15 +25,13 @@ const PARAMETERS: &[&str] = &[
     "hold",
     "attention",
     "q",
-    "limit",
-    "cursor",
 ];
 
 /// Longest filter value taken.
 const MAX_VALUE_CHARS: usize = 255;
 
 pub async fn list_orders(request: &Request, app: &App) -> Result<Response<Body>, ApiError> {
-    let query = order_query(request)?;
+    let query = order_query(request, &["channel_order_id", "limit", "cursor"])?;
     let limit = crate::page_limit(request)?;
     let parameters = request.query_string_parameters();
     let fingerprint = query.fingerprint();
@@ -80,11 +77,11 @@ pub async fn list_orders(request: &Request, app: &App) -> Result<Response<Body>,
     ))
 }
 
-/// The filters of the request, each checked.
-fn order_query(request: &Request) -> Result<OrderQuery, ApiError> {
+/// The filters of the request, each checked; `others` are the other parameters the route takes.
+pub fn order_query(request: &Request, others: &[&str]) -> Result<OrderQuery, ApiError> {
     let parameters = request.query_string_parameters();
     for (name, value) in parameters.iter() {
-        if !PARAMETERS.contains(&name) {
+        if !FILTERS.contains(&name) && !others.contains(&name) {
             return Err(ApiError::bad_request(
                 "invalid_query",
                 format!("unknown query parameter {name:?}"),

@@ -6,6 +6,7 @@
 pub mod carriers;
 pub mod channels;
 pub mod domain;
+pub mod export;
 pub mod inventory;
 pub mod messages;
 pub mod notifications;
