@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::contents::describe_units;
 use super::Order;
 use crate::domain::shipment::{ShipmentLine, TrackingUpdate};
 use crate::domain::status::IllegalTransition;
@@ -272,12 +273,7 @@ impl Order {
                     "{} parcel {} sent outside the OMS: {}",
                     parcel.carrier,
                     parcel.tracking_code,
-                    parcel
-                        .lines
-                        .iter()
-                        .map(|l| format!("{} x {}", l.quantity, l.sku))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    describe_units(parcel.lines.iter().map(|l| (l.quantity, l.sku.as_str())))
                 ),
                 now,
             );

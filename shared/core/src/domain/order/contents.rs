@@ -80,6 +80,15 @@ impl Order {
     }
 }
 
+/// `2 x TOWEL, 1 x BOWL`: units and SKUs as the timeline writes them.
+pub(super) fn describe_units<'a>(lines: impl IntoIterator<Item = (u32, &'a str)>) -> String {
+    lines
+        .into_iter()
+        .map(|(quantity, sku)| format!("{quantity} x {sku}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
+use super::contents::describe_units;
 use super::{lines_subtotal, LineItem, NewOrder, Order};
 use crate::domain::money::minor_unit_digits;
 use crate::domain::review::{review, HoldReason};
@@ -317,11 +318,7 @@ fn one_line(address: &Address) -> String {
 }
 
 fn describe(lines: &[LineItem]) -> String {
-    lines
-        .iter()
-        .map(|l| format!("{} x {}", l.quantity, l.sku))
-        .collect::<Vec<_>>()
-        .join(", ")
+    describe_units(lines.iter().map(|l| (l.quantity, l.sku.as_str())))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::contents::describe_units;
 use super::Order;
 use crate::domain::shipment::ShipmentLine;
 use crate::domain::status::IllegalTransition;
@@ -140,19 +141,11 @@ fn describe_parts(parts: &[Part]) -> String {
 }
 
 fn describe_part_lines(lines: &[PartLine]) -> String {
-    lines
-        .iter()
-        .map(|l| format!("{} x {}", l.quantity, l.sku))
-        .collect::<Vec<_>>()
-        .join(", ")
+    describe_units(lines.iter().map(|l| (l.quantity, l.sku.as_str())))
 }
 
 fn describe_lines(lines: &[ShipmentLine]) -> String {
-    lines
-        .iter()
-        .map(|l| format!("{} x {}", l.quantity, l.sku))
-        .collect::<Vec<_>>()
-        .join(", ")
+    describe_units(lines.iter().map(|l| (l.quantity, l.sku.as_str())))
 }
 
 #[cfg(test)]
