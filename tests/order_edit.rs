@@ -27,6 +27,12 @@ async fn patch(t: &TestOms, id: &str, version: Option<&str>, body: &Value) -> (u
     (status, response.json().await.unwrap_or(Value::Null), etag)
 }
 
+fn has_event(order: &Value, kind: &str) -> bool {
+    order["timeline"]
+        .as_array()
+        .is_some_and(|events| events.iter().any(|e| e["type"] == kind))
+}
+
 fn unpaid_order() -> Value {
     let mut order = shopify_order(&unique("94"), &format!("{}@example.com", unique("ed")));
     order["financial_status"] = json!("pending");
@@ -39,13 +45,7 @@ async fn an_edit_lands_only_on_the_version_seen_and_shows_as_a_diff() {
     let id = t.create_shopify_order(&unpaid_order()).await;
     // Once the confirmation email is on its timeline, nothing else changes the order.
     let order = t
-        .order_until(&id, "confirmed", |o| {
-            o["timeline"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|e| e["type"] == "email_sent")
-        })
+        .order_until(&id, "confirmed", |o| has_event(o, "email_sent"))
         .await;
     let version = format!("\"{}\"", order["version"]);
     let address = json!({"name": "Priya Natarajan", "line1": "12 Rue Neuve", "city": "Montréal",
@@ -143,9 +143,20 @@ async fn new_lines_are_planned_again_and_the_difference_is_owed() {
             &[(mug.as_str(), 1)],
         )
         .await;
-    // Held as implausible (1 g limit), so no label is bought while it is edited.
+    // Held as implausible (1 g limit), so no label is bought while it is edited; once staff
+    // are told of the hold, nothing else changes the order.
     let order = t
-        .order_until(&id, "reserved and held", |o| o["hold"].is_object())
+        .order_until(&id, "held and staff told", |o| {
+            o["hold"].is_object()
+                && o["timeline"].as_array().is_some_and(|events| {
+                    events.iter().any(|e| {
+                        e["type"] == "email_sent"
+                            && e["detail"]
+                                .as_str()
+                                .is_some_and(|d| d.ends_with("to staff"))
+                    })
+                })
+        })
         .await;
     assert_eq!(order["totals"]["total"], "10.00");
     let (status, edited, _) = patch(
