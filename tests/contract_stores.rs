@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use oms::aws::inventory_store::{StockChange, Why};
-use oms::aws::{InventoryStore, OrderStore};
+use oms::aws::invoice_store::{Issue, IssueError};
+use oms::aws::{InventoryStore, InvoiceStore, OrderStore};
 use oms::channels::native::parse_order;
 use oms::domain::order::PaymentCheck;
 use oms::domain::order_query::OrderQuery;
@@ -13,18 +14,21 @@ use oms::domain::review::{Hold, HoldReason};
 use oms::domain::{Channel, FulfillmentStatus, Order, OrderStatus, PaymentStatus};
 use oms::dynamo::Db;
 use oms::inventory::{Location, LocationId};
+use oms::invoicing::{bill, document_number, Document, Seller, Split};
 use oms_tests::oms_local::{memory, provision};
 use oms_tests::{order_of, unique};
 
 struct World {
     orders: OrderStore,
     inventory: InventoryStore,
+    invoices: InvoiceStore,
 }
 
 fn world(db: Db, table: &str) -> World {
     World {
         orders: OrderStore::new(db.clone(), table),
-        inventory: InventoryStore::new(db, table),
+        inventory: InventoryStore::new(db.clone(), table),
+        invoices: InvoiceStore::new(db, table),
     }
 }
 
@@ -50,6 +54,7 @@ oms_tests::in_both_worlds!(
     orders_are_stored_once_and_listed_newest_first_page_by_page,
     every_filter_finds_its_orders_through_an_index,
     stock_is_reserved_while_it_lasts_and_released_on_cancel,
+    a_number_is_taken_only_with_its_document_and_only_once,
 );
 
 fn placed(lines: &[(&str, u32)], minutes: i64) -> Order {
@@ -420,4 +425,113 @@ async fn every_filter_finds_its_orders_through_an_index(w: &World) {
         .await,
         ""
     );
+}
+
+fn invoice(order: &Order, series: &str, sequence: u64) -> Document {
+    let seller = Seller {
+        name: "Shop".into(),
+        address: vec!["1 Main St".into()],
+        vat_id: "DE123456789".into(),
+    };
+    let billed = bill(order, Split::Whole).remove(0);
+    Document::invoice(order, &seller, billed, (series, sequence), order.placed_at)
+}
+
+/// An issue of `documents` for `order`, numbered on from `from` in `series`.
+fn issue<'a>(
+    series: &str,
+    order: &'a Order,
+    revision: u64,
+    from: u64,
+    documents: Vec<Document>,
+    reversals: Vec<(String, String)>,
+) -> Issue<'a> {
+    Issue {
+        order_id: order.id.as_str(),
+        revision,
+        counters: vec![(series.to_string(), from, from + documents.len() as u64)],
+        documents,
+        reversals,
+    }
+}
+
+/// The invoice counter and an order's documents move together or not at all: a number read by
+/// two issues goes to one of them, a decision made on documents since changed lands nowhere,
+/// and a reversal marks the invoice it reverses in the same write.
+async fn a_number_is_taken_only_with_its_document_and_only_once(w: &World) {
+    let series = "INV";
+    let (first, second) = (placed(&[("MUG", 1)], 0), placed(&[("CUP", 2)], 1));
+    assert_eq!(w.invoices.last_number(series).await.unwrap(), 0);
+    let invoice = |order: &Order, n| invoice(order, series, n);
+    w.invoices
+        .issue(issue(
+            series,
+            &first,
+            0,
+            0,
+            vec![invoice(&first, 1)],
+            vec![],
+        ))
+        .await
+        .unwrap();
+    let raced = w
+        .invoices
+        .issue(issue(
+            series,
+            &second,
+            0,
+            0,
+            vec![invoice(&second, 1)],
+            vec![],
+        ))
+        .await;
+    assert!(matches!(raced, Err(IssueError::Raced)), "{raced:?}");
+    assert!(w
+        .invoices
+        .for_order(second.id.as_str())
+        .await
+        .unwrap()
+        .documents
+        .is_empty());
+    let stale = w
+        .invoices
+        .issue(issue(
+            series,
+            &first,
+            0,
+            1,
+            vec![invoice(&first, 2)],
+            vec![],
+        ))
+        .await;
+    assert!(matches!(stale, Err(IssueError::Raced)), "{stale:?}");
+    assert_eq!(w.invoices.last_number(series).await.unwrap(), 1);
+
+    let note = invoice(&first, 1).credit_note((series, 2), first.placed_at);
+    w.invoices
+        .issue(issue(
+            series,
+            &first,
+            1,
+            1,
+            vec![note, invoice(&first, 3)],
+            vec![(document_number(series, 1), document_number(series, 2))],
+        ))
+        .await
+        .unwrap();
+    w.invoices
+        .mark_stored(first.id.as_str(), &document_number(series, 3))
+        .await
+        .unwrap();
+    let now = w.invoices.for_order(first.id.as_str()).await.unwrap();
+    assert_eq!(now.revision, 2);
+    assert_eq!(now.documents.len(), 3);
+    assert_eq!(
+        now.documents[0].credited_by.as_deref(),
+        Some(document_number(series, 2).as_str())
+    );
+    let in_force: Vec<String> = now.in_force().into_iter().map(|d| d.number).collect();
+    assert_eq!(in_force, vec![document_number(series, 3)]);
+    assert!(now.documents[2].pdf_stored && !now.documents[0].pdf_stored);
+    assert_eq!(w.invoices.last_number(series).await.unwrap(), 3);
 }

@@ -6,6 +6,16 @@ use oms_local::{LocalOms, Options, DEV_DEFAULTS};
 async fn main() -> anyhow::Result<()> {
     oms::telemetry::init();
     let mut options = Options::default();
+    // A seller to put on invoices locally; in AWS, invoices wait for the real ones.
+    for (name, value) in [
+        (
+            "SellerAddress",
+            "1 Dock Road|Columbus, OH 43004|United States",
+        ),
+        ("SellerVatId", "DEV-NOT-A-VAT-ID"),
+    ] {
+        options.parameters.insert(name.into(), value.into());
+    }
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -15,7 +25,16 @@ async fn main() -> anyhow::Result<()> {
                     .and_then(|p| p.parse().ok())
                     .ok_or_else(|| anyhow::anyhow!("--port takes a port number"))?
             }
-            other => anyhow::bail!("unknown argument {other}; usage: oms-local [--port 3000]"),
+            "--parameter" => {
+                let pair = args.next().unwrap_or_default();
+                let (name, value) = pair
+                    .split_once('=')
+                    .ok_or_else(|| anyhow::anyhow!("--parameter takes Name=Value"))?;
+                options.parameters.insert(name.into(), value.into());
+            }
+            other => anyhow::bail!(
+                "unknown argument {other}; usage: oms-local [--port 3000] [--parameter Name=Value]..."
+            ),
         }
     }
     let oms = LocalOms::start(options).await?;
@@ -30,6 +49,8 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "  GET  {api}/orders, {api}/orders/{{id}}    (Authorization: Bearer $OMS_ADMIN_TOKEN)"
     );
+    println!("  POST {api}/orders/{{id}}/invoices        (?split=delivery_method), GET the same for PDF links");
+    println!("  GET  {api}/orders/{{id}}/packing-slip.pdf");
     println!("outbox         {api}/_local/outbox  (every email sent, rendered)");
     println!("sandbox carrier {}", oms.carrier_url);
     println!(

@@ -2,7 +2,7 @@
 //! twice), stores the PDF in S3 and records the shipment.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use oms::aws::{Clients, InventoryStore, LabelStore, TransitStats};
+use oms::aws::{Clients, InventoryStore, PdfStore, TransitStats};
 use oms::config::{required, ConfigError, Env};
 use oms::domain::shipping_limits::ShippingLimits;
 use oms::messages::OrderMessage;
@@ -41,7 +41,7 @@ impl App {
                 orders: aws.order_store(env)?,
                 inventory: InventoryStore::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),
                 carrier,
-                labels: LabelStore::new(aws.files.clone(), required(env, "LABEL_BUCKET")?),
+                labels: PdfStore::new(aws.files.clone(), required(env, "LABEL_BUCKET")?),
                 notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
                 ship_from,
                 transit: TransitStats::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),

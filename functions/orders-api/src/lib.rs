@@ -3,6 +3,9 @@
 //! - Orders: `GET /orders`, `GET /orders/export.csv`, `GET /orders/{id}`, `PATCH /orders/{id}` (`If-Match`), `POST /orders/{id}/hold/release|reject`,
 //!   `POST /orders/{id}/cancel`, `POST /orders/{id}/status` (a person's move along the
 //!   transition table), `DELETE /orders/{id}/shipments/{sid}` (void a label).
+//! - Documents: `POST|GET /orders/{id}/invoices` (`?split=delivery_method`: invoices and credit
+//!   notes, numbered gap-free, PDFs behind presigned links), `GET /orders/{id}/packing-slip.pdf`,
+//!   `GET /orders/{id}/shipments/{sid}/packing-slip.pdf`.
 //! - Stock: `PUT /locations/{id}`, `GET /locations`, `PUT|GET /inventory/{sku}`,
 //!   `POST /inventory/{sku}/adjust`, `POST /inventory/import` (text/csv),
 //!   `GET /inventory/imports/{id}`.
@@ -11,11 +14,13 @@
 //! - `GET /track/{id}?t=<token>`: the tracking page, public but unguessable.
 
 mod carts;
+mod invoices;
 mod order_edit;
 mod order_export;
 mod order_list;
 mod order_status;
 mod orders;
+mod packing_slips;
 mod preferences;
 mod stock;
 mod tracking_page;
@@ -23,10 +28,15 @@ mod tracking_page;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use oms::aws::import_store::ImportStore;
-use oms::aws::{CartStore, Clients, InventoryStore, LabelStore, OrderStore, PreferenceStore};
+use oms::aws::{
+    CartStore, Clients, InventoryStore, InvoiceStore, OrderStore, PdfStore, PreferenceStore,
+};
 use oms::config::{required, ConfigError, Env};
+use oms::domain::Address;
 use oms::http::cursor::CursorSeal;
 use oms::http::{ApiError, SecretToken};
+use oms::invoicing::{Seller, Split};
+use oms::workflow::invoicing::{Invoicing, Series};
 use oms::workflow::order_edit::OrderEdits;
 use oms::workflow::payment::PaymentVerification;
 use oms::workflow::review::Review;
@@ -47,7 +57,10 @@ pub struct App {
     review: Review,
     status_changes: StatusChanges,
     edits: OrderEdits,
-    labels: LabelStore,
+    labels: PdfStore,
+    invoicing: Invoicing,
+    /// Where the default location's parcels leave from, when it has no address stored.
+    ship_from: Address,
     imports: StockImport,
     token: SecretToken,
 }
@@ -99,8 +112,36 @@ impl App {
             },
             stock: stock.clone(),
         };
+        let merchant_name = required(env, "MERCHANT_NAME")?;
+        let invoicing = Invoicing {
+            orders: aws.order_store(env)?,
+            invoices: InvoiceStore::new(aws.db.clone(), table.clone()),
+            pdfs: PdfStore::new(aws.files.clone(), required(env, "DOCUMENT_BUCKET")?),
+            seller: seller(env, &merchant_name),
+            series: Series {
+                invoice: series(env, "INVOICE_SERIES", "INV")?,
+                credit_note: series(env, "CREDIT_NOTE_SERIES", "CN")?,
+            },
+            split: match env.var("INVOICE_SPLIT") {
+                None => Split::Whole,
+                Some(text) => Split::parse(&text).ok_or_else(|| ConfigError::Invalid {
+                    name: "INVOICE_SPLIT",
+                    reason: "none or delivery_method".into(),
+                })?,
+            },
+            clock: aws.clock.clone(),
+        };
+        let ship_from =
+            serde_json::from_str(&required(env, "SHIP_FROM_ADDRESS")?).map_err(|e| {
+                ConfigError::Invalid {
+                    name: "SHIP_FROM_ADDRESS",
+                    reason: e.to_string(),
+                }
+            })?;
         Ok(Self {
             clock: aws.clock.clone(),
+            invoicing,
+            ship_from,
             cursors: CursorSeal::new(&tracking_link_secret),
             tracking_link_secret,
             imports,
@@ -108,12 +149,12 @@ impl App {
             carts: CartStore::new(aws.db.clone(), table.clone()),
             inventory,
             stock: stock.clone(),
-            merchant_name: required(env, "MERCHANT_NAME")?,
+            merchant_name,
             preferences: PreferenceStore::new(aws.db.clone(), table),
             review,
             status_changes,
             edits,
-            labels: LabelStore::new(aws.files.clone(), required(env, "LABEL_BUCKET")?),
+            labels: PdfStore::new(aws.files.clone(), required(env, "LABEL_BUCKET")?),
             token: SecretToken::new(&required(env, "OMS_ADMIN_TOKEN")?),
         })
     }
@@ -154,6 +195,16 @@ async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> 
         (&Method::DELETE, ["orders", _, "shipments", _]) => {
             orders::void_shipment(&param("id"), &param("sid"), app).await
         }
+        (&Method::POST, ["orders", _, "invoices"]) => {
+            invoices::issue(&request, &param("id"), app).await
+        }
+        (&Method::GET, ["orders", _, "invoices"]) => invoices::list(&param("id"), app).await,
+        (&Method::GET, ["orders", _, "packing-slip.pdf"]) => {
+            packing_slips::order_slip(&param("id"), app).await
+        }
+        (&Method::GET, ["orders", _, "shipments", _, "packing-slip.pdf"]) => {
+            packing_slips::parcel_slip(&param("id"), &param("sid"), app).await
+        }
         (&Method::POST, ["customers", _, "preferences"]) => {
             preferences::set_preferences(&request, &param("email"), app).await
         }
@@ -174,6 +225,43 @@ async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> 
             "method_not_allowed",
             "this route does not accept that method",
         )),
+    }
+}
+
+/// The seller on invoices, when its address and VAT id are configured (its name defaults to the
+/// shop's).
+fn seller(env: &dyn Env, merchant_name: &str) -> Option<Seller> {
+    let set = |name: &str| {
+        env.var(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let address: Vec<String> = set("SELLER_ADDRESS")?
+        .split('|')
+        .map(|line| line.trim().to_string())
+        .filter(|line| !line.is_empty())
+        .collect();
+    Some(Seller {
+        name: set("SELLER_NAME").unwrap_or_else(|| merchant_name.to_string()),
+        address,
+        vat_id: set("SELLER_VAT_ID")?,
+    })
+}
+
+/// A number series' prefix: 1 to 12 capital letters and digits.
+fn series(env: &dyn Env, name: &'static str, default: &str) -> Result<String, ConfigError> {
+    let value = env.var(name).unwrap_or_else(|| default.to_string());
+    if (1..=12).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        Ok(value)
+    } else {
+        Err(ConfigError::Invalid {
+            name,
+            reason: "1 to 12 capital letters and digits".into(),
+        })
     }
 }
 

@@ -4,8 +4,8 @@
 //! and the workflow step each function runs (`workflow`).
 
 pub use oms_core::{
-    carriers, channels, domain, export, inventory, messages, notifications, pages, privacy,
-    signature,
+    carriers, channels, domain, export, inventory, invoicing, messages, notifications, pages,
+    privacy, signature,
 };
 
 pub mod aws;

@@ -8,6 +8,7 @@ pub mod channels;
 pub mod domain;
 pub mod export;
 pub mod inventory;
+pub mod invoicing;
 pub mod messages;
 pub mod notifications;
 pub mod pages;

@@ -8,7 +8,7 @@ use anyhow::anyhow;
 use chrono::{DateTime, Utc};
 
 use crate::aws::order_store::UpdateError;
-use crate::aws::{InventoryStore, LabelStore, OrderStore, Queue, TransitStats};
+use crate::aws::{InventoryStore, OrderStore, PdfStore, Queue, TransitStats};
 use crate::carrier::{choose_rate, CarrierError, CarrierShipment, Carriers, ShipmentRequest};
 use crate::domain::estimate::route_key;
 use crate::domain::order::PendingLabel;
@@ -25,7 +25,7 @@ pub struct LabelPurchase {
     pub orders: OrderStore,
     pub inventory: InventoryStore,
     pub carrier: Carriers,
-    pub labels: LabelStore,
+    pub labels: PdfStore,
     pub notify_queue: Queue,
     pub ship_from: Address,
     pub transit: TransitStats,

@@ -5,6 +5,7 @@
 pub mod carts;
 pub mod delays;
 pub mod intake;
+pub mod invoicing;
 pub mod labels;
 pub mod notify;
 pub mod order_edit;

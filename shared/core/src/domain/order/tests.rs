@@ -79,7 +79,7 @@ pub(crate) fn new_order(payment: PaymentStatus) -> NewOrder {
     }
 }
 
-pub(super) fn shipment_for(order: &Order) -> Shipment {
+pub(crate) fn shipment_for(order: &Order) -> Shipment {
     Shipment {
         id: ShipmentId::for_carrier_shipment("easypost", "shp_1"),
         carrier: "USPS".into(),
