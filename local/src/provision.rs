@@ -98,18 +98,9 @@ pub async fn provision(
         out.arns.insert(queue.logical_id.clone(), arn);
         out.refs.insert(queue.logical_id.clone(), url);
     }
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&aws.config)
-            .force_path_style(true)
-            .build(),
-    );
     for bucket in &template.buckets {
         let name = format!("{prefix}-{bucket}").to_ascii_lowercase();
-        s3.create_bucket()
-            .bucket(&name)
-            .send()
-            .await
-            .with_context(|| format!("creating bucket {name}"))?;
+        create_bucket(aws, &name).await?;
         out.refs.insert(bucket.clone(), name);
     }
     for identity in &template.email_identities {
@@ -221,4 +212,19 @@ fn yaml_str(value: &Value, key: &str) -> Result<String> {
         .and_then(Value::as_str)
         .map(str::to_string)
         .ok_or_else(|| anyhow!("{key} missing"))
+}
+
+/// An empty bucket in the emulator.
+pub async fn create_bucket(aws: &Clients, name: &str) -> Result<()> {
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&aws.config)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket(name)
+        .send()
+        .await
+        .with_context(|| format!("creating bucket {name}"))?;
+    Ok(())
 }

@@ -23,7 +23,7 @@ Commands:
   test [-- <cargo test args>]     fmt, clippy, build, cargo test against moto, template checks
                                   (cfn-lint, sam validate, checkov, the API documents)
   lint                            fmt, clippy, template checks
-  bench                           criterion benchmarks of the core (cargo bench -p oms-core)
+  bench                           criterion benchmarks of the core, then the 100,000-order export
   simulate [--orders N] [--seed S] [--faults F]
                                   the seeded simulation of the whole OMS in memory (release
                                   build; defaults: 1000 orders, a random seed, 0.1 faults per call)
@@ -179,11 +179,30 @@ fn lint(root: &Path) -> Result<ExitCode> {
     Ok(run_steps("lint", steps))
 }
 
+/// The core's criterion benchmarks, then the queued orders export at 10,000 and 100,000 orders
+/// in memory (`local/src/bin/oms-bench-export.rs`).
 fn bench(root: &Path) -> Result<ExitCode> {
-    let status = cargo(root, &["bench", "-p", "oms-core"]).status();
-    status
-        .map(exit_code)
-        .map_err(|e| format!("cannot run cargo: {e}"))
+    for args in [
+        &["bench", "-p", "oms-core"][..],
+        &[
+            "run",
+            "--release",
+            "-q",
+            "-p",
+            "oms-local",
+            "--bin",
+            "oms-bench-export",
+        ][..],
+    ] {
+        let code = cargo(root, args)
+            .status()
+            .map(exit_code)
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// One simulation, built with optimizations (the debug build runs it about ten times slower).

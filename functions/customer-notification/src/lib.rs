@@ -62,6 +62,7 @@ pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
                 app.notifier.notify(&notification, app.clock.now()).await
             }
             NotifyWork::Reorder(request) => app.notifier.reorder(&request).await,
+            NotifyWork::ExportReady(ready) => app.notifier.export_ready(&ready).await,
             NotifyWork::DelayCheck(check) => {
                 app.notifier.delay_check(&check, app.clock.now()).await
             }

@@ -1,6 +1,6 @@
 //! Orders admin API (bearer token) and the customers' tracking page.
 //!
-//! - Orders: `GET /orders`, `GET /orders/export.csv`, `GET /orders/{id}`, `PATCH /orders/{id}` (`If-Match`), `POST /orders/{id}/hold/release|reject`,
+//! - Orders: `GET /orders`, `GET /orders/export.csv` (`?async=true`, or big: `GET /exports/{id}`), `GET /orders/{id}`, `PATCH /orders/{id}` (`If-Match`), `POST /orders/{id}/hold/release|reject`,
 //!   `POST /orders/{id}/cancel`, `POST /orders/{id}/status` (a person's move along the
 //!   transition table), `DELETE /orders/{id}/shipments/{sid}` (void a label).
 //! - Documents: `POST|GET /orders/{id}/invoices` (`?split=delivery_method`: invoices and credit
@@ -29,7 +29,8 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use oms::aws::import_store::ImportStore;
 use oms::aws::{
-    CartStore, Clients, InventoryStore, InvoiceStore, OrderStore, PdfStore, PreferenceStore,
+    CartStore, Clients, ExportStore, InventoryStore, InvoiceStore, OrderStore, PdfStore,
+    PreferenceStore,
 };
 use oms::config::{required, ConfigError, Env};
 use oms::domain::Address;
@@ -38,6 +39,7 @@ use oms::http::{ApiError, SecretToken};
 use oms::invoicing::{Seller, Split};
 use oms::workflow::invoicing::{Invoicing, Series};
 use oms::workflow::order_edit::OrderEdits;
+use oms::workflow::order_export::OrderExports;
 use oms::workflow::payment::PaymentVerification;
 use oms::workflow::review::Review;
 use oms::workflow::status_change::StatusChanges;
@@ -59,6 +61,7 @@ pub struct App {
     edits: OrderEdits,
     labels: PdfStore,
     invoicing: Invoicing,
+    exports: OrderExports,
     /// Where the default location's parcels leave from, when it has no address stored.
     ship_from: Address,
     imports: StockImport,
@@ -131,6 +134,14 @@ impl App {
             },
             clock: aws.clock.clone(),
         };
+        let exports = OrderExports {
+            exports: ExportStore::new(aws.db.clone(), table.clone()),
+            orders: aws.order_store(env)?,
+            files: aws.files.clone(),
+            bucket: required(env, "DOCUMENT_BUCKET")?,
+            work_queue: payment_queue.clone(),
+            notify_queue: notify_queue.clone(),
+        };
         let ship_from =
             serde_json::from_str(&required(env, "SHIP_FROM_ADDRESS")?).map_err(|e| {
                 ConfigError::Invalid {
@@ -141,6 +152,7 @@ impl App {
         Ok(Self {
             clock: aws.clock.clone(),
             invoicing,
+            exports,
             ship_from,
             cursors: CursorSeal::new(&tracking_link_secret),
             tracking_link_secret,
@@ -178,7 +190,10 @@ async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> 
     let method = request.method().clone();
     match (&method, segments.as_slice()) {
         (&Method::GET, ["orders"]) => order_list::list_orders(&request, app).await,
-        (&Method::GET, ["orders", "export.csv"]) => order_export::export_csv(&request, app).await,
+        (&Method::GET, ["orders", "export.csv"]) => {
+            order_export::export_csv(&request, &staff, app).await
+        }
+        (&Method::GET, ["exports", _]) => order_export::export_status(&param("id"), app).await,
         (&Method::GET, ["orders", _]) => orders::get_order(&param("id"), app).await,
         (&Method::PATCH, ["orders", _]) => {
             order_edit::edit_order(&request, &param("id"), &staff, app).await

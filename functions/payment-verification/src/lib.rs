@@ -1,16 +1,17 @@
 //! Payment verification: consumes the payment queue; an open order whose payment is secured has its
 //! stock reserved and becomes `ready_to_ship` (on to the label queue), or waits as a backorder.
 //! Restock messages retry a SKU's backorders, oldest first. Import parts apply a big stock import,
-//! part by part.
+//! part by part; export parts write a big orders export to S3, part by part.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use oms::aws::import_store::ImportStore;
-use oms::aws::Clients;
 use oms::aws::InventoryStore;
+use oms::aws::{Clients, ExportStore};
 use oms::config::required;
 use oms::config::{ConfigError, Env};
 use oms::messages::PaymentWork;
 use oms::sqs_batch;
+use oms::workflow::order_export::OrderExports;
 use oms::workflow::payment::PaymentVerification;
 use oms::workflow::stock::StockFollowUp;
 use oms::workflow::stock_import::StockImport;
@@ -19,6 +20,7 @@ pub struct App {
     clock: oms::clock::Time,
     payments: PaymentVerification,
     imports: StockImport,
+    exports: OrderExports,
 }
 
 impl App {
@@ -32,8 +34,17 @@ impl App {
             payment_queue: payment_queue.clone(),
             notify_queue: notify_queue.clone(),
         };
+        let exports = OrderExports {
+            exports: ExportStore::new(aws.db.clone(), &table),
+            orders: aws.order_store(env)?,
+            files: aws.files.clone(),
+            bucket: required(env, "DOCUMENT_BUCKET")?,
+            work_queue: payment_queue.clone(),
+            notify_queue: notify_queue.clone(),
+        };
         Ok(Self {
             clock: aws.clock.clone(),
+            exports,
             payments: PaymentVerification {
                 orders: aws.order_store(env)?,
                 inventory: inventory.clone(),
@@ -72,6 +83,7 @@ pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
                     .await
             }
             PaymentWork::ImportChunk(part) => app.imports.apply_part(&part, app.clock.now()).await,
+            PaymentWork::ExportPart(part) => app.exports.write_part(&part, app.clock.now()).await,
         }
     })
     .await;

@@ -199,4 +199,42 @@ impl S3 for Retrying<Files> {
     ) -> FileCall<'a, String> {
         Box::pin(attempt(move || self.0.link(bucket, key, lifetime)))
     }
+
+    fn start_upload<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+        content_type: &'a str,
+    ) -> FileCall<'a, String> {
+        Box::pin(attempt(move || {
+            self.0.start_upload(bucket, key, content_type)
+        }))
+    }
+
+    fn upload_part<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+        upload_id: &'a str,
+        number: i32,
+        bytes: Vec<u8>,
+    ) -> FileCall<'a, String> {
+        Box::pin(attempt(move || {
+            self.0
+                .upload_part(bucket, key, upload_id, number, bytes.clone())
+        }))
+    }
+
+    fn complete_upload<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+        upload_id: &'a str,
+        parts: Vec<(i32, String)>,
+    ) -> FileCall<'a, ()> {
+        Box::pin(attempt(move || {
+            self.0
+                .complete_upload(bucket, key, upload_id, parts.clone())
+        }))
+    }
 }

@@ -12,13 +12,41 @@ pub struct OrderMessage {
 }
 
 /// On the payment queue: "look at this order", "stock of this SKU arrived: retry its
-/// backorders, oldest first", or "apply this part of a stock import".
+/// backorders, oldest first", "apply this part of a stock import", or "write this part of an
+/// orders export".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum PaymentWork {
     Order(OrderMessage),
     Restock(Restock),
     ImportChunk(ImportChunk),
+    ExportPart(ExportPart),
+}
+
+/// On the payment queue: "write part `export_part` of this export" (each part once; the last
+/// completes the file and has staff told).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportPart {
+    pub export_id: String,
+    pub export_part: u32,
+}
+
+/// On the notify queue: an orders export is ready; tell who asked for it (once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportReady {
+    pub ready_export_id: String,
+    /// Who asked, when they have an email address; the ops address otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    pub orders: u64,
+}
+
+impl ExportReady {
+    pub fn idempotency_key(&self) -> String {
+        format!("email#export#{}", self.ready_export_id)
+    }
 }
 
 /// On the payment queue: "apply this part of a stock import" (each part at most once).
@@ -43,6 +71,7 @@ pub enum NotifyWork {
     Reorder(ReorderRequest),
     CartReminder(CartReminder),
     DelayCheck(DelayCheck),
+    ExportReady(ExportReady),
 }
 
 /// Look whether a parcel is past its estimate without news from the carrier: due at the estimate

@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod cart_store;
 pub mod deliveries;
+pub mod export_store;
 pub mod idempotency;
 pub mod import_store;
 pub mod inventory_store;
@@ -19,6 +20,7 @@ pub mod transit_stats;
 
 pub use cart_store::CartStore;
 pub use deliveries::DeliveryLog;
+pub use export_store::ExportStore;
 pub use idempotency::{Claim, IdempotencyStore};
 pub use inventory_store::InventoryStore;
 pub use invoice_store::InvoiceStore;

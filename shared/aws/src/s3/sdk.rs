@@ -1,9 +1,10 @@
-//! The file port on S3: `PutObject`, and presigned `GetObject` links.
+//! The file port on S3: `PutObject`, presigned `GetObject` links, and multipart uploads.
 
 use std::time::Duration;
 
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 
 use super::{Call, FileError, S3};
 
@@ -60,6 +61,90 @@ impl S3 for SdkS3 {
                 .await
                 .map_err(|e| FileError(crate::aws::describe(&e)))?;
             Ok(request.uri().to_string())
+        })
+    }
+
+    fn start_upload<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+        content_type: &'a str,
+    ) -> Call<'a, String> {
+        Box::pin(async move {
+            let started = self
+                .client
+                .create_multipart_upload()
+                .bucket(bucket)
+                .key(key)
+                .content_type(content_type)
+                .send()
+                .await
+                .map_err(|e| FileError(crate::aws::describe(&e)))?;
+            started
+                .upload_id()
+                .map(str::to_string)
+                .ok_or_else(|| FileError("CreateMultipartUpload answered no UploadId".into()))
+        })
+    }
+
+    fn upload_part<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+        upload_id: &'a str,
+        number: i32,
+        bytes: Vec<u8>,
+    ) -> Call<'a, String> {
+        Box::pin(async move {
+            let uploaded = self
+                .client
+                .upload_part()
+                .bucket(bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .part_number(number)
+                .body(ByteStream::from(bytes))
+                .send()
+                .await
+                .map_err(|e| FileError(crate::aws::describe(&e)))?;
+            uploaded
+                .e_tag()
+                .map(str::to_string)
+                .ok_or_else(|| FileError("UploadPart answered no ETag".into()))
+        })
+    }
+
+    fn complete_upload<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+        upload_id: &'a str,
+        parts: Vec<(i32, String)>,
+    ) -> Call<'a, ()> {
+        Box::pin(async move {
+            let parts = parts
+                .into_iter()
+                .map(|(number, etag)| {
+                    CompletedPart::builder()
+                        .part_number(number)
+                        .e_tag(etag)
+                        .build()
+                })
+                .collect();
+            self.client
+                .complete_multipart_upload()
+                .bucket(bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .multipart_upload(
+                    CompletedMultipartUpload::builder()
+                        .set_parts(Some(parts))
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| FileError(crate::aws::describe(&e)))?;
+            Ok(())
         })
     }
 }

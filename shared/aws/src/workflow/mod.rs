@@ -9,6 +9,7 @@ pub mod invoicing;
 pub mod labels;
 pub mod notify;
 pub mod order_edit;
+pub mod order_export;
 pub mod payment;
 pub mod review;
 pub mod status_change;

@@ -12,9 +12,12 @@ use crate::aws::{
 };
 use crate::domain::review::is_plausible_email;
 use crate::domain::status::IllegalTransition;
-use crate::messages::{CartReminder, DelayCheck, Notification, NotificationEvent, ReorderRequest};
+use crate::messages::{
+    CartReminder, DelayCheck, ExportReady, Notification, NotificationEvent, ReorderRequest,
+};
 use crate::notifications::{
-    render, render_cart_reminder, render_low_stock_alert, render_reorder, Branding, ReorderInfo,
+    render, render_cart_reminder, render_export_ready, render_low_stock_alert, render_reorder,
+    Branding, ReorderInfo,
 };
 
 /// Longer than one send takes, shorter than the queue's visibility timeout.
@@ -297,6 +300,35 @@ impl Notifier {
             }
         }
         Ok(outcome)
+    }
+
+    /// Tells who asked for an orders export that it is ready, once.
+    pub async fn export_ready(&self, ready: &ExportReady) -> anyhow::Result<Notified> {
+        let key = ready.idempotency_key();
+        if self.claim_email(&key).await? == Claim::AlreadyDone {
+            return Ok(Notified::AlreadySent);
+        }
+        let to = ready.to.as_deref().unwrap_or(&self.branding.ops_email);
+        let email = render_export_ready(&ready.ready_export_id, ready.orders, to, &self.branding);
+        let sent = match self.mailer.send(&email).await {
+            Ok(message_id) => {
+                tracing::info!(export = ready.ready_export_id, %message_id, "export ready email sent");
+                Ok(Notified::Sent)
+            }
+            Err(MailError::Rejected(reason)) => {
+                tracing::error!(export = ready.ready_export_id, %reason, "export ready email undeliverable");
+                Ok(Notified::Undeliverable)
+            }
+            Err(e @ MailError::Transient(_)) => Err(e.into()),
+        };
+        let settled = match &sent {
+            Ok(_) => self.claims.complete(&key).await,
+            Err(_) => self.claims.release(&key).await,
+        };
+        if let Err(e) = settled {
+            tracing::warn!(key, error = %e, "export email claim not settled");
+        }
+        sent
     }
 
     async fn send(&self, n: &Notification) -> anyhow::Result<(Notified, String)> {

@@ -2,12 +2,14 @@
 //! is one of the orders asked for. The store finds candidates through an index; this decides.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Channel, FulfillmentStatus, Order, OrderStatus, PaymentStatus};
 
-/// All filters together (each one that is set must hold).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// All filters together (each one that is set must hold). Kept with an export that runs later.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct OrderQuery {
     /// Any of these (none: any status).
     pub statuses: Vec<OrderStatus>,

@@ -69,14 +69,20 @@ impl<W: std::io::Write> std::io::Write for CountingSink<W> {
 
 impl<W: std::io::Write> OrderCsv<W> {
     pub fn new(sink: W) -> Result<Self, csv::Error> {
-        let mut writer = csv::WriterBuilder::new()
+        let mut csv = Self::continuing(sink);
+        csv.writer.write_record(COLUMNS)?;
+        Ok(csv)
+    }
+
+    /// Rows only, no header: the parts of an export after its first.
+    pub fn continuing(sink: W) -> Self {
+        let writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .from_writer(CountingSink {
                 inner: sink,
                 written: 0,
             });
-        writer.write_record(COLUMNS)?;
-        Ok(Self { writer })
+        Self { writer }
     }
 
     /// One row per line of the order.
