@@ -14,7 +14,7 @@ mod woocommerce;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
-use oms::aws::{CartStore, Clients, DeliveryLog};
+use oms::aws::{CartStore, CatalogStore, Clients, DeliveryLog};
 use oms::channels::PayloadError;
 use oms::config::{required, secrets, ConfigError, Env};
 use oms::domain::NewOrder;
@@ -32,6 +32,7 @@ pub struct App {
     woocommerce_secrets: WebhookSecrets,
     channel_secrets: WebhookSecrets,
     admin_token: SecretToken,
+    catalog: CatalogStore,
 }
 
 impl App {
@@ -39,6 +40,7 @@ impl App {
         let table = required(env, "ORDERS_TABLE")?;
         Ok(Self {
             clock: aws.clock.clone(),
+            catalog: CatalogStore::new(aws.db.clone(), &table),
             intake: Intake {
                 orders: aws.order_store(env)?,
                 payment_queue: aws.queue(env, "PAYMENT_QUEUE_URL")?,

@@ -1,9 +1,12 @@
-//! `POST /orders`: staff enter an order by hand (phone, in-store). With an `Idempotency-Key`, the
-//! same key and body return the same order, and the same key with another body is a conflict.
+//! `POST /orders`: staff enter an order by hand (phone, in-store): lines by SKU, titles, prices
+//! and weights looked up in the catalog where not given, the total added up where not given, and
+//! the payment `pending`, `paid` or `received_offline`. It goes the way every order goes (review,
+//! payment, stock, labels). With an `Idempotency-Key`, the same key and body return the same
+//! order, and the same key with another body is a conflict.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use oms::channels::native::parse_order;
+use oms::channels::native::parse_draft;
 use oms::domain::Channel;
 use oms::http::order_view::order_view;
 use oms::http::{idempotency_key, json, raw_body, require_json, ApiError};
@@ -23,7 +26,13 @@ pub async fn create(request: &Request, app: &App) -> Result<Response<Body>, ApiE
         Some(key) => format!("K-{}", hex::encode(&Sha256::digest(key.as_bytes())[..12])),
         None => format!("M-{}", uuid::Uuid::new_v4().simple()),
     };
-    let order = parse_order(body, Channel::Manual, || Some(channel_order_id)).map_err(refused)?;
+    let draft = parse_draft(body, Channel::Manual, || Some(channel_order_id)).map_err(refused)?;
+    let catalog = app
+        .catalog
+        .entries(&draft.skus_to_look_up())
+        .await
+        .map_err(ApiError::internal)?;
+    let order = draft.complete(&catalog).map_err(refused)?;
     let outcome = app
         .intake
         .receive_keyed(order, app.clock.now())

@@ -9,11 +9,13 @@
 //! - Stock: `PUT /locations/{id}`, `GET /locations`, `PUT|GET /inventory/{sku}`,
 //!   `POST /inventory/{sku}/adjust`, `POST /inventory/import` (text/csv),
 //!   `GET /inventory/imports/{id}`.
+//! - Catalog: `PUT|GET /catalog/{sku}` (title, price, weight for staff orders).
 //! - Carts: `GET /carts?state=open|converted|abandoned`.
 //! - `POST /customers/{email}/preferences`: what a customer agreed to receive.
 //! - `GET /track/{id}?t=<token>`: the tracking page, public but unguessable.
 
 mod carts;
+mod catalog;
 mod invoices;
 mod order_edit;
 mod order_export;
@@ -29,8 +31,8 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use oms::aws::import_store::ImportStore;
 use oms::aws::{
-    CartStore, Clients, ExportStore, InventoryStore, InvoiceStore, OrderStore, PdfStore,
-    PreferenceStore,
+    CartStore, CatalogStore, Clients, ExportStore, InventoryStore, InvoiceStore, OrderStore,
+    PdfStore, PreferenceStore,
 };
 use oms::config::{required, ConfigError, Env};
 use oms::domain::Address;
@@ -62,6 +64,7 @@ pub struct App {
     labels: PdfStore,
     invoicing: Invoicing,
     exports: OrderExports,
+    catalog: CatalogStore,
     /// Where the default location's parcels leave from, when it has no address stored.
     ship_from: Address,
     imports: StockImport,
@@ -153,6 +156,7 @@ impl App {
             clock: aws.clock.clone(),
             invoicing,
             exports,
+            catalog: CatalogStore::new(aws.db.clone(), table.clone()),
             ship_from,
             cursors: CursorSeal::new(&tracking_link_secret),
             tracking_link_secret,
@@ -224,6 +228,8 @@ async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> 
             preferences::set_preferences(&request, &param("email"), app).await
         }
         (&Method::GET, ["carts"]) => carts::list(&request, app).await,
+        (&Method::PUT, ["catalog", _]) => catalog::put_entry(&request, &param("sku"), app).await,
+        (&Method::GET, ["catalog", _]) => catalog::get_entry(&param("sku"), app).await,
         (&Method::GET, ["locations"]) => stock::list_locations(app).await,
         (&Method::PUT, ["locations", _]) => stock::put_location(&request, &param("id"), app).await,
         (&Method::POST, ["inventory", "import"]) => stock::import(&request, app).await,

@@ -395,13 +395,16 @@ fn sku_view(sku: &str, stock: &SkuStock) -> serde_json::Value {
     })
 }
 
-fn parse<T: serde::de::DeserializeOwned>(request: &Request, expected: &str) -> Result<T, ApiError> {
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(
+    request: &Request,
+    expected: &str,
+) -> Result<T, ApiError> {
     oms::http::require_json(request.headers())?;
     serde_json::from_slice(raw_body(request)?)
         .map_err(|e| ApiError::bad_request("invalid_body", format!("expected {expected}: {e}")))
 }
 
-fn valid_sku(sku: &str) -> Result<String, ApiError> {
+pub(crate) fn valid_sku(sku: &str) -> Result<String, ApiError> {
     if is_valid_sku(sku) {
         Ok(sku.to_string())
     } else {
@@ -427,6 +430,6 @@ fn units(value: i64, field: &str) -> Result<u32, ApiError> {
         })
 }
 
-fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
+pub(crate) fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
 }

@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod cart_store;
+pub mod catalog_store;
 pub mod deliveries;
 pub mod export_store;
 pub mod idempotency;
@@ -19,6 +20,7 @@ pub mod secrets;
 pub mod transit_stats;
 
 pub use cart_store::CartStore;
+pub use catalog_store::CatalogStore;
 pub use deliveries::DeliveryLog;
 pub use export_store::ExportStore;
 pub use idempotency::{Claim, IdempotencyStore};

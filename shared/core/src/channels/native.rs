@@ -1,6 +1,13 @@
 //! Our own order format, for marketplace connectors and custom storefronts
 //! (`POST /webhooks/orders`) and for orders entered by staff (`POST /orders`). Documented as JSON
 //! Schema in `docs/order.schema.json`; strict about unknown fields so typos fail loudly.
+//!
+//! Staff may leave out what the shop already knows: a line's title, price and weight come from
+//! the SKU's catalog entry (`parse_draft`, then `Draft::complete` with the entries), the total is
+//! what the lines, shipping, tax, fees and discounts add up to, and `payment_status` may be
+//! `received_offline` (paid, and recorded as such on the timeline).
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -12,6 +19,7 @@ use super::fields::{
 use super::PayloadError;
 use crate::domain::order::lines_subtotal;
 use crate::domain::{Channel, Currency, Customer, LineItem, NewOrder, PaymentStatus, Totals};
+use crate::inventory::CatalogEntry;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,6 +35,7 @@ struct NativeOrder {
     shipping_address: Option<NativeAddress>,
     shipping_method: Option<String>,
     lines: Vec<NativeLine>,
+    #[serde(default)]
     totals: NativeTotals,
     note: Option<String>,
     #[serde(default)]
@@ -59,33 +68,54 @@ struct NativeAddress {
 #[serde(deny_unknown_fields)]
 struct NativeLine {
     sku: String,
-    title: String,
+    title: Option<String>,
     quantity: serde_json::Value,
-    unit_price: String,
+    unit_price: Option<String>,
     #[serde(default)]
     grams: Option<u32>,
     #[serde(default)]
     requires_shipping: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NativeTotals {
     shipping: Option<String>,
     tax: Option<String>,
     fees: Option<String>,
     discounts: Option<String>,
-    total: String,
+    /// Required from channels; staff may leave it to us.
+    total: Option<String>,
 }
 
-/// Parses an order in our format. `channel_order_id` is required from marketplaces; for manual
-/// orders the caller may supply one (derived from the Idempotency-Key, or fresh).
+/// An order in our format, checked as far as it can be before the SKUs it leaves without a
+/// title or price are looked up.
+#[derive(Debug)]
+pub struct Draft {
+    order: NativeOrder,
+    channel: Channel,
+    channel_order_id: String,
+}
+
+/// Parses an order in our format that names every line's title and price and its total (a
+/// channel's, or staff's when they give it all). `channel_order_id` is required from
+/// marketplaces; for manual orders the caller may supply one (derived from the
+/// Idempotency-Key, or fresh).
 pub fn parse_order(
     body: &[u8],
     channel: Channel,
     fallback_id: impl FnOnce() -> Option<String>,
 ) -> Result<NewOrder, PayloadError> {
-    let order: NativeOrder = parse_json(body, "order")?;
+    parse_draft(body, channel, fallback_id)?.complete(&HashMap::new())
+}
+
+/// Reads an order in our format whose lines may still need their catalog entries.
+pub fn parse_draft(
+    body: &[u8],
+    channel: Channel,
+    fallback_id: impl FnOnce() -> Option<String>,
+) -> Result<Draft, PayloadError> {
+    let mut order: NativeOrder = parse_json(body, "order")?;
     // Staff-entered orders take their identity from the Idempotency-Key (or a fresh id), never
     // from the body, so one key always means one order.
     if channel == Channel::Manual && order.channel_order_id.is_some() {
@@ -94,17 +124,19 @@ pub fn parse_order(
             "manual orders are identified by the Idempotency-Key header, not channel_order_id",
         ));
     }
-    let channel_order_id = order.channel_order_id.or_else(fallback_id).ok_or_else(|| {
-        PayloadError::new("missing_channel_order_id", "channel_order_id is required")
-    })?;
+    let channel_order_id = order
+        .channel_order_id
+        .take()
+        .or_else(fallback_id)
+        .ok_or_else(|| {
+            PayloadError::new("missing_channel_order_id", "channel_order_id is required")
+        })?;
     if !is_plain_id(&channel_order_id) {
         return Err(PayloadError::new(
             "invalid_channel_order_id",
             "channel_order_id must be 1-64 letters, digits, '-', '_', ':' or '.'",
         ));
     }
-    let currency = Currency::parse(&order.currency)
-        .map_err(|e| PayloadError::new("invalid_currency", e.to_string()))?;
     if order.lines.is_empty() {
         return Err(PayloadError::new("no_line_items", "the order has no lines"));
     }
@@ -114,65 +146,124 @@ pub fn parse_order(
             format!("the order has more than {MAX_LINES} lines"),
         ));
     }
-    let lines = order
-        .lines
-        .into_iter()
-        .enumerate()
-        .map(|(i, line)| {
-            let sku = clean_text(&line.sku, 128);
-            if sku.is_empty() {
-                return Err(PayloadError::new(
-                    "invalid_sku",
-                    format!("line {i}: sku is empty"),
-                ));
-            }
-            Ok(LineItem {
-                sku,
-                title: clean_text(&line.title, 256),
-                quantity: quantity(i, &line.quantity)?,
-                unit_price: price(&format!("line {i} unit_price"), Some(&line.unit_price))?,
-                grams: line.grams.unwrap_or(0),
-                requires_shipping: line.requires_shipping.unwrap_or(true),
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let payment_status = match order.payment_status.as_deref().unwrap_or("pending") {
-        "pending" => PaymentStatus::Pending,
-        "authorized" => PaymentStatus::Authorized,
-        "paid" => PaymentStatus::Paid,
-        other => {
-            return Err(PayloadError::new(
-                "invalid_payment_status",
-                format!(
-                    "payment_status must be pending, authorized or paid, not {:?}",
-                    clean_text(other, 32)
-                ),
-            ))
-        }
-    };
-    let shipping_address = order
-        .shipping_address
-        .map(|a| {
-            RawAddress {
-                name: Some(a.name),
-                line1: a.line1,
-                line2: a.line2,
-                city: a.city,
-                region: a.region,
-                postal_code: a.postal_code,
-                country: a.country,
-                phone: a.phone,
-            }
-            .normalize()
-        })
-        .transpose()?;
-    let zero = || Some("0");
-    Ok(NewOrder {
+    Ok(Draft {
+        order,
         channel,
-        name: present(order.name, 64).unwrap_or_else(|| format!("#{channel_order_id}")),
         channel_order_id,
-        payment_status,
-        totals: Totals {
+    })
+}
+
+impl Draft {
+    /// The SKUs of lines without a title or price: what the catalog is asked for (staff orders
+    /// only; a channel names everything itself).
+    pub fn skus_to_look_up(&self) -> Vec<String> {
+        if self.channel != Channel::Manual {
+            return Vec::new();
+        }
+        let mut skus: Vec<String> = self
+            .order
+            .lines
+            .iter()
+            .filter(|l| l.title.is_none() || l.unit_price.is_none() || l.grams.is_none())
+            .map(|l| clean_text(&l.sku, 128))
+            .filter(|sku| !sku.is_empty())
+            .collect();
+        skus.sort();
+        skus.dedup();
+        skus
+    }
+
+    /// The order, each line's missing title, price and weight taken from its SKU's entry in
+    /// `catalog` (a price only in the order's currency).
+    pub fn complete(
+        self,
+        catalog: &HashMap<String, CatalogEntry>,
+    ) -> Result<NewOrder, PayloadError> {
+        let Draft {
+            order,
+            channel,
+            channel_order_id,
+        } = self;
+        let currency = Currency::parse(&order.currency)
+            .map_err(|e| PayloadError::new("invalid_currency", e.to_string()))?;
+        let lines = order
+            .lines
+            .into_iter()
+            .enumerate()
+            .map(|(i, line)| {
+                let sku = clean_text(&line.sku, 128);
+                if sku.is_empty() {
+                    return Err(PayloadError::new(
+                        "invalid_sku",
+                        format!("line {i}: sku is empty"),
+                    ));
+                }
+                let known = catalog.get(&sku);
+                let priced = known.filter(|entry| entry.currency == currency);
+                let unit_price = match (&line.unit_price, priced) {
+                    (Some(given), _) => price(&format!("line {i} unit_price"), Some(given))?,
+                    (None, Some(entry)) => entry.unit_price,
+                    (None, None) => {
+                        return Err(unpriced(channel, i, &sku, "unit_price", &currency))
+                    }
+                };
+                let title = match (&line.title, known) {
+                    (Some(given), _) => clean_text(given, 256),
+                    (None, Some(entry)) => entry.title.clone(),
+                    (None, None) => return Err(unpriced(channel, i, &sku, "title", &currency)),
+                };
+                Ok(LineItem {
+                    quantity: quantity(i, &line.quantity)?,
+                    title,
+                    unit_price,
+                    grams: line.grams.or(known.map(|e| e.grams)).unwrap_or(0),
+                    requires_shipping: line
+                        .requires_shipping
+                        .or(known.map(|e| e.requires_shipping))
+                        .unwrap_or(true),
+                    sku,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let (payment_status, paid_offline) =
+            match order.payment_status.as_deref().unwrap_or("pending") {
+                "pending" => (PaymentStatus::Pending, false),
+                "authorized" => (PaymentStatus::Authorized, false),
+                "paid" => (PaymentStatus::Paid, false),
+                "received_offline" if channel == Channel::Manual => (PaymentStatus::Paid, true),
+                other => {
+                    return Err(PayloadError::new(
+                        "invalid_payment_status",
+                        format!(
+                            "payment_status must be pending, authorized or paid{}, not {:?}",
+                            if channel == Channel::Manual {
+                                " (or received_offline)"
+                            } else {
+                                ""
+                            },
+                            clean_text(other, 32)
+                        ),
+                    ))
+                }
+            };
+        let shipping_address = order
+            .shipping_address
+            .map(|a| {
+                RawAddress {
+                    name: Some(a.name),
+                    line1: a.line1,
+                    line2: a.line2,
+                    city: a.city,
+                    region: a.region,
+                    postal_code: a.postal_code,
+                    country: a.country,
+                    phone: a.phone,
+                }
+                .normalize()
+            })
+            .transpose()?;
+        let zero = || Some("0");
+        let mut totals = Totals {
             subtotal: lines_subtotal(&lines),
             shipping: price(
                 "totals.shipping",
@@ -184,27 +275,70 @@ pub fn parse_order(
                 "totals.discounts",
                 order.totals.discounts.as_deref().or_else(zero),
             )?,
-            total: price("totals.total", Some(&order.totals.total))?,
-        },
-        currency,
-        presentment_total: None,
-        customer: Customer {
-            email: header_safe(
-                "customer.email",
-                order.customer.email.as_deref().unwrap_or_default(),
-                254,
-            )?,
-            name: header_safe("customer.name", &order.customer.name, 128)?,
-        },
-        shipping_address,
-        shipping_method: present(order.shipping_method, 64),
-        lines,
-        test: order.test,
-        placed_at: order.placed_at.unwrap_or_else(Utc::now),
-        channel_updated_at: order.updated_at,
-        cancelled: order.cancelled,
-        note: present(order.note, 2000),
-    })
+            total: rust_decimal::Decimal::ZERO,
+        };
+        totals.total = match (&order.totals.total, channel) {
+            (Some(total), _) => price("totals.total", Some(total))?,
+            (None, Channel::Manual) => totals.computed_total(),
+            (None, _) => {
+                return Err(PayloadError::new(
+                    "invalid_order",
+                    "order is not valid: totals.total is required",
+                ))
+            }
+        };
+        Ok(NewOrder {
+            channel,
+            name: present(order.name, 64).unwrap_or_else(|| format!("#{channel_order_id}")),
+            channel_order_id,
+            payment_status,
+            paid_offline,
+            totals,
+            currency,
+            presentment_total: None,
+            customer: Customer {
+                email: header_safe(
+                    "customer.email",
+                    order.customer.email.as_deref().unwrap_or_default(),
+                    254,
+                )?,
+                name: header_safe("customer.name", &order.customer.name, 128)?,
+            },
+            shipping_address,
+            shipping_method: present(order.shipping_method, 64),
+            lines,
+            test: order.test,
+            placed_at: order.placed_at.unwrap_or_else(Utc::now),
+            channel_updated_at: order.updated_at,
+            cancelled: order.cancelled,
+            note: present(order.note, 2000),
+        })
+    }
+}
+
+/// A line without its title or price: for a channel, a malformed order; for staff, a SKU the
+/// catalog does not know (in this currency).
+fn unpriced(
+    channel: Channel,
+    line: usize,
+    sku: &str,
+    field: &str,
+    currency: &Currency,
+) -> PayloadError {
+    if channel == Channel::Manual {
+        PayloadError::new(
+            "unknown_sku",
+            format!(
+                "line {line}: {sku} has no {field} in the catalog{}; give the line's title and unit_price, or set the SKU with PUT /catalog/{{sku}}",
+                if field == "unit_price" { format!(" in {currency}") } else { String::new() }
+            ),
+        )
+    } else {
+        PayloadError::new(
+            "invalid_order",
+            format!("order is not valid: line {line}: {field} is required"),
+        )
+    }
 }
 
 #[cfg(test)]
@@ -241,6 +375,94 @@ mod tests {
                 .code,
             "channel_order_id_not_allowed"
         );
+    }
+
+    fn staff_order(lines: serde_json::Value) -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({
+            "currency": "USD",
+            "payment_status": "received_offline",
+            "customer": {"email": "walk-in@example.com", "name": "Walk In"},
+            "shipping_method": "Courier",
+            "lines": lines,
+            "totals": {"shipping": "5.00", "discounts": "2.00", "tax": "1.50"},
+        }))
+        .unwrap()
+    }
+
+    fn catalog() -> HashMap<String, CatalogEntry> {
+        HashMap::from([(
+            "MUG".to_string(),
+            CatalogEntry {
+                title: "Stoneware Mug".into(),
+                unit_price: "12.00".parse().unwrap(),
+                currency: Currency::parse("USD").unwrap(),
+                grams: 400,
+                requires_shipping: true,
+            },
+        )])
+    }
+
+    #[test]
+    fn staff_name_the_sku_and_the_catalog_gives_the_rest() {
+        let body = staff_order(serde_json::json!([
+            {"sku": "MUG", "quantity": 2},
+            {"sku": "CARD", "title": "Gift card", "unit_price": "25.00", "quantity": 1,
+             "requires_shipping": false}
+        ]));
+        let draft = parse_draft(&body, Channel::Manual, || Some("M-2".into())).unwrap();
+        assert_eq!(draft.skus_to_look_up(), vec!["CARD", "MUG"]);
+        let order = draft.complete(&catalog()).unwrap();
+        let mug = &order.lines[0];
+        assert_eq!(
+            (mug.title.as_str(), mug.unit_price.to_string(), mug.grams),
+            ("Stoneware Mug", "12.00".to_string(), 400)
+        );
+        assert!(!order.lines[1].requires_shipping);
+        // 24 + 25 + 5 shipping + 1.50 tax - 2 discount.
+        assert_eq!(order.totals.total.to_string(), "53.50");
+        assert_eq!(order.totals.computed_total(), order.totals.total);
+        assert_eq!(order.payment_status, PaymentStatus::Paid);
+        assert!(order.paid_offline);
+    }
+
+    #[test]
+    fn a_sku_the_catalog_does_not_price_in_the_order_s_currency_is_refused() {
+        let body = staff_order(serde_json::json!([{"sku": "LAMP", "quantity": 1}]));
+        let draft = parse_draft(&body, Channel::Manual, || Some("M-3".into())).unwrap();
+        assert_eq!(draft.complete(&catalog()).unwrap_err().code, "unknown_sku");
+        let mut euros = catalog();
+        euros.get_mut("MUG").unwrap().currency = Currency::parse("EUR").unwrap();
+        let body = staff_order(serde_json::json!([{"sku": "MUG", "quantity": 1}]));
+        let draft = parse_draft(&body, Channel::Manual, || Some("M-4".into())).unwrap();
+        let refused = draft.complete(&euros).unwrap_err();
+        assert_eq!(refused.code, "unknown_sku");
+        assert!(refused.message.contains("in USD"), "{}", refused.message);
+    }
+
+    #[test]
+    fn channels_name_every_price_and_their_total_and_are_never_paid_offline() {
+        let body = staff_order(serde_json::json!([{"sku": "MUG", "quantity": 1}]));
+        let mut channel: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        channel["channel_order_id"] = "mkt-1".into();
+        let refused = |v: &serde_json::Value| {
+            parse_order(
+                &serde_json::to_vec(v).unwrap(),
+                Channel::Marketplace,
+                || None,
+            )
+            .unwrap_err()
+            .code
+        };
+        channel["payment_status"] = "paid".into();
+        assert_eq!(refused(&channel), "invalid_order", "no unit_price");
+        channel["lines"][0]["unit_price"] = "12.00".into();
+        channel["lines"][0]["title"] = "Mug".into();
+        assert_eq!(refused(&channel), "invalid_order", "no total");
+        channel["totals"]["total"] = "16.50".into();
+        let body = serde_json::to_vec(&channel).unwrap();
+        assert!(parse_order(&body, Channel::Marketplace, || None).is_ok());
+        channel["payment_status"] = "received_offline".into();
+        assert_eq!(refused(&channel), "invalid_payment_status");
     }
 
     #[test]

@@ -200,6 +200,7 @@ fn normalize(order: ShopifyOrder) -> Result<NewOrder, PayloadError> {
         name: present(order.name, 64).unwrap_or_else(|| format!("#{}", order.id)),
         channel_order_id: order.id,
         payment_status: payment_status(order.financial_status.as_deref())?,
+        paid_offline: false,
         currency,
         totals,
         customer: Customer {

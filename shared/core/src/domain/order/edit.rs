@@ -284,6 +284,7 @@ impl Order {
             channel_order_id: self.channel_order_id.clone(),
             name: self.name.clone(),
             payment_status: self.payment_status,
+            paid_offline: false,
             currency: self.currency.clone(),
             totals: self.totals.clone(),
             presentment_total: self.presentment_total.clone(),

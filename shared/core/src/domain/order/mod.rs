@@ -123,6 +123,10 @@ pub struct NewOrder {
     pub channel_order_id: String,
     pub name: String,
     pub payment_status: PaymentStatus,
+    /// Staff entered the order as paid outside any gateway (cash, bank transfer): recorded on
+    /// its timeline.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paid_offline: bool,
     pub currency: Currency,
     pub totals: Totals,
     /// What the customer was charged in the currency they paid in, when the channel charged them

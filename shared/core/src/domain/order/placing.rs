@@ -52,6 +52,13 @@ impl Order {
             updated_at: now,
             version: 0,
         };
+        if new.paid_offline {
+            order.note(
+                "payment_received_offline",
+                "Entered by staff as paid, received offline (cash, transfer, card terminal)",
+                now,
+            );
+        }
         order.put_on_hold(problems, now);
         if new.cancelled {
             // Arrived already cancelled (its creation was missed): keep the record, ship nothing.

@@ -37,6 +37,7 @@ pub(crate) fn new_order(payment: PaymentStatus) -> NewOrder {
         channel_order_id: "6120554433221100998".into(),
         name: "#2093".into(),
         payment_status: payment,
+        paid_offline: false,
         currency: Currency::parse("CAD").unwrap(),
         totals: Totals {
             subtotal: Decimal::from_str("56.00").unwrap(),
