@@ -47,7 +47,14 @@ pub(super) async fn serve_label(
         from_lines: &from_lines,
         to_lines: &to_lines,
         tracking_code,
-    });
+    })
+    .map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_SERVER_ERROR",
+            e.to_string(),
+        )
+    })?;
     let disposition = format!("inline; filename=\"{}.pdf\"", shipment.id);
     Ok((
         [
@@ -119,10 +126,18 @@ mod tests {
             .contains("content-type: application/pdf"));
         assert!(label.body.starts_with(b"%PDF-"));
         assert!(label.body.trim_ascii_end().ends_with(b"%%EOF"));
-        let text = String::from_utf8_lossy(&label.body);
-        assert!(text.contains("/MediaBox [0 0 288 432]"));
-        assert!(text.contains("(EZ100000000000000001) Tj"));
-        assert!(text.contains("/BaseFont /Helvetica"));
+        let raw = String::from_utf8_lossy(&label.body);
+        assert!(raw.contains("/MediaBox [0 0 288 432]"), "a 4x6 page");
+        // The tracking code is printed as text too (label_pdf's test reads it all back).
+        let path = std::env::temp_dir().join(format!("{id}.pdf"));
+        std::fs::write(&path, &label.body).unwrap();
+        let text = std::process::Command::new("pdftotext")
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext (poppler-utils; cargo xtask test installs it)");
+        std::fs::remove_file(&path).unwrap();
+        assert!(String::from_utf8_lossy(&text.stdout).contains("EZ100000000000000001"));
 
         let unknown = request(&carrier, "GET", "/labels/shp_nope.pdf", None, None).await;
         assert_eq!(unknown.status, 404);

@@ -114,7 +114,11 @@ pub fn invoice_pdf(document: &Document) -> Result<Vec<u8>, FontError> {
             sheet.text(MARGIN, y.max(BOTTOM), 9.0, Weight::Regular, &note);
         }
     }
-    sheet.finish(&format!("{} {}", document.kind.title(), document.number))
+    sheet.finish(Some(&format!(
+        "{} {}",
+        document.kind.title(),
+        document.number
+    )))
 }
 
 /// Seller, document facts and buyer; returns where the lines start.

@@ -1,4 +1,5 @@
-//! Printable documents: invoices, credit notes and packing slips as PDF. Text is drawn with an
+//! Printable documents: invoices, credit notes and packing slips as PDF (and, through `sheet` and
+//! `barcode`, the sandbox carrier's labels). Text is drawn with an
 //! embedded, subset font (DejaVu Sans, see `fonts/LICENSE-DejaVu.txt`) so every Latin, Greek and
 //! Cyrillic name prints as real text a reader can search and copy. Characters it has no glyph for
 //! (Chinese, Japanese, Korean) print as an empty box; the order keeps them intact.
@@ -6,11 +7,11 @@
 //! The bytes depend only on the document: no creation date, no random id. An issued invoice is
 //! drawn again, byte for byte, from its stored record.
 
-mod barcode;
+pub mod barcode;
 mod font;
 mod invoice;
 mod packing_slip;
-mod sheet;
+pub mod sheet;
 mod text;
 
 pub use font::FontError;

@@ -105,7 +105,14 @@ pub fn packing_slip_pdf(slip: &PackingSlip) -> Result<Vec<u8>, FontError> {
         Weight::Regular,
         &format!("Ordered {}", date(slip.placed_at)),
     );
-    barcode::draw(&mut sheet, &slip.order_name, MARGIN, y - 10.0, 30.0);
+    barcode::draw(
+        &mut sheet,
+        &slip.order_name,
+        (MARGIN, MARGIN + 180.0),
+        y - 10.0,
+        30.0,
+        1.2,
+    );
     y -= 60.0;
 
     sheet.text(MARGIN, y, 8.0, Weight::Bold, "SHIP FROM");
@@ -213,7 +220,7 @@ pub fn packing_slip_pdf(slip: &PackingSlip) -> Result<Vec<u8>, FontError> {
             y -= 12.5;
         }
     }
-    sheet.finish(&format!("Packing slip {}", slip.order_name))
+    sheet.finish(Some(&format!("Packing slip {}", slip.order_name)))
 }
 
 fn header(sheet: &mut Sheet, y: f32) -> f32 {

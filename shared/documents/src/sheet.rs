@@ -1,6 +1,7 @@
-//! A4 pages drawn with the embedded font: text at a position (regular or bold, left or right
-//! aligned), rules and filled boxes; written as one PDF whose bytes depend only on what was drawn
-//! (no dates, no random ids), so the same document always gives the same file.
+//! Pages (A4 unless told) drawn with the embedded font: text at a position (regular or bold, left
+//! or right aligned, black or a gray), rules, lines, boxes; written as one PDF whose bytes depend
+//! only on what was drawn (no dates, no random ids), so the same document always gives the same
+//! file.
 
 use pdf_writer::types::TextRenderingMode;
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str};
@@ -25,14 +26,30 @@ pub enum Weight {
 pub struct Sheet {
     font: FontUse,
     pages: Vec<Content>,
+    size: (f32, f32),
+    /// The gray text is drawn in (0 black).
+    ink: f32,
 }
 
 impl Sheet {
+    /// A4 pages.
     pub fn new() -> Result<Self, FontError> {
+        Self::with_page(WIDTH, HEIGHT)
+    }
+
+    /// Pages `width` by `height` points (a 4x6 inch label: 288 by 432).
+    pub fn with_page(width: f32, height: f32) -> Result<Self, FontError> {
         Ok(Self {
             font: FontUse::new()?,
             pages: vec![Content::new()],
+            size: (width, height),
+            ink: 0.0,
         })
+    }
+
+    /// Text drawn from now on is `gray` (0 black, 1 white).
+    pub fn ink(&mut self, gray: f32) {
+        self.ink = gray;
     }
 
     pub fn new_page(&mut self) {
@@ -62,7 +79,10 @@ impl Sheet {
     /// Draws `text` with its baseline starting at (`x`, `y`).
     pub fn text(&mut self, x: f32, y: f32, size: f32, weight: Weight, text: &str) {
         let codes = self.font.encode(text);
+        let ink = self.ink;
         let page = self.page();
+        page.set_fill_gray(ink);
+        page.set_stroke_gray(ink);
         page.begin_text();
         page.set_font(FONT, size);
         if weight == Weight::Bold {
@@ -76,6 +96,8 @@ impl Sheet {
             page.set_text_rendering_mode(TextRenderingMode::Fill);
         }
         page.end_text();
+        page.set_fill_gray(0.0);
+        page.set_stroke_gray(0.0);
     }
 
     /// Draws `text` so that it ends at `right`.
@@ -93,6 +115,14 @@ impl Sheet {
         page.stroke();
     }
 
+    /// The outline of a box.
+    pub fn frame(&mut self, x: f32, y: f32, width: f32, height: f32, thickness: f32) {
+        let page = self.page();
+        page.set_line_width(thickness);
+        page.rect(x, y, width, height);
+        page.stroke();
+    }
+
     /// A filled box, `gray` from 0 (black) to 1 (white).
     pub fn fill(&mut self, x: f32, y: f32, width: f32, height: f32, gray: f32) {
         let page = self.page();
@@ -102,10 +132,11 @@ impl Sheet {
         page.set_fill_gray(0.0);
     }
 
-    /// The PDF, every page footed with `footer` and "page i of n".
-    pub fn finish(mut self, footer: &str) -> Result<Vec<u8>, FontError> {
+    /// The PDF, every page footed with `footer` and "page i of n" when there is one.
+    pub fn finish(mut self, footer: Option<&str>) -> Result<Vec<u8>, FontError> {
         let count = self.pages.len();
-        for i in 0..count {
+        for i in (0..count).filter(|_| footer.is_some()) {
+            let footer = footer.unwrap_or_default();
             let label = format!("{footer} · page {} of {count}", i + 1);
             let codes = self.font.encode(&label);
             let page = &mut self.pages[i];
@@ -136,7 +167,7 @@ impl Sheet {
             .count(count as i32);
         for (i, content) in self.pages.into_iter().enumerate() {
             let mut page = pdf.page(page_ref(i));
-            page.media_box(Rect::new(0.0, 0.0, WIDTH, HEIGHT))
+            page.media_box(Rect::new(0.0, 0.0, self.size.0, self.size.1))
                 .parent(tree)
                 .contents(content_ref(i));
             page.resources().fonts().pair(FONT, refs.font);
