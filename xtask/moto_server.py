@@ -4,9 +4,12 @@ closed, because our local runner drives it from many concurrent handlers:
 - SQS DeleteMessage rebuilds a queue's message list without the lock SendMessage appends under,
   so a message sent while another is deleted could vanish (seen: one order in 600 never verified).
 - DynamoDB TransactWriteItems deep-copies the table for rollback while other requests write to
-  it, which fails now and then with "dictionary changed size during iteration".
+  it, which fails now and then with "dictionary changed size during iteration"; and a read
+  (GetItem, Query, Scan) running while a transaction or an update is being applied could see it
+  half done or fail the same way (seen: a GET /orders/{id} answered 500 under load), where
+  DynamoDB reads an item, a transaction's items, whole.
 
-Both are serialized with a lock. Two costs of TransactWriteItems that grow with the table are cut:
+Both are serialized with a lock (DynamoDB's writes and reads take the one lock). Two costs of TransactWriteItems that grow with the table are cut:
 
 - It deep-copies the table for rollback once per item of the transaction, where one copy per
   table holds the same state: a 100-item transaction copied the table 100 times.
@@ -163,7 +166,7 @@ Table.query = _partition_query(Table.query)
 Queue.delete_message = _under_queue_lock(Queue.delete_message)
 dynamodb_models.copy = _COPIES
 DynamoDBBackend.transact_write_items = _one_copy_per_table(DynamoDBBackend.transact_write_items)
-for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+for name in ("put_item", "update_item", "delete_item", "transact_write_items", "get_item", "query", "scan"):
     setattr(DynamoDBBackend, name, _under_table_lock(getattr(DynamoDBBackend, name)))
 for service in ("dynamodb", "sqs"):
     for model in model_data[service].values():
