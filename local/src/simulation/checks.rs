@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use anyhow::Result;
 use oms::aws::cart_store::CartState;
 use oms::aws::InventoryStore;
+use oms::domain::timeline::TimelineEntry;
 use oms::domain::{Order, OrderStatus};
 
 use super::driver::{Played, Stage};
@@ -359,16 +360,30 @@ pub async fn run(
 
     // Backorders: no order that waited for a hot SKU got it while an older order (the queue is
     // kept in the order orders came in) that needed no more units was already waiting and still
-    // waits.
+    // waits. An order gets a SKU when its timeline stops naming it as waited for: at
+    // `stock_reserved`, or at a `backordered` entry that waits only for other SKUs now (it names
+    // the SKU among what is reserved so far), which is when a pass for that SKU reached it.
     let mut fifo = Check::new("backorders promoted oldest first");
-    let first = |order: &Order, kind: &str, sku: Option<&str>, after: Option<DateTime<Utc>>| {
-        order
+    let waits_for = |entry: &TimelineEntry, sku: &str| match entry.kind.as_str() {
+        "backordered" => Some(
+            entry
+                .detail
+                .split("; reserved so far")
+                .next()
+                .is_some_and(|waiting| waiting.contains(sku)),
+        ),
+        "stock_reserved" => Some(false),
+        _ => None,
+    };
+    // When the order began to wait for `sku`, and when it got it after that (if it has).
+    let waited = |order: &Order, sku: &str| -> Option<(DateTime<Utc>, Option<DateTime<Utc>>)> {
+        let mut stock = order
             .timeline
             .iter()
-            .filter(|e| e.kind == kind && sku.is_none_or(|sku| e.detail.contains(sku)))
-            .filter(|e| after.is_none_or(|after| e.at >= after))
-            .map(|e| e.at)
-            .next()
+            .filter_map(|e| Some((e.at, waits_for(e, sku)?)));
+        let since = stock.find(|&(_, waits)| waits)?.0;
+        let got = stock.find(|&(_, waits)| !waits).map(|(at, _)| at);
+        Some((since, got))
     };
     let units = |o: &Order, sku: &str| -> u32 {
         o.lines
@@ -382,16 +397,13 @@ pub async fn run(
         let waiting: Vec<(&Order, DateTime<Utc>)> = orders
             .iter()
             .filter(|o| o.backordered_skus().contains(&code) && o.hold.is_none())
-            .filter_map(|o| Some((o, first(o, "backordered", Some(code), None)?)))
+            .filter_map(|o| Some((o, waited(o, code)?.0)))
             .collect();
         for order in &orders {
             if order.backordered_skus().contains(&code) {
                 continue;
             }
-            let Some(since) = first(order, "backordered", Some(code), None) else {
-                continue;
-            };
-            let Some(got) = first(order, "stock_reserved", None, Some(since)) else {
+            let Some((_, Some(got))) = waited(order, code) else {
                 continue;
             };
             for (older, queued) in &waiting {
