@@ -50,17 +50,11 @@ pub(super) fn render(label: &Label<'_>) -> Result<Vec<u8>, FontError> {
     sheet.finish(None)
 }
 
-/// Text cut to `width` (with an ellipsis), drawn at (`x`, `y`).
-fn fitted(sheet: &mut Sheet, x: f32, y: f32, size: f32, weight: Weight, text: &str, width: f32) {
-    let text = sheet.fit(text, size, width);
-    sheet.text(x, y, size, weight, &text);
-}
-
 fn draw_sender(sheet: &mut Sheet, label: &Label<'_>) {
     sheet.text(CONTENT_LEFT, 412.0, 7.0, Weight::Bold, "FROM:");
     for (row, line) in label.from_lines.iter().take(6).enumerate() {
         let y = 401.0 - 10.0 * row as f32;
-        fitted(sheet, CONTENT_LEFT, y, 8.0, Weight::Regular, line, 176.0);
+        sheet.text_within(CONTENT_LEFT, y, 8.0, Weight::Regular, line, 176.0);
     }
 }
 
@@ -68,26 +62,10 @@ fn draw_postage_box(sheet: &mut Sheet, label: &Label<'_>) {
     let (x, y, w, h) = (196.0, 352.0, 74.0, 68.0);
     sheet.frame(x, y, w, h, 1.0);
     let inside = w - 10.0;
-    fitted(
-        sheet,
-        x + 6.0,
-        y + 48.0,
-        16.0,
-        Weight::Bold,
-        label.carrier,
-        inside,
-    );
+    sheet.text_within(x + 6.0, y + 48.0, 16.0, Weight::Bold, label.carrier, inside);
     sheet.text(x + 6.0, y + 37.0, 7.0, Weight::Regular, "POSTAGE PAID");
     let postage = format!("${}", label.postage);
-    fitted(
-        sheet,
-        x + 6.0,
-        y + 22.0,
-        12.0,
-        Weight::Bold,
-        &postage,
-        inside,
-    );
+    sheet.text_within(x + 6.0, y + 22.0, 12.0, Weight::Bold, &postage, inside);
     sheet.text(x + 6.0, y + 8.0, 7.0, Weight::Regular, "SANDBOX");
 }
 
@@ -112,15 +90,7 @@ fn draw_service_banner(sheet: &mut Sheet, label: &Label<'_>) {
     let at_16 = sheet.width(&banner, 16.0).max(1.0);
     let size = (16.0 * usable / at_16).clamp(9.0, 16.0);
     sheet.ink(1.0);
-    fitted(
-        sheet,
-        CONTENT_LEFT,
-        y + 12.0,
-        size,
-        Weight::Bold,
-        &banner,
-        usable,
-    );
+    sheet.text_within(CONTENT_LEFT, y + 12.0, size, Weight::Bold, &banner, usable);
     sheet.ink(0.0);
 }
 
@@ -136,7 +106,7 @@ fn draw_recipient(sheet: &mut Sheet, label: &Label<'_>) {
             Weight::Regular
         };
         let line = line.to_uppercase();
-        fitted(sheet, CONTENT_LEFT + 8.0, y, 12.0, weight, &line, width);
+        sheet.text_within(CONTENT_LEFT + 8.0, y, 12.0, weight, &line, width);
     }
     sheet.rule(BORDER_INSET, PAGE_WIDTH - BORDER_INSET, 198.0, 1.0);
 }
@@ -147,30 +117,14 @@ fn draw_details(sheet: &mut Sheet, label: &Label<'_>) {
         label.weight_oz,
         label.weight_oz / 16.0
     );
-    fitted(
-        sheet,
-        CONTENT_LEFT,
-        186.0,
-        8.0,
-        Weight::Regular,
-        &weight,
-        150.0,
-    );
+    sheet.text_within(CONTENT_LEFT, 186.0, 8.0, Weight::Regular, &weight, 150.0);
     let date = format!("SHIP DATE: {}", label.ship_date);
     let date_width = CONTENT_RIGHT - 170.0;
-    fitted(sheet, 170.0, 186.0, 8.0, Weight::Regular, &date, date_width);
+    sheet.text_within(170.0, 186.0, 8.0, Weight::Regular, &date, date_width);
     if let Some(reference) = label.reference {
         let reference = format!("REF: {reference}");
         let width = CONTENT_RIGHT - CONTENT_LEFT;
-        fitted(
-            sheet,
-            CONTENT_LEFT,
-            176.0,
-            8.0,
-            Weight::Regular,
-            &reference,
-            width,
-        );
+        sheet.text_within(CONTENT_LEFT, 176.0, 8.0, Weight::Regular, &reference, width);
     }
     sheet.rule(BORDER_INSET, PAGE_WIDTH - BORDER_INSET, 168.0, 1.0);
 }
@@ -207,7 +161,7 @@ fn draw_sandbox_notice(sheet: &mut Sheet, label: &Label<'_>) {
     );
     let id = format!("SHIPMENT {}", label.shipment_id);
     let width = CONTENT_RIGHT - CONTENT_LEFT;
-    fitted(sheet, CONTENT_LEFT, 18.0, 6.5, Weight::Regular, &id, width);
+    sheet.text_within(CONTENT_LEFT, 18.0, 6.5, Weight::Regular, &id, width);
 }
 
 /// "GroundAdvantage" reads as "Ground Advantage" on paper; carrier service codes are camel case.

@@ -24,15 +24,15 @@ pub fn invoice_pdf(document: &Document) -> Result<Vec<u8>, FontError> {
             sheet.new_page();
             y = table_header(&mut sheet, TOP);
         }
-        sheet.text(
-            MARGIN,
+        sheet.text_within(MARGIN, y, 9.0, Weight::Regular, &line.sku, SKU_WIDTH - 6.0);
+        sheet.text_within(
+            MARGIN + SKU_WIDTH,
             y,
             9.0,
             Weight::Regular,
-            &sheet.fit(&line.sku, 9.0, SKU_WIDTH - 6.0),
+            &line.title,
+            QTY - 40.0 - (MARGIN + SKU_WIDTH),
         );
-        let title = sheet.fit(&line.title, 9.0, QTY - 40.0 - (MARGIN + SKU_WIDTH));
-        sheet.text(MARGIN + SKU_WIDTH, y, 9.0, Weight::Regular, &title);
         sheet.text_right(QTY, y, 9.0, Weight::Regular, &line.quantity.to_string());
         sheet.text_right(
             UNIT,
@@ -177,17 +177,24 @@ fn heading(sheet: &mut Sheet, document: &Document) -> f32 {
         .unwrap_or_else(|| "Not shipped".to_string());
     let delivery_top = y;
     for line in &lines {
-        sheet.text(
+        sheet.text_within(
             MARGIN,
             y,
             9.5,
             Weight::Regular,
-            &sheet.fit(line, 9.5, WIDTH / 2.0 - MARGIN - 10.0),
+            line,
+            WIDTH / 2.0 - MARGIN - 10.0,
         );
         y -= 12.5;
     }
-    let delivery = sheet.fit(&delivery, 9.5, RIGHT - WIDTH / 2.0);
-    sheet.text(WIDTH / 2.0, delivery_top, 9.5, Weight::Regular, &delivery);
+    sheet.text_within(
+        WIDTH / 2.0,
+        delivery_top,
+        9.5,
+        Weight::Regular,
+        &delivery,
+        RIGHT - WIDTH / 2.0,
+    );
     y - 20.0
 }
 

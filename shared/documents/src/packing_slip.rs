@@ -131,22 +131,10 @@ pub fn packing_slip_pdf(slip: &PackingSlip) -> Result<Vec<u8>, FontError> {
     let column = WIDTH / 2.0 - MARGIN - 10.0;
     for i in 0..from.len().max(to.len()) {
         if let Some(line) = from.get(i) {
-            sheet.text(
-                MARGIN,
-                y,
-                9.5,
-                Weight::Regular,
-                &sheet.fit(line, 9.5, column),
-            );
+            sheet.text_within(MARGIN, y, 9.5, Weight::Regular, line, column);
         }
         if let Some(line) = to.get(i) {
-            sheet.text(
-                WIDTH / 2.0,
-                y,
-                9.5,
-                Weight::Regular,
-                &sheet.fit(line, 9.5, column),
-            );
+            sheet.text_within(WIDTH / 2.0, y, 9.5, Weight::Regular, line, column);
         }
         y -= 12.5;
     }
@@ -161,12 +149,13 @@ pub fn packing_slip_pdf(slip: &PackingSlip) -> Result<Vec<u8>, FontError> {
     );
     if let Some(parcel) = &slip.parcel {
         y -= 12.5;
-        sheet.text(
+        sheet.text_within(
             MARGIN,
             y,
             9.5,
             Weight::Regular,
-            &sheet.fit(&format!("Parcel: {parcel}"), 9.5, RIGHT - MARGIN),
+            &format!("Parcel: {parcel}"),
+            RIGHT - MARGIN,
         );
     }
     y -= 28.0;
@@ -180,15 +169,15 @@ pub fn packing_slip_pdf(slip: &PackingSlip) -> Result<Vec<u8>, FontError> {
         // A box to tick, as pickers do.
         sheet.fill(MARGIN, y - 2.0, 9.0, 9.0, 0.0);
         sheet.fill(MARGIN + 1.0, y - 1.0, 7.0, 7.0, 1.0);
-        sheet.text(
-            MARGIN + 18.0,
+        sheet.text_within(MARGIN + 18.0, y, 9.5, Weight::Regular, &line.sku, 100.0);
+        sheet.text_within(
+            MARGIN + 130.0,
             y,
             9.5,
             Weight::Regular,
-            &sheet.fit(&line.sku, 9.5, 100.0),
+            &line.title,
+            RIGHT - 60.0 - (MARGIN + 130.0),
         );
-        let title = sheet.fit(&line.title, 9.5, RIGHT - 60.0 - (MARGIN + 130.0));
-        sheet.text(MARGIN + 130.0, y, 9.5, Weight::Regular, &title);
         sheet.text_right(RIGHT, y, 10.0, Weight::Bold, &line.quantity.to_string());
         y -= 16.0;
     }
@@ -210,13 +199,7 @@ pub fn packing_slip_pdf(slip: &PackingSlip) -> Result<Vec<u8>, FontError> {
         sheet.text(MARGIN, y, 8.0, Weight::Bold, "NOTE FROM THE CUSTOMER");
         y -= 13.0;
         for line in note.lines().take(8) {
-            sheet.text(
-                MARGIN,
-                y,
-                9.5,
-                Weight::Regular,
-                &sheet.fit(line, 9.5, RIGHT - MARGIN),
-            );
+            sheet.text_within(MARGIN, y, 9.5, Weight::Regular, line, RIGHT - MARGIN);
             y -= 12.5;
         }
     }

@@ -64,8 +64,15 @@ impl Sheet {
         self.font.width(text, size)
     }
 
+    /// Draws `text` with its baseline starting at (`x`, `y`), cut to `max` points wide (ending in
+    /// an ellipsis when it was cut).
+    pub fn text_within(&mut self, x: f32, y: f32, size: f32, weight: Weight, text: &str, max: f32) {
+        let fitted = self.fit(text, size, max);
+        self.text(x, y, size, weight, &fitted);
+    }
+
     /// `text` cut to fit `max` points, ending in an ellipsis when it was cut.
-    pub fn fit(&self, text: &str, size: f32, max: f32) -> String {
+    fn fit(&self, text: &str, size: f32, max: f32) -> String {
         if self.width(text, size) <= max {
             return text.to_string();
         }

@@ -70,6 +70,18 @@ fn recipient(n: &Notification) -> &'static str {
 impl Notifier {
     /// Claims an email's key: `Proceed` to send it, `AlreadyDone` when it went out. While another
     /// worker holds the claim, waits a little for it to finish before giving the message back.
+    /// Marks an email's claim done when it was sent (or can never be), or frees it for a retry
+    /// when sending failed for now.
+    async fn settle(&self, key: &str, sent: &anyhow::Result<Notified>) {
+        let settled = match sent {
+            Ok(_) => self.claims.complete(key).await,
+            Err(_) => self.claims.release(key).await,
+        };
+        if let Err(e) = settled {
+            tracing::warn!(key, error = %e, "email claim not settled");
+        }
+    }
+
     async fn claim_email(&self, key: &str) -> anyhow::Result<Claim> {
         for wait in HOLDER_WAITS {
             match self.claims.claim(key, LEASE).await? {
@@ -236,13 +248,7 @@ impl Notifier {
             }
             Err(e @ MailError::Transient(_)) => Err(anyhow::Error::from(e)),
         };
-        let settled = match &sent {
-            Ok(_) => self.claims.complete(&key).await,
-            Err(_) => self.claims.release(&key).await,
-        };
-        if let Err(e) = settled {
-            tracing::warn!(key, error = %e, "cart reminder claim not settled");
-        }
+        self.settle(&key, &sent).await;
         sent
     }
 
@@ -254,13 +260,7 @@ impl Notifier {
             return Ok(Notified::AlreadySent);
         }
         let sent = self.send_reorder(request).await;
-        let settled = match &sent {
-            Ok(_) => self.claims.complete(&key).await,
-            Err(_) => self.claims.release(&key).await,
-        };
-        if let Err(e) = settled {
-            tracing::warn!(key, error = %e, "reorder email claim not settled");
-        }
+        self.settle(&key, &sent).await;
         sent
     }
 
@@ -321,13 +321,7 @@ impl Notifier {
             }
             Err(e @ MailError::Transient(_)) => Err(e.into()),
         };
-        let settled = match &sent {
-            Ok(_) => self.claims.complete(&key).await,
-            Err(_) => self.claims.release(&key).await,
-        };
-        if let Err(e) = settled {
-            tracing::warn!(key, error = %e, "export email claim not settled");
-        }
+        self.settle(&key, &sent).await;
         sent
     }
 
