@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{Duration, TimeZone, Utc};
 use oms::aws::inventory_store::{StockChange, Why};
 use oms::aws::invoice_store::{Issue, IssueError};
-use oms::aws::{InventoryStore, InvoiceStore, OrderStore};
+use oms::aws::{InventoryStore, InvoiceStore, OrderStore, ReportStore};
 use oms::channels::native::parse_order;
 use oms::domain::order::PaymentCheck;
 use oms::domain::order_query::OrderQuery;
@@ -15,6 +15,7 @@ use oms::domain::{Channel, FulfillmentStatus, Order, OrderStatus, PaymentStatus}
 use oms::dynamo::Db;
 use oms::inventory::{Location, LocationId};
 use oms::invoicing::{bill, document_number, Document, Seller, Split};
+use oms::reporting::SummaryRange;
 use oms_tests::oms_local::{memory, provision};
 use oms_tests::{order_of, unique};
 
@@ -22,13 +23,15 @@ struct World {
     orders: OrderStore,
     inventory: InventoryStore,
     invoices: InvoiceStore,
+    reports: ReportStore,
 }
 
 fn world(db: Db, table: &str) -> World {
     World {
         orders: OrderStore::new(db.clone(), table),
         inventory: InventoryStore::new(db.clone(), table),
-        invoices: InvoiceStore::new(db, table),
+        invoices: InvoiceStore::new(db.clone(), table),
+        reports: ReportStore::new(db, table),
     }
 }
 
@@ -55,6 +58,7 @@ oms_tests::in_both_worlds!(
     every_filter_finds_its_orders_through_an_index,
     stock_is_reserved_while_it_lasts_and_released_on_cancel,
     a_number_is_taken_only_with_its_document_and_only_once,
+    report_counters_move_with_the_orders_written,
 );
 
 fn placed(lines: &[(&str, u32)], minutes: i64) -> Order {
@@ -534,4 +538,51 @@ async fn a_number_is_taken_only_with_its_document_and_only_once(w: &World) {
     assert_eq!(in_force, vec![document_number(series, 3)]);
     assert!(now.documents[2].pdf_stored && !now.documents[0].pdf_stored);
     assert_eq!(w.invoices.last_number(series).await.unwrap(), 3);
+}
+
+/// Counters kept by the order writes, read back as a summary: an order of 240 SKUs moves more
+/// counters than one update holds, a cancellation takes its sale back, a retried write counts once.
+async fn report_counters_move_with_the_orders_written(w: &World) {
+    let skus: Vec<String> = (0..240).map(|i| format!("SKU-{i:03}")).collect();
+    let lines: Vec<(&str, u32)> = skus.iter().map(|s| (s.as_str(), 2)).collect();
+    let big = placed(&lines, 0);
+    let small = placed(&[("SKU-007", 5)], 1);
+    let later = placed(&[("MUG", 1)], 60 * 24 * 3);
+    for order in [&big, &small, &later] {
+        assert!(w.orders.create(order).await.unwrap().is_none());
+    }
+    assert!(
+        w.orders.create(&small).await.unwrap().is_some(),
+        "stored once"
+    );
+
+    let day = big.created_at.date_naive();
+    let range = SummaryRange::new(day, day + Duration::days(1)).unwrap();
+    let report = w.reports.summary(&Channel::ALL, range).await.unwrap();
+    assert_eq!(
+        report.orders, 2,
+        "the order three days later is outside the range"
+    );
+    assert_eq!(report.revenue["USD"], big.totals.total + small.totals.total);
+    assert_eq!(report.top_skus[0].sku, "SKU-007");
+    assert_eq!(report.top_skus[0].units, 7);
+    assert_eq!(report.top_skus.len(), 10);
+    assert!(report.top_skus[1..].iter().all(|s| s.units == 2));
+
+    w.orders
+        .update(&big.id, |o| o.cancel("changed their mind", o.created_at))
+        .await
+        .unwrap();
+    let report = w.reports.summary(&Channel::ALL, range).await.unwrap();
+    assert_eq!(report.orders, 2);
+    assert_eq!(report.canceled, 1);
+    assert_eq!(report.revenue["USD"], small.totals.total);
+    let top: Vec<_> = report
+        .top_skus
+        .iter()
+        .map(|s| (s.sku.as_str(), s.units))
+        .collect();
+    assert_eq!(top, [("SKU-007", 5)]);
+    let shopify = w.reports.summary(&[Channel::Shopify], range).await.unwrap();
+    assert_eq!(shopify.orders, 0);
 }

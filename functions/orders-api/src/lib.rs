@@ -11,6 +11,7 @@
 //!   `GET /inventory/imports/{id}`.
 //! - Catalog: `PUT|GET /catalog/{sku}` (title, price, weight for staff orders).
 //! - Carts: `GET /carts?state=open|converted|abandoned`.
+//! - Reports: `GET /reports/summary?from=&to=&channel=` (counters kept by the order writes).
 //! - `POST /customers/{email}/preferences`: what a customer agreed to receive.
 //! - `GET /track/{id}?t=<token>`: the tracking page, public but unguessable.
 
@@ -24,6 +25,7 @@ mod order_status;
 mod orders;
 mod packing_slips;
 mod preferences;
+mod reports;
 mod stock;
 mod tracking_page;
 
@@ -32,7 +34,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use oms::aws::import_store::ImportStore;
 use oms::aws::{
     CartStore, CatalogStore, Clients, ExportStore, InventoryStore, InvoiceStore, OrderStore,
-    PdfStore, PreferenceStore,
+    PdfStore, PreferenceStore, ReportStore,
 };
 use oms::config::{required, ConfigError, Env};
 use oms::domain::Address;
@@ -51,6 +53,7 @@ use oms::workflow::stock_import::StockImport;
 pub struct App {
     clock: oms::clock::Time,
     orders: OrderStore,
+    reports: ReportStore,
     carts: CartStore,
     inventory: InventoryStore,
     stock: StockFollowUp,
@@ -163,6 +166,7 @@ impl App {
             imports,
             orders: aws.order_store(env)?,
             carts: CartStore::new(aws.db.clone(), table.clone()),
+            reports: ReportStore::new(aws.db.clone(), table.clone()),
             inventory,
             stock: stock.clone(),
             merchant_name,
@@ -228,6 +232,7 @@ async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> 
             preferences::set_preferences(&request, &param("email"), app).await
         }
         (&Method::GET, ["carts"]) => carts::list(&request, app).await,
+        (&Method::GET, ["reports", "summary"]) => reports::summary(&request, app).await,
         (&Method::PUT, ["catalog", _]) => catalog::put_entry(&request, &param("sku"), app).await,
         (&Method::GET, ["catalog", _]) => catalog::get_entry(&param("sku"), app).await,
         (&Method::GET, ["locations"]) => stock::list_locations(app).await,

@@ -6,9 +6,11 @@ use chrono::{DateTime, Utc};
 
 use anyhow::Result;
 use oms::aws::cart_store::CartState;
-use oms::aws::InventoryStore;
+use oms::aws::{InventoryStore, ReportStore};
 use oms::domain::timeline::TimelineEntry;
+use oms::domain::Channel;
 use oms::domain::{Order, OrderStatus};
+use oms::reporting::{Summary, SummaryRange, Tally};
 
 use super::driver::{Played, Stage};
 use super::traffic::Traffic;
@@ -461,10 +463,35 @@ pub async fn run(
         });
     }
 
+    // Reports: every write moved the counters by what it changed, once, whatever was retried.
+    let mut reports = Check::new("report counters add up to the orders stored, per channel");
+    let days = || orders.iter().map(|o| o.created_at.date_naive());
+    if let (Some(first), Some(last)) = (days().min(), days().max()) {
+        let range = SummaryRange::new(first, last)?;
+        let store = ReportStore::new(
+            std::sync::Arc::new(stage.world.dynamo.clone()),
+            orders_table,
+        );
+        for channel in Channel::ALL {
+            let mut tallies: BTreeMap<_, Tally> = BTreeMap::new();
+            for order in orders.iter().filter(|o| o.channel == channel) {
+                tallies
+                    .entry(order.created_at.date_naive())
+                    .or_default()
+                    .merge(Tally::of(order));
+            }
+            let expected = Summary::of(range, tallies);
+            let counted = store.summary(&[channel], range).await?;
+            reports.expect(counted == expected, || {
+                format!("{channel:?}: the counters say {counted:?}, the orders {expected:?}")
+            });
+        }
+    }
+
     Ok(Figures {
         checks: vec![
             once, settled, unfinished, labels, parcels, mails, told, carts, stock, queued, fifo,
-            dead, moves,
+            dead, moves, reports,
         ],
         orders_by_status,
         emails: sent.len(),

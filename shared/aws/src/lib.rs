@@ -5,7 +5,7 @@
 
 pub use oms_core::{
     carriers, channels, domain, export, inventory, invoicing, messages, notifications, pages,
-    privacy, signature,
+    privacy, reporting, signature,
 };
 
 pub mod aws;

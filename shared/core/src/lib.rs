@@ -13,4 +13,5 @@ pub mod messages;
 pub mod notifications;
 pub mod pages;
 pub mod privacy;
+pub mod reporting;
 pub mod signature;

@@ -16,6 +16,7 @@ pub mod order_store;
 pub mod pdf_store;
 pub mod preferences;
 pub mod queue;
+pub mod report_store;
 pub mod secrets;
 pub mod transit_stats;
 
@@ -31,6 +32,7 @@ pub use order_store::{OrderStore, StoreError};
 pub use pdf_store::PdfStore;
 pub use preferences::PreferenceStore;
 pub use queue::Queue;
+pub use report_store::ReportStore;
 pub use transit_stats::TransitStats;
 
 pub async fn load_config() -> aws_config::SdkConfig {

@@ -6,6 +6,7 @@
 //! | order | `ORDER#<id>` | `META` (+ one attribute per index it is found by, see `search`) |
 //! | SKU entry | `ORDERSKU#<sku>` | `<created>#<id>` (the orders with that SKU) |
 //! | tracking lookup | `TRACK#<carrier>#<code>` | `REF` (+ `GSI1PK` `TRACKCODE#<code>`: found by code alone when a sender names no carrier) |
+//! | report cell | see `report_store` | moved in the same transaction as the order |
 //!
 //! An order's stock is derived from the order itself (`Order::stock_holds`): a write turns the
 //! difference between the version read and the version written into stock counter updates, each
@@ -17,6 +18,7 @@ use chrono::{DateTime, Utc};
 
 use super::inventory_store::{backorder_pk, sku_pk, sortable, InventoryStore, StockEntry};
 use super::item::{from_attribute, from_item, string, to_item};
+use super::report_store::ReportStore;
 use crate::domain::{Order, OrderId, Shipment, ShipmentId};
 use crate::dynamo::{
     built, key, n, s, Db, Delete, DynamoError, Item, Op, Put, Query, ReturnValue,
@@ -41,6 +43,8 @@ pub struct OrderStore {
     db: Db,
     table: String,
     inventory: InventoryStore,
+    /// The report counters every write moves with the order.
+    reports: ReportStore,
     /// How long this worker may hold an order while reserving its stock in steps; once it is
     /// over, other writers take the worker for dead and undo those steps.
     lease: chrono::Duration,
@@ -101,6 +105,7 @@ impl OrderStore {
         let table = table.into();
         Self {
             inventory: InventoryStore::new(db.clone(), table.clone()),
+            reports: ReportStore::new(db.clone(), table.clone()),
             db,
             table,
             lease: steps::DEFAULT_LEASE,
@@ -159,6 +164,7 @@ impl OrderStore {
     }
 
     /// Stores a new order unless one with its id exists; returns the stored one in that case.
+    /// Its report counters move in the same transaction.
     pub async fn create(&self, order: &Order) -> Result<Option<Order>, StoreError> {
         self.add_sku_entries(None, order).await?;
         let put = built(
@@ -171,12 +177,34 @@ impl OrderStore {
                 )
                 .build(),
         )?;
-        match self.db.write(put.op(), ReturnValue::None).await {
-            Ok(_) => Ok(None),
-            Err(DynamoError::ConditionFailed { old: Some(item) }) => decode_order(&item).map(Some),
-            Err(DynamoError::ConditionFailed { old: None }) => self.get(&order.id).await,
-            Err(e) => Err(e.into()),
+        let counters = self.reports.changes(None, order)?;
+        if counters.is_empty() {
+            return match self.db.write(put.op(), ReturnValue::None).await {
+                Ok(_) => Ok(None),
+                Err(DynamoError::ConditionFailed { old: Some(item) }) => {
+                    decode_order(&item).map(Some)
+                }
+                Err(DynamoError::ConditionFailed { old: None }) => self.get(&order.id).await,
+                Err(e) => Err(e.into()),
+            };
         }
+        let mut items = vec![put.op()];
+        items.extend(counters);
+        for _ in 0..MAX_ATTEMPTS {
+            match self.transact(items.clone()).await? {
+                Ok(()) => return Ok(None),
+                Err(reasons) if is_condition_failure(&reasons, 0) => {
+                    return self.get(&order.id).await
+                }
+                Err(reasons) if is_conflict(&reasons) => continue,
+                Err(reasons) => {
+                    return Err(StoreError::Dynamo(format!(
+                        "transaction cancelled: {reasons:?}"
+                    )))
+                }
+            }
+        }
+        Err(StoreError::Contention(order.id.clone()))
     }
 
     /// Read, change, write back conditioned on the version read; on a concurrent change, start over.
@@ -230,12 +258,15 @@ impl OrderStore {
         after: &Order,
         changes: &[StockDelta],
     ) -> Result<bool, StoreError> {
-        let lookups = after
+        // Written with the order whatever else the write holds: new parcels' tracking lookups
+        // and the report counters.
+        let mut lookups = after
             .shipments
             .iter()
             .filter(|s| before.shipment(&s.id).is_none())
             .map(|shipment| self.tracking_lookup(after, shipment))
             .collect::<Result<Vec<_>, _>>()?;
+        lookups.extend(self.reports.changes(Some(before), after)?);
         let queue_key = format!("{}#{}", sortable(after.created_at), after.id);
         let queue_changes = backorder_queue_changes(before, after);
         if lookups.is_empty() && changes.is_empty() && queue_changes.is_empty() {
@@ -284,6 +315,11 @@ impl OrderStore {
             Err(e) => return Err(e.into()),
         };
         if cancelled.failed_condition_at(0) {
+            return Ok(false);
+        }
+        if matches!(&cancelled, DynamoError::Cancelled(reasons) if is_conflict(reasons)) {
+            // Another transaction had one of its items (a report cell, a stock record): read
+            // again and retry.
             return Ok(false);
         }
         if let Some(change) = changes
@@ -479,6 +515,13 @@ impl OrderStore {
 
 fn is_condition_failure(reasons: &[String], index: usize) -> bool {
     reasons.get(index).map(String::as_str) == Some("ConditionalCheckFailed")
+}
+
+/// Cancelled only because another transaction was writing one of the items at the same time
+/// (no condition failed): the same write may simply be sent again.
+fn is_conflict(reasons: &[String]) -> bool {
+    reasons.iter().any(|r| r == "TransactionConflict")
+        && !reasons.iter().any(|r| r == "ConditionalCheckFailed")
 }
 
 fn order_pk(id: &OrderId) -> String {

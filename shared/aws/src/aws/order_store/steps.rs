@@ -35,8 +35,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    effect, encode_order, is_condition_failure, n, order_pk, s, OrderStore, StockDelta, StoreError,
-    MAX_TRANSACTION_ITEMS, UNLOCKED_VERSION,
+    effect, encode_order, is_condition_failure, is_conflict, n, order_pk, s, OrderStore,
+    StockDelta, StoreError, MAX_TRANSACTION_ITEMS, UNLOCKED_VERSION,
 };
 use crate::aws::item::string;
 use crate::domain::{Order, OrderId};
@@ -47,6 +47,9 @@ pub(super) const DEFAULT_LEASE: chrono::Duration = chrono::Duration::seconds(60)
 
 /// How long a writer waits for another worker's reservations in steps before reading again.
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Times the commit is sent again when another transaction held one of its items.
+const MAX_CONFLICTS: usize = 8;
 
 /// What an undone step says on the inventory timeline.
 const UNDONE: &str = "undone: the order's write did not go through";
@@ -244,6 +247,7 @@ impl OrderStore {
             .map(Step::Stock)
             .chain(queue)
             .collect();
+        // The commit: the order, its entry among unfinished writes, and what goes with it.
         if lookups.len() + 2 > MAX_TRANSACTION_ITEMS {
             return Err(StoreError::TooManyRecords(id.clone()));
         }
@@ -306,22 +310,31 @@ impl OrderStore {
             .build()
             .map_err(|e| StoreError::Dynamo(e.to_string()))?;
         let mut items = vec![TransactWriteItem::builder().put(commit).build()];
+        let mut conflicts = 0;
         match &finish {
             Some(journal) => items.push(self.unfinished_entry(id, Some(&journal.token))?),
             None if reserved.is_some() => items.push(self.unfinished_entry(id, None)?),
             None => {}
         }
         items.extend(lookups);
-        let error = match self.transact(items).await {
-            Ok(Ok(())) => {
-                if let Some(journal) = finish {
-                    self.roll_forward(id, journal, false).await?;
+        let error = loop {
+            match self.transact(items.clone()).await {
+                Ok(Ok(())) => {
+                    if let Some(journal) = finish {
+                        self.roll_forward(id, journal, false).await?;
+                    }
+                    return Ok(true);
                 }
-                return Ok(true);
+                Ok(Err(reasons)) if is_condition_failure(&reasons, 0) => return Ok(false),
+                // The commit holds this worker's lock: send it again rather than read again.
+                Ok(Err(reasons)) if is_conflict(&reasons) && conflicts < MAX_CONFLICTS => {
+                    conflicts += 1;
+                }
+                Ok(Err(reasons)) => {
+                    break StoreError::Dynamo(format!("transaction cancelled: {reasons:?}"))
+                }
+                Err(e) => break e,
             }
-            Ok(Err(reasons)) if is_condition_failure(&reasons, 0) => return Ok(false),
-            Ok(Err(reasons)) => StoreError::Dynamo(format!("transaction cancelled: {reasons:?}")),
-            Err(e) => e,
         };
         if let Some(journal) = reserved {
             self.abandon_after(id, &journal.token, &error).await;

@@ -259,7 +259,12 @@ impl Order {
         }
         let from = self.status;
         self.status = next;
-        self.note("status_changed", format!("{from} -> {next}"), now);
+        self.timeline.push(TimelineEntry {
+            from: Some(from),
+            to: Some(next),
+            ..TimelineEntry::new(now, "status_changed", format!("{from} -> {next}"))
+        });
+        self.updated_at = now;
         Ok(())
     }
 }

@@ -104,11 +104,11 @@ pub(crate) fn shipment_for(order: &Order) -> Shipment {
 }
 
 /// Verifies payment with no stock records anywhere: every SKU untracked.
-pub(super) fn verify(order: &mut Order) -> Result<PaymentCheck, IllegalTransition> {
+pub(crate) fn verify(order: &mut Order) -> Result<PaymentCheck, IllegalTransition> {
     order.verify_payment(&StockView::default(), &[], now())
 }
 
-pub(super) fn tracking(status: TrackingStatus, minutes: i64) -> TrackingUpdate {
+pub(crate) fn tracking(status: TrackingStatus, minutes: i64) -> TrackingUpdate {
     let at = now() + chrono::Duration::minutes(minutes);
     TrackingUpdate {
         status,
