@@ -585,4 +585,9 @@ async fn report_counters_move_with_the_orders_written(w: &World) {
     assert_eq!(top, [("SKU-007", 5)]);
     let shopify = w.reports.summary(&[Channel::Shopify], range).await.unwrap();
     assert_eq!(shopify.orders, 0);
+
+    let standing = w.reports.standing(&Channel::ALL).await.unwrap();
+    assert_eq!(standing.statuses["open"], 2);
+    assert_eq!(standing.statuses["canceled"], 1);
+    assert_eq!(standing.statuses["closed"], 0);
 }

@@ -10,7 +10,7 @@ use oms::aws::{InventoryStore, ReportStore};
 use oms::domain::timeline::TimelineEntry;
 use oms::domain::Channel;
 use oms::domain::{Order, OrderStatus};
-use oms::reporting::{Summary, SummaryRange, Tally};
+use oms::reporting::{Standing, Summary, SummaryRange, Tally};
 
 use super::driver::{Played, Stage};
 use super::traffic::Traffic;
@@ -464,7 +464,8 @@ pub async fn run(
     }
 
     // Reports: every write moved the counters by what it changed, once, whatever was retried.
-    let mut reports = Check::new("report counters add up to the orders stored, per channel");
+    let mut reports =
+        Check::new("report counters and status counts add up to the orders stored, per channel");
     let days = || orders.iter().map(|o| o.created_at.date_naive());
     if let (Some(first), Some(last)) = (days().min(), days().max()) {
         let range = SummaryRange::new(first, last)?;
@@ -484,6 +485,15 @@ pub async fn run(
             let counted = store.summary(&[channel], range).await?;
             reports.expect(counted == expected, || {
                 format!("{channel:?}: the counters say {counted:?}, the orders {expected:?}")
+            });
+            let mut standing = Tally::default();
+            for order in orders.iter().filter(|o| o.channel == channel) {
+                standing.merge(Tally::standing(order));
+            }
+            let expected = Standing::of(&standing);
+            let counted = store.standing(&[channel]).await?;
+            reports.expect(counted == expected, || {
+                format!("{channel:?}: the counts say {counted:?}, the orders {expected:?}")
             });
         }
     }

@@ -6,6 +6,8 @@
 //! | report cell | `REPORT#<channel>#<shard>` | `DAY#<yyyy-mm-dd>#T`: the order, sales, parcel and latency counters |
 //! | units sold | `REPORT#<channel>#<shard>` | `DAY#<yyyy-mm-dd>#U<g>`: the SKUs whose name hashes to group `g` (of 8) |
 //!
+//! | where orders stand | `REPORT#<channel>#<shard>` | `NOW`: orders per status, on hold, needing attention, whenever they came in |
+//!
 //! (`.<n>` after a sort key holds the rest of an order with more counters than one update
 //! holds.) Units live apart so that the writes that change only the small counters (a label, a
 //! delivery, a hold) pay for a small item, and the items of a day with thousands of SKUs stay
@@ -23,16 +25,20 @@ use super::StoreError;
 use crate::domain::order::Channel;
 use crate::domain::Order;
 use crate::dynamo::{
-    built, s, AttributeValue, Db, Op, Query, SortCondition, TransactWriteItem, Update,
+    built, key, s, AttributeValue, Db, Item, Op, Query, SortCondition, TransactWriteItem, Update,
+    MAX_BATCH_READS,
 };
 use crate::reporting::tally::SHARDS;
-use crate::reporting::{Cell, Counter, Summary, SummaryRange, Tally};
+use crate::reporting::{Cell, Counter, Standing, Summary, SummaryRange, Tally};
 
 /// Counters one update moves: keeps its expression well under DynamoDB's 4 KB.
 const COUNTERS_PER_UPDATE: usize = 100;
 
 /// Items a day's units sold are spread over, per shard.
 const UNIT_GROUPS: u8 = 8;
+
+/// The sort key of a shard's counts of where orders stand.
+const STANDING: &str = "NOW";
 
 #[derive(Clone)]
 pub struct ReportStore {
@@ -56,16 +62,22 @@ impl ReportStore {
         after: &Order,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let change = Tally::change(before, after);
+        let standing = Tally::standing_change(before, after);
         let cell = Cell::of(after);
+        let day = day_key(cell.day);
+        // Sort key -> the counters its item takes.
         let mut groups: BTreeMap<String, Vec<(&Counter, &Decimal)>> = BTreeMap::new();
         for (counter, value) in change.iter() {
             let group = match counter {
                 Counter::Units(sku) => {
-                    format!("U{}", Sha256::digest(sku.as_bytes())[0] % UNIT_GROUPS)
+                    format!("{day}#U{}", Sha256::digest(sku.as_bytes())[0] % UNIT_GROUPS)
                 }
-                _ => "T".to_string(),
+                _ => format!("{day}#T"),
             };
             groups.entry(group).or_default().push((counter, value));
+        }
+        if !standing.is_empty() {
+            groups.insert(STANDING.into(), standing.iter().collect());
         }
         let updates = groups.iter().flat_map(|(group, counters)| {
             counters
@@ -76,8 +88,8 @@ impl ReportStore {
         updates
             .map(|(group, part, counters)| {
                 let sk = match part {
-                    0 => format!("{}#{group}", day_key(cell.day)),
-                    n => format!("{}#{group}.{n}", day_key(cell.day)),
+                    0 => group.clone(),
+                    n => format!("{group}.{n}"),
                 };
                 let mut update = Update::builder()
                     .table_name(&self.table)
@@ -115,6 +127,26 @@ impl ReportStore {
             }
         }
         Ok(Summary::of(range, days))
+    }
+
+    /// Where `channels`' orders stand now: orders per status, on hold, needing attention.
+    pub async fn standing(&self, channels: &[Channel]) -> Result<Standing, StoreError> {
+        let mut keys: Vec<Item> = channels
+            .iter()
+            .flat_map(|&channel| {
+                (0..SHARDS).map(move |shard| key(cell_pk(channel, shard), STANDING))
+            })
+            .collect();
+        let mut tally = Tally::default();
+        while !keys.is_empty() {
+            let batch: Vec<Item> = keys.drain(..keys.len().min(MAX_BATCH_READS)).collect();
+            let (items, unprocessed) = self.db.batch_get(&self.table, batch, false).await?;
+            for item in &items {
+                tally.merge(tally_of(item));
+            }
+            keys.extend(unprocessed);
+        }
+        Ok(Standing::of(&tally))
     }
 
     /// One shard's counters per day of `range`.
@@ -156,7 +188,7 @@ impl ReportStore {
 }
 
 /// The counters a cell item holds (its other attributes are its key).
-fn tally_of(item: &crate::dynamo::Item) -> Tally {
+fn tally_of(item: &Item) -> Tally {
     item.iter()
         .filter_map(|(name, value)| {
             let counter = Counter::parse(name)?;

@@ -10,5 +10,5 @@ pub mod summary;
 pub mod tally;
 
 pub use latency::Histogram;
-pub use summary::{Summary, SummaryRange};
+pub use summary::{Standing, Summary, SummaryRange};
 pub use tally::{Cell, Counter, Tally};

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::latency::{Histogram, BUCKETS};
 use super::tally::{Counter, Tally};
 use crate::domain::money::minor_unit_digits;
-use crate::domain::Currency;
+use crate::domain::{Currency, OrderStatus};
 
 /// The longest range one summary covers.
 pub const MAX_DAYS: i64 = 366;
@@ -81,6 +81,28 @@ pub struct Summary {
     pub on_hold: u64,
     /// Of the range's orders' parcels, those past their estimate and still on their way now.
     pub late_parcels: u64,
+}
+
+/// Where orders stand now, whenever they came in: the orders list's counts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Standing {
+    /// Every status, those without orders at zero.
+    pub statuses: BTreeMap<&'static str, u64>,
+    pub on_hold: u64,
+    pub attention: u64,
+}
+
+impl Standing {
+    pub fn of(tally: &Tally) -> Self {
+        Standing {
+            statuses: OrderStatus::ALL
+                .iter()
+                .map(|&s| (s.as_str(), count(tally.get(&Counter::Status(s)))))
+                .collect(),
+            on_hold: count(tally.get(&Counter::OnHold)),
+            attention: count(tally.get(&Counter::Attention)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

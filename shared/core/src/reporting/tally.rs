@@ -63,6 +63,10 @@ pub enum Counter {
     ToDelivery(usize),
     /// Units sold of a SKU, on orders that count as sales.
     Units(String),
+    /// Where orders stand now, whenever they came in (`Tally::standing`): per status...
+    Status(OrderStatus),
+    /// ... and those needing attention (with `OnHold`, those on hold).
+    Attention,
 }
 
 impl Counter {
@@ -82,6 +86,8 @@ impl Counter {
             Counter::ToLabel(bucket) => format!("to_label:{bucket}"),
             Counter::ToDelivery(bucket) => format!("to_delivery:{bucket}"),
             Counter::Units(sku) => format!("units:{sku}"),
+            Counter::Status(status) => format!("status:{status}"),
+            Counter::Attention => "attention".into(),
         }
     }
 
@@ -98,6 +104,7 @@ impl Counter {
                 "label_cost" => Counter::LabelCost,
                 "on_hold" => Counter::OnHold,
                 "late" => Counter::Late,
+                "attention" => Counter::Attention,
                 _ => return None,
             },
             Some(("sales", code)) => Counter::Sales(Currency::parse(code).ok()?),
@@ -105,6 +112,7 @@ impl Counter {
             Some(("to_label", b)) => Counter::ToLabel(bucket(b)?),
             Some(("to_delivery", b)) => Counter::ToDelivery(bucket(b)?),
             Some(("units", sku)) => Counter::Units(sku.to_string()),
+            Some(("status", status)) => Counter::Status(OrderStatus::parse(status)?),
             Some(_) => return None,
         })
     }
@@ -163,15 +171,35 @@ impl Tally {
         tally
     }
 
+    /// Where `order` stands now, for the counts of the orders list (test orders included: the
+    /// list shows them): its status, on hold, needing attention.
+    pub fn standing(order: &Order) -> Self {
+        let mut tally = Tally::default();
+        tally.add(Counter::Status(order.status), Decimal::ONE);
+        if order.hold.is_some() {
+            tally.add(Counter::OnHold, Decimal::ONE);
+        }
+        if order.attention.is_some() {
+            tally.add(Counter::Attention, Decimal::ONE);
+        }
+        tally
+    }
+
     /// What a write from `before` to `after` adds to the cell: nothing for an unchanged tally.
     pub fn change(before: Option<&Order>, after: &Order) -> Self {
-        let mut change = Tally::of(after);
-        if let Some(before) = before {
-            for (counter, value) in Tally::of(before).0 {
-                change.add(counter, -value);
-            }
+        Self::difference(before.map(Tally::of), Tally::of(after))
+    }
+
+    /// What a write from `before` to `after` adds to where orders stand.
+    pub fn standing_change(before: Option<&Order>, after: &Order) -> Self {
+        Self::difference(before.map(Tally::standing), Tally::standing(after))
+    }
+
+    fn difference(before: Option<Tally>, mut after: Tally) -> Self {
+        for (counter, value) in before.unwrap_or_default().0 {
+            after.add(counter, -value);
         }
-        change
+        after
     }
 
     /// Adds `value` to a counter; a counter that comes to zero is dropped.
@@ -255,6 +283,8 @@ mod tests {
             Counter::ToLabel(3),
             Counter::ToDelivery(latency::BUCKETS - 1),
             Counter::Units("MUG:BLUE".into()),
+            Counter::Status(OrderStatus::ReadyToShip),
+            Counter::Attention,
         ];
         for counter in counters {
             assert_eq!(Counter::parse(&counter.name()), Some(counter.clone()));
@@ -353,6 +383,28 @@ mod tests {
             )
             .unwrap();
         assert_eq!(Tally::of(&order).get(&Counter::Late), Decimal::ZERO);
+    }
+
+    #[test]
+    fn standing_follows_the_status() {
+        let order = placed();
+        let placing = Tally::standing_change(None, &order);
+        assert_eq!(
+            placing.get(&Counter::Status(OrderStatus::Open)),
+            Decimal::ONE
+        );
+        let mut ready = order.clone();
+        verify(&mut ready).unwrap();
+        let change = Tally::standing_change(Some(&order), &ready);
+        assert_eq!(
+            change.get(&Counter::Status(OrderStatus::Open)),
+            -Decimal::ONE
+        );
+        assert_eq!(
+            change.get(&Counter::Status(OrderStatus::ReadyToShip)),
+            Decimal::ONE
+        );
+        assert_eq!(change.iter().count(), 2);
     }
 
     #[test]
