@@ -86,7 +86,7 @@ pub async fn invoke(
     let Some((route, path_parameters)) = routes
         .iter()
         .filter_map(|r| {
-            (r.method == method.as_str())
+            (r.method == method.as_str() || r.method == "ANY")
                 .then(|| match_path(&r.path, path))
                 .flatten()
                 .map(|params| (r, params))
@@ -131,14 +131,30 @@ pub async fn invoke(
     (parts.status, parts.headers, bytes)
 }
 
-/// `/orders/{id}` against `/orders/ord_123` -> `{"id": "ord_123"}`.
+/// `/orders/{id}` against `/orders/ord_123` -> `{"id": "ord_123"}`; a last `{name+}` (API
+/// Gateway's greedy parameter) takes the rest of the path, one segment or more.
 fn match_path(pattern: &str, path: &str) -> Option<BTreeMap<String, String>> {
     let pattern: Vec<&str> = pattern.trim_matches('/').split('/').collect();
     let actual: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let greedy = pattern
+        .last()
+        .and_then(|p| p.strip_prefix('{'))
+        .and_then(|p| p.strip_suffix("+}"));
+    let mut params = BTreeMap::new();
+    if let Some(name) = greedy {
+        let fixed = pattern.len() - 1;
+        if actual.len() <= fixed || actual[fixed..].iter().any(|a| a.is_empty()) {
+            return None;
+        }
+        let rest: Vec<String> = actual[fixed..].iter().map(|a| decode(a)).collect();
+        params.insert(name.to_string(), rest.join("/"));
+        let head = match_path(&pattern[..fixed].join("/"), &actual[..fixed].join("/"))?;
+        params.extend(head);
+        return Some(params);
+    }
     if pattern.len() != actual.len() {
         return None;
     }
-    let mut params = BTreeMap::new();
     for (p, a) in pattern.iter().zip(&actual) {
         match p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
             Some(name) if !a.is_empty() => {
@@ -187,6 +203,16 @@ fn v2_event(
             })
             .or_insert(v);
     }
+    // API Gateway hands cookies over apart from the headers.
+    let cookies: Vec<String> = header_map
+        .remove("cookie")
+        .map(|c| {
+            c.split(';')
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
     let route_key = format!("{} {}", route.method, route.path);
     let text_body = std::str::from_utf8(body).ok().filter(|_| is_text(headers));
     let (body_value, is_base64) = match (body.is_empty(), text_body) {
@@ -203,6 +229,7 @@ fn v2_event(
         "rawPath": path,
         "rawQueryString": raw_query,
         "headers": header_map,
+        "cookies": if cookies.is_empty() { serde_json::Value::Null } else { serde_json::json!(cookies) },
         "queryStringParameters": if query.is_empty() { serde_json::Value::Null } else { serde_json::json!(query) },
         "pathParameters": if path_parameters.is_empty() { serde_json::Value::Null } else { serde_json::json!(path_parameters) },
         "requestContext": {
@@ -260,5 +287,13 @@ mod tests {
         assert_eq!(match_path("/orders/{id}", "/orders"), None);
         assert_eq!(match_path("/orders/{id}", "/orders/a/b"), None);
         assert_eq!(match_path("/webhooks/shopify", "/webhooks/other"), None);
+    }
+
+    #[test]
+    fn a_greedy_parameter_takes_the_rest_of_the_path() {
+        let params = match_path("/admin/{proxy+}", "/admin/orders/ord_1/status").unwrap();
+        assert_eq!(params["proxy"], "orders/ord_1/status");
+        assert_eq!(match_path("/admin/{proxy+}", "/admin"), None);
+        assert_eq!(match_path("/admin/{proxy+}", "/other/x"), None);
     }
 }

@@ -111,8 +111,8 @@ impl Browser {
             .await;
     }
 
-    /// The visible text of the first element matching a CSS selector.
-    pub async fn text(&self, selector: &str) -> String {
+    /// The first element matching a CSS selector, if there is one.
+    pub async fn find(&self, selector: &str) -> Option<String> {
         let element = self
             .command(
                 reqwest::Method::POST,
@@ -120,15 +120,159 @@ impl Browser {
                 Some(json!({"using": "css selector", "value": selector})),
             )
             .await;
-        let id = element[ELEMENT]
-            .as_str()
-            .unwrap_or_else(|| panic!("no element {selector}: {element}"))
-            .to_string();
+        element[ELEMENT].as_str().map(str::to_string)
+    }
+
+    async fn element(&self, selector: &str) -> String {
+        match self.find(selector).await {
+            Some(id) => id,
+            None => panic!("no element {selector} on {}", self.url().await),
+        }
+    }
+
+    /// How many elements match a CSS selector.
+    pub async fn count(&self, selector: &str) -> usize {
+        let found = self
+            .command(
+                reqwest::Method::POST,
+                "/elements",
+                Some(json!({"using": "css selector", "value": selector})),
+            )
+            .await;
+        found.as_array().map_or(0, Vec::len)
+    }
+
+    /// The visible text of the first element matching a CSS selector.
+    pub async fn text(&self, selector: &str) -> String {
+        let id = self.element(selector).await;
         self.command(reqwest::Method::GET, &format!("/element/{id}/text"), None)
             .await
             .as_str()
             .unwrap_or_default()
             .to_string()
+    }
+
+    /// An attribute of the first element matching a CSS selector.
+    pub async fn attribute(&self, selector: &str, name: &str) -> Option<String> {
+        let id = self.element(selector).await;
+        self.command(
+            reqwest::Method::GET,
+            &format!("/element/{id}/attribute/{name}"),
+            None,
+        )
+        .await
+        .as_str()
+        .map(str::to_string)
+    }
+
+    pub async fn click(&self, selector: &str) {
+        let id = self.element(selector).await;
+        self.command(
+            reqwest::Method::POST,
+            &format!("/element/{id}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    /// Replaces what a field holds with `text`, typed as a person would.
+    pub async fn fill(&self, selector: &str, text: &str) {
+        let id = self.element(selector).await;
+        self.command(
+            reqwest::Method::POST,
+            &format!("/element/{id}/clear"),
+            Some(json!({})),
+        )
+        .await;
+        self.command(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
+    }
+
+    /// Says yes to the confirmation the page asks for; `None` when it asked nothing.
+    pub async fn accept_alert(&self) -> Option<String> {
+        let text = self
+            .command(reqwest::Method::GET, "/alert/text", None)
+            .await
+            .as_str()
+            .map(str::to_string)?;
+        self.command(reqwest::Method::POST, "/alert/accept", Some(json!({})))
+            .await;
+        Some(text)
+    }
+
+    /// Waits (up to ten seconds) until the page's address contains `part`: a click that
+    /// navigates returns before the next page is there.
+    pub async fn wait_for_url(&self, part: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.url().await.contains(part) {
+            assert!(
+                Instant::now() < deadline,
+                "the page's address never held {part}: {}",
+                self.url().await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits (up to ten seconds) until an element matching `selector` says `text`.
+    pub async fn wait_for_text(&self, selector: &str, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(id) = self.find(selector).await {
+                let shown = self
+                    .command(reqwest::Method::GET, &format!("/element/{id}/text"), None)
+                    .await;
+                if shown.as_str() == Some(text) {
+                    return;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{selector} never said {text:?} on {}",
+                self.url().await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The page's address now.
+    pub async fn url(&self) -> String {
+        self.command(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// The page's HTML as the browser holds it.
+    pub async fn source(&self) -> String {
+        self.command(reqwest::Method::GET, "/source", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// A cookie's value, as the browser keeps it.
+    pub async fn cookie(&self, name: &str) -> Option<String> {
+        self.command(reqwest::Method::GET, &format!("/cookie/{name}"), None)
+            .await["value"]
+            .as_str()
+            .map(str::to_string)
+    }
+
+    /// Sets the window's size (the session starts phone-sized, 390 x 844).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.command(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
     }
 
     /// Saves what the browser shows as a PNG.

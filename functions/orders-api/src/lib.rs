@@ -14,7 +14,9 @@
 //! - Reports: `GET /reports/summary?from=&to=&channel=` (counters kept by the order writes).
 //! - `POST /customers/{email}/preferences`: what a customer agreed to receive.
 //! - `GET /track/{id}?t=<token>`: the tracking page, public but unguessable.
+//! - `/admin...`: the same, as web pages for staff (`admin`), signed in with a session cookie.
 
+mod admin;
 mod carts;
 mod catalog;
 mod invoices;
@@ -72,6 +74,8 @@ pub struct App {
     ship_from: Address,
     imports: StockImport,
     token: SecretToken,
+    /// The admin pages' sessions, keyed from the admin token.
+    sessions: admin::Sessions,
 }
 
 impl App {
@@ -176,13 +180,18 @@ impl App {
             edits,
             labels: PdfStore::new(aws.files.clone(), required(env, "LABEL_BUCKET")?),
             token: SecretToken::new(&required(env, "OMS_ADMIN_TOKEN")?),
+            sessions: admin::Sessions::new(&required(env, "OMS_ADMIN_TOKEN")?),
         })
     }
 }
 
 pub async fn handle(request: Request, app: &App) -> Response<Body> {
-    if request.raw_http_path().starts_with("/track/") {
+    let path = request.raw_http_path();
+    if path.starts_with("/track/") {
         return tracking_page::tracking_page(&request, app).await;
+    }
+    if path == "/admin" || path.starts_with("/admin/") {
+        return admin::handle(request, app).await;
     }
     route(request, app)
         .await
@@ -191,6 +200,11 @@ pub async fn handle(request: Request, app: &App) -> Response<Body> {
 
 async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> {
     let staff = app.token.check_staff(&request)?;
+    api(request, &staff, app).await
+}
+
+/// The JSON API, for `staff` (checked by the caller: a token, or an admin page's session).
+async fn api(request: Request, staff: &str, app: &App) -> Result<Response<Body>, ApiError> {
     let path = request.raw_http_path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let params = request.path_parameters();
@@ -199,18 +213,18 @@ async fn route(request: Request, app: &App) -> Result<Response<Body>, ApiError> 
     match (&method, segments.as_slice()) {
         (&Method::GET, ["orders"]) => order_list::list_orders(&request, app).await,
         (&Method::GET, ["orders", "export.csv"]) => {
-            order_export::export_csv(&request, &staff, app).await
+            order_export::export_csv(&request, staff, app).await
         }
         (&Method::GET, ["exports", _]) => order_export::export_status(&param("id"), app).await,
         (&Method::GET, ["orders", _]) => orders::get_order(&param("id"), app).await,
         (&Method::PATCH, ["orders", _]) => {
-            order_edit::edit_order(&request, &param("id"), &staff, app).await
+            order_edit::edit_order(&request, &param("id"), staff, app).await
         }
         (&Method::POST, ["orders", _, "hold", _]) => {
             orders::decide_hold(&request, &param("id"), &param("decision"), app).await
         }
         (&Method::POST, ["orders", _, "status"]) => {
-            order_status::change_status(&request, &param("id"), &staff, app).await
+            order_status::change_status(&request, &param("id"), staff, app).await
         }
         (&Method::POST, ["orders", _, "cancel"]) => {
             orders::cancel_order(&request, &param("id"), app).await
