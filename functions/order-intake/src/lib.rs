@@ -4,21 +4,19 @@
 //! - `POST /webhooks/shopify` (`X-Shopify-Hmac-Sha256`)
 //! - `POST /webhooks/woocommerce` (`X-WC-Webhook-Signature`)
 //! - `POST /webhooks/orders` (`X-OMS-Signature`, our own JSON format)
-//! - `POST /orders` (admin bearer token, manual orders, optional `Idempotency-Key`)
 
 mod delivery;
-mod manual;
 mod marketplace;
 mod shopify;
 mod woocommerce;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
-use oms::aws::{CartStore, CatalogStore, Clients, DeliveryLog};
+use oms::aws::{CartStore, Clients, DeliveryLog};
 use oms::channels::PayloadError;
 use oms::config::{required, secrets, ConfigError, Env};
 use oms::domain::NewOrder;
-use oms::http::{json, ApiError, SecretToken};
+use oms::http::{json, ApiError};
 use oms::signature::WebhookSecrets;
 use oms::workflow::carts::Checkouts;
 use oms::workflow::intake::{Intake, Received};
@@ -31,8 +29,6 @@ pub struct App {
     shopify_secrets: WebhookSecrets,
     woocommerce_secrets: WebhookSecrets,
     channel_secrets: WebhookSecrets,
-    admin_token: SecretToken,
-    catalog: CatalogStore,
 }
 
 impl App {
@@ -40,7 +36,6 @@ impl App {
         let table = required(env, "ORDERS_TABLE")?;
         Ok(Self {
             clock: aws.clock.clone(),
-            catalog: CatalogStore::new(aws.db.clone(), &table),
             intake: Intake {
                 orders: aws.order_store(env)?,
                 payment_queue: aws.queue(env, "PAYMENT_QUEUE_URL")?,
@@ -55,7 +50,6 @@ impl App {
             shopify_secrets: secrets(env, "SHOPIFY_WEBHOOK_SECRET")?,
             woocommerce_secrets: secrets(env, "WOOCOMMERCE_WEBHOOK_SECRET")?,
             channel_secrets: secrets(env, "OMS_CHANNEL_SECRET")?,
-            admin_token: SecretToken::new(&required(env, "OMS_ADMIN_TOKEN")?),
         })
     }
 }
@@ -65,20 +59,9 @@ pub async fn handle(request: Request, app: &App) -> Response<Body> {
         "/webhooks/shopify" => shopify::receive(&request, app).await,
         "/webhooks/woocommerce" => woocommerce::receive(&request, app).await,
         "/webhooks/orders" => marketplace::receive(&request, app).await,
-        "/orders" => manual::create(&request, app).await,
         other => Err(ApiError::not_found(format!("no route {other}"))),
     };
     result.unwrap_or_else(ApiError::into_response)
-}
-
-/// A refused payload: broken syntax is 400, unacceptable content 422.
-fn refused(e: PayloadError) -> ApiError {
-    let status = if e.is_syntax() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    ApiError::new(status, e.code, e.message)
 }
 
 /// Takes in a parsed channel order: a refused payload is a 4xx, a stored one answers its outcome.
@@ -86,7 +69,7 @@ async fn take_in(
     app: &App,
     order: Result<NewOrder, PayloadError>,
 ) -> Result<Response<Body>, ApiError> {
-    let order = order.map_err(refused)?;
+    let order = order?;
     let outcome = app
         .intake
         .receive(order, app.clock.now())

@@ -7,7 +7,7 @@ use oms::channels::shopify::{checkout_token, parse_checkout, parse_order, Topic}
 use oms::domain::Channel;
 use oms::http::{header, json, raw_body, require_json, ApiError};
 
-use crate::{delivery, ignored, refused, take_in, App};
+use crate::{delivery, ignored, take_in, App};
 
 pub async fn receive(request: &Request, app: &App) -> Result<Response<Body>, ApiError> {
     let headers = request.headers();
@@ -36,7 +36,7 @@ pub async fn receive(request: &Request, app: &App) -> Result<Response<Body>, Api
                 Ok(response)
             }
             Topic::Checkout => {
-                let cart = parse_checkout(body).map_err(refused)?;
+                let cart = parse_checkout(body)?;
                 let saved = app
                     .checkouts
                     .receive(&cart, app.clock.now())

@@ -1,6 +1,6 @@
 //! Orders admin API (bearer token) and the customers' tracking page.
 //!
-//! - Orders: `GET /orders`, `GET /orders/export.csv` (`?async=true`, or big: `GET /exports/{id}`), `GET /orders/{id}`, `PATCH /orders/{id}` (`If-Match`), `POST /orders/{id}/hold/release|reject`,
+//! - Orders: `POST /orders` (a manual order, optional `Idempotency-Key`), `GET /orders`, `GET /orders/export.csv` (`?async=true`, or big: `GET /exports/{id}`), `GET /orders/{id}`, `PATCH /orders/{id}` (`If-Match`), `POST /orders/{id}/hold/release|reject`,
 //!   `POST /orders/{id}/cancel`, `POST /orders/{id}/status` (a person's move along the
 //!   transition table), `DELETE /orders/{id}/shipments/{sid}` (void a label).
 //! - Documents: `POST|GET /orders/{id}/invoices` (`?split=delivery_method`: invoices and credit
@@ -20,6 +20,7 @@ mod admin;
 mod carts;
 mod catalog;
 mod invoices;
+mod manual_orders;
 mod order_edit;
 mod order_export;
 mod order_list;
@@ -43,6 +44,7 @@ use oms::domain::Address;
 use oms::http::cursor::CursorSeal;
 use oms::http::{ApiError, SecretToken};
 use oms::invoicing::{Seller, Split};
+use oms::workflow::intake::Intake;
 use oms::workflow::invoicing::{Invoicing, Series};
 use oms::workflow::order_edit::OrderEdits;
 use oms::workflow::order_export::OrderExports;
@@ -73,6 +75,8 @@ pub struct App {
     /// Where the default location's parcels leave from, when it has no address stored.
     ship_from: Address,
     imports: StockImport,
+    /// Where staff's manual orders come in, as every channel's do.
+    intake: Intake,
     token: SecretToken,
     /// The admin pages' sessions, keyed from the admin token.
     sessions: admin::Sessions,
@@ -168,6 +172,11 @@ impl App {
             cursors: CursorSeal::new(&tracking_link_secret),
             tracking_link_secret,
             imports,
+            intake: Intake {
+                orders: aws.order_store(env)?,
+                payment_queue: payment_queue.clone(),
+                notify_queue: notify_queue.clone(),
+            },
             orders: aws.order_store(env)?,
             carts: CartStore::new(aws.db.clone(), table.clone()),
             reports: ReportStore::new(aws.db.clone(), table.clone()),
@@ -212,6 +221,7 @@ async fn api(request: Request, staff: &str, app: &App) -> Result<Response<Body>,
     let method = request.method().clone();
     match (&method, segments.as_slice()) {
         (&Method::GET, ["orders"]) => order_list::list_orders(&request, app).await,
+        (&Method::POST, ["orders"]) => manual_orders::create(&request, app).await,
         (&Method::GET, ["orders", "export.csv"]) => {
             order_export::export_csv(&request, staff, app).await
         }

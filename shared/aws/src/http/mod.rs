@@ -171,6 +171,18 @@ pub fn require_media_type(headers: &HeaderMap, expected: &str) -> Result<(), Api
     }
 }
 
+/// A refused payload: broken syntax is 400, unacceptable content 422, in the payload's words.
+impl From<crate::channels::PayloadError> for ApiError {
+    fn from(e: crate::channels::PayloadError) -> Self {
+        let status = if e.is_syntax() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        ApiError::new(status, e.code, e.message)
+    }
+}
+
 /// A shared secret a caller presents (the admin bearer token, Shippo's callback token), compared
 /// in constant time, as digests so that the length leaks nothing either.
 #[derive(Clone)]
