@@ -236,7 +236,73 @@ async fn staff_run_the_orders_section_from_the_browser() {
         "one row per line of the two orders"
     );
 
+    // A phone order: the form shows the SKU's stock, then creates the order once.
+    let vase = unique("VASE");
+    t.stock(&vase, "main", 7).await;
+    browser.open(&t.url("/admin/orders/new")).await;
+    browser.fill("#customer_name", "Lena Park").await;
+    let phone_email = format!("{}@example.com", unique("phone"));
+    browser.fill("#customer_email", &phone_email).await;
+    browser.fill("#line1", "1 Main St").await;
+    browser.fill("#city", "Springfield").await;
+    browser.fill("#postal_code", "62701").await;
+    browser.fill("#region", "IL").await;
+    browser.fill("#country", "US").await;
+    browser.fill("#sku_0", &vase).await;
+    browser.fill("#quantity_0", "2").await;
+    browser.fill("#unit_price_0", "12.00").await;
+    browser.fill("#title_0", "Glass vase").await;
+    browser.click("button[name=check]").await;
+    browser
+        .wait_for_text(
+            "#hint_0",
+            "not in the catalog: give a title and a price · 7 available",
+        )
+        .await;
+    screenshots(&browser, "new-order").await;
+    browser.resize(1280, 900).await;
+    browser.click("#create").await;
+    browser
+        .wait_for_text(".notice", "The order was created.")
+        .await;
+    assert!(browser.text("#cust-h + p").await.contains("Lena Park"));
+    let (_, found) = t
+        .admin_get(&format!(
+            "/orders?email={}",
+            phone_email.replace('@', "%40")
+        ))
+        .await;
+    assert_eq!(
+        found["orders"].as_array().map(Vec::len),
+        Some(1),
+        "one order: {found}"
+    );
+    assert_eq!(found["orders"][0]["channel"], "manual");
+    assert_eq!(found["orders"][0]["totals"]["total"], "24.00");
+
+    // Stock: a delivery of 5 vases.
+    browser
+        .open(&t.url(&format!("/admin/stock?sku={vase}")))
+        .await;
+    assert!(browser.text(".levels").await.contains("main"));
+    browser.fill("#delta", "5").await;
+    browser.fill("#reason", "delivery from the supplier").await;
+    confirm(
+        &browser,
+        "form[action$='/adjust'] button",
+        "The adjustment was recorded.",
+    )
+    .await;
+    let level = t.admin_get(&format!("/inventory/{vase}")).await.1;
+    assert_eq!(level["on_hand"], 12, "{level}");
+    assert!(browser
+        .text(".timeline")
+        .await
+        .contains("delivery from the supplier"));
+    screenshots(&browser, "stock").await;
+
     // The reports.
+    browser.resize(1280, 900).await;
     browser.open(&t.url("/admin/reports")).await;
     assert!(browser.text(".figures").await.contains("Orders"));
     assert!(browser.count(".chart svg rect").await >= 3);
@@ -263,7 +329,15 @@ async fn staff_run_the_orders_section_from_the_browser() {
     assert!(browser.url().await.ends_with("/admin/login"));
     browser.close().await;
 
-    for name in ["login", "orders", "order-held", "order", "reports"] {
+    for name in [
+        "login",
+        "orders",
+        "order-held",
+        "order",
+        "new-order",
+        "stock",
+        "reports",
+    ] {
         for width in ["laptop", "phone"] {
             let size = std::fs::metadata(artifact(&format!("{name}-{width}"))).map(|m| m.len());
             assert!(size.unwrap_or(0) > 5_000, "{name}-{width} screenshot");

@@ -339,6 +339,17 @@ async fn the_supplier_is_asked_to_restock_once_per_crossing_of_the_reorder_point
     );
     let stock = sku(&t, &candle).await;
     assert!(stock["below_reorder_point_since"].is_string(), "{stock}");
+    let low = eventually(|| async {
+        let (_, low) = t.admin_get("/reports/low-stock").await;
+        let skus = low["skus"].as_array()?.clone();
+        (!skus.is_empty()).then_some(skus)
+    })
+    .await
+    .expect("the low-stock list names it");
+    assert_eq!(low.len(), 1);
+    assert_eq!(low[0]["sku"], candle.as_str());
+    assert_eq!(low[0]["reorder_point"], 3);
+    assert_eq!(low[0]["available"], stock["available"]);
     let ops = emails_to(&t.secret("OPS_EMAIL")).await;
     assert!(
         ops.iter().any(|m| m["subject"]
@@ -356,6 +367,8 @@ async fn the_supplier_is_asked_to_restock_once_per_crossing_of_the_reorder_point
         .await;
     assert_eq!(status, 200);
     assert!(sku(&t, &candle).await["below_reorder_point_since"].is_null());
+    let (_, low) = t.admin_get("/reports/low-stock").await;
+    assert_eq!(low["skus"], json!([]), "back above the point, off the list");
     let third = t.paid_order_of(&customer, &[(candle.as_str(), 10)]).await;
     t.order_until(&third, "shipped", |o| o["status"] == "shipped")
         .await;

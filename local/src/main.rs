@@ -51,6 +51,8 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("  POST {api}/orders/{{id}}/invoices        (?split=delivery_method), GET the same for PDF links");
     println!("  GET  {api}/orders/{{id}}/packing-slip.pdf");
+    println!("  GET  {api}/reports/summary, {api}/reports/low-stock");
+    println!("admin web app  {api}/admin  (sign in with OMS_ADMIN_TOKEN)");
     println!("outbox         {api}/_local/outbox  (every email sent, rendered)");
     println!("sandbox carrier {}", oms.carrier_url);
     println!(

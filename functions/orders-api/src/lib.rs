@@ -11,7 +11,8 @@
 //!   `GET /inventory/imports/{id}`.
 //! - Catalog: `PUT|GET /catalog/{sku}` (title, price, weight for staff orders).
 //! - Carts: `GET /carts?state=open|converted|abandoned`.
-//! - Reports: `GET /reports/summary?from=&to=&channel=` (counters kept by the order writes).
+//! - Reports: `GET /reports/summary?from=&to=&channel=` (counters kept by the order writes),
+//!   `GET /reports/low-stock`.
 //! - `POST /customers/{email}/preferences`: what a customer agreed to receive.
 //! - `GET /track/{id}?t=<token>`: the tracking page, public but unguessable.
 //! - `/admin...`: the same, as web pages for staff (`admin`), signed in with a session cookie.
@@ -257,6 +258,7 @@ async fn api(request: Request, staff: &str, app: &App) -> Result<Response<Body>,
         }
         (&Method::GET, ["carts"]) => carts::list(&request, app).await,
         (&Method::GET, ["reports", "summary"]) => reports::summary(&request, app).await,
+        (&Method::GET, ["reports", "low-stock"]) => stock::low_stock(app).await,
         (&Method::PUT, ["catalog", _]) => catalog::put_entry(&request, &param("sku"), app).await,
         (&Method::GET, ["catalog", _]) => catalog::get_entry(&param("sku"), app).await,
         (&Method::GET, ["locations"]) => stock::list_locations(app).await,

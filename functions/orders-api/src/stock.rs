@@ -1,5 +1,6 @@
 //! Locations and stock: `PUT /locations/{id}`, `GET /locations`, `PUT /inventory/{sku}`,
-//! `POST /inventory/{sku}/adjust`, `GET /inventory/{sku}`, `POST /inventory/import` (text/csv).
+//! `POST /inventory/{sku}/adjust`, `GET /inventory/{sku}`, `POST /inventory/import` (text/csv),
+//! `GET /reports/low-stock`.
 
 use std::collections::BTreeSet;
 
@@ -88,6 +89,40 @@ pub async fn list_locations(app: &App) -> Result<Response<Body>, ApiError> {
         .map_err(ApiError::internal)?;
     locations.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
     Ok(json(StatusCode::OK, &json!({ "locations": locations })))
+}
+
+/// Most SKUs the low-stock list shows.
+const LOW_STOCK_LIMIT: i32 = 200;
+
+/// The SKUs below their reorder point, longest low first, with what is available now.
+pub async fn low_stock(app: &App) -> Result<Response<Body>, ApiError> {
+    let low = app
+        .inventory
+        .low_stock(LOW_STOCK_LIMIT)
+        .await
+        .map_err(ApiError::internal)?;
+    let skus: Vec<&str> = low.iter().map(|(sku, _)| sku.as_str()).collect();
+    let view = app
+        .inventory
+        .view(&skus)
+        .await
+        .map_err(ApiError::internal)?;
+    let rows: Vec<_> = low
+        .iter()
+        .map(|(sku, settings)| {
+            let available: u64 = view.available.get(sku).map_or(0, |by_location| {
+                by_location.values().map(|&u| u64::from(u)).sum()
+            });
+            json!({
+                "sku": sku,
+                "available": available,
+                "reorder_point": settings.reorder_point,
+                "supplier_email": settings.supplier_email,
+                "low_since": settings.low_since,
+            })
+        })
+        .collect();
+    Ok(json(StatusCode::OK, &json!({ "skus": rows })))
 }
 
 pub async fn get_sku(sku: &str, app: &App) -> Result<Response<Body>, ApiError> {

@@ -16,8 +16,9 @@ pub struct Call<'a> {
     path: String,
     params: HashMap<String, String>,
     query: Vec<(String, String)>,
-    body: Option<Value>,
+    body: Option<(&'static str, String)>,
     if_match: Option<u64>,
+    idempotency_key: Option<String>,
     staff: &'a str,
 }
 
@@ -42,6 +43,7 @@ impl<'a> Call<'a> {
             query: Vec::new(),
             body: None,
             if_match: None,
+            idempotency_key: None,
             staff,
         }
     }
@@ -54,7 +56,13 @@ impl<'a> Call<'a> {
     }
 
     pub fn json(mut self, body: Value) -> Self {
-        self.body = Some(body);
+        self.body = Some(("application/json", body.to_string()));
+        self
+    }
+
+    /// A body of another media type (`text/csv`).
+    pub fn text(mut self, content_type: &'static str, body: String) -> Self {
+        self.body = Some((content_type, body));
         self
     }
 
@@ -63,8 +71,13 @@ impl<'a> Call<'a> {
         self
     }
 
+    pub fn idempotency_key(mut self, key: &str) -> Self {
+        self.idempotency_key = Some(key.to_string());
+        self
+    }
+
     /// The API's response as it is (documents, CSV).
-    pub async fn send(self, app: &App) -> Result<Response<Body>, Refusal> {
+    pub async fn send(mut self, app: &App) -> Result<Response<Body>, Refusal> {
         let uri = if self.query.is_empty() {
             self.path.clone()
         } else {
@@ -78,14 +91,17 @@ impl<'a> Call<'a> {
         let mut builder = lambda_http::http::Request::builder()
             .method(self.method.clone())
             .uri(uri);
-        if self.body.is_some() {
-            builder = builder.header("content-type", "application/json");
+        if let Some((content_type, _)) = &self.body {
+            builder = builder.header("content-type", *content_type);
+        }
+        if let Some(key) = &self.idempotency_key {
+            builder = builder.header("idempotency-key", key);
         }
         if let Some(version) = self.if_match {
             builder = builder.header("if-match", format!("\"{version}\""));
         }
-        let body = match &self.body {
-            Some(value) => Body::Text(value.to_string()),
+        let body = match self.body.take() {
+            Some((_, text)) => Body::Text(text),
             None => Body::Empty,
         };
         let mut query: HashMap<String, Vec<String>> = HashMap::new();

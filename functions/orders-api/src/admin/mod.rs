@@ -8,15 +8,19 @@
 //!   `GET /admin/orders/export.csv`, `GET /admin/exports/{id}`
 //! - `GET /admin/orders/{id}` and its forms: `POST .../status`, `.../cancel`, `.../edit`,
 //!   `.../hold/release|reject`, `.../shipments/{sid}/void`, `.../invoices`; the packing slips
+//! - `GET|POST /admin/orders/new`: the manual order form (`POST /orders`)
+//! - `GET /admin/stock` (`?sku=`): low stock, a SKU per location, adjust, count, reorder, import
 //! - `GET /admin/reports` (the summary, with SVG charts)
 
 mod api;
 mod charts;
 mod login;
+mod new_order;
 mod order_actions;
 mod order_pages;
 mod report_page;
 mod session;
+mod stock_page;
 mod views;
 
 use std::collections::HashMap;
@@ -121,6 +125,7 @@ async fn get(request: &Request, segments: &[&str], signed: &Signed, app: &App) -
     match segments {
         [] | [""] => views::redirect("/admin/orders"),
         ["orders"] => order_pages::list(request, signed, app).await,
+        ["orders", "new"] => new_order::blank(signed, app),
         ["orders", "export.csv"] => order_pages::export(request, signed, app).await,
         ["exports", id] => order_pages::export_status(id, signed, app).await,
         ["orders", id] => {
@@ -143,6 +148,7 @@ async fn get(request: &Request, segments: &[&str], signed: &Signed, app: &App) -
             order_pages::packing_slip(id, Some(sid), signed, app).await
         }
         ["reports"] => report_page::show(request, signed, app).await,
+        ["stock"] => stock_page::show(request, signed, app).await,
         _ => not_found(signed, app),
     }
 }
@@ -156,6 +162,9 @@ async fn post(
 ) -> Response<Body> {
     match segments {
         ["logout"] => login::sign_out(request),
+        ["orders", "new"] => new_order::submit(form, signed, app).await,
+        ["stock", "import"] => stock_page::act(None, "import", form, signed, app).await,
+        ["stock", sku, action] => stock_page::act(Some(sku), action, form, signed, app).await,
         ["orders", id, action] => order_actions::act(id, action, form, signed, app).await,
         ["orders", id, "hold", decision] => {
             order_actions::decide_hold(id, decision, form, signed, app).await

@@ -17,6 +17,7 @@ type Form = HashMap<String, String>;
 /// What the order page says after an action (`?done=`): only these words, whatever the link says.
 pub fn done(action: &str) -> Option<&'static str> {
     Some(match action {
+        "created" => "The order was created.",
         "status" => "The status was changed.",
         "cancel" => "The order was canceled.",
         "edit" => "The order was changed.",

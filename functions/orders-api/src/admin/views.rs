@@ -11,6 +11,14 @@ use minijinja::{Environment, Value};
 
 const TEMPLATES: &[(&str, &str)] = &[
     (
+        "stock.html",
+        include_str!("../../templates/admin/stock.html"),
+    ),
+    (
+        "new_order.html",
+        include_str!("../../templates/admin/new_order.html"),
+    ),
+    (
         "layout.html",
         include_str!("../../templates/admin/layout.html"),
     ),

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | location | `LOCATIONS` | `<location id>` (one partition: a merchant has a handful) |
 //! | stock of a SKU at a location | `SKU#<sku>` | `LOC#<location>`: `on_hand`, `reserved`, `available` |
-//! | a SKU's reorder settings | `SKU#<sku>` | `SETTINGS`: `reorder_point`, `supplier_email`, `low_since` |
+//! | a SKU's reorder settings | `SKU#<sku>` | `SETTINGS`: `reorder_point`, `supplier_email`, `low_since` (+ `GSI1PK` `LOWSTOCK`, `GSI1SK` `<low_since>#<sku>` while low: the low-stock list) |
 //! | inventory timeline entry | `SKU#<sku>` | `LOG#<time>#<n>` |
 //! | backorder queue | `BACKORDER#<sku>` | `<order created_at>#<order id>` (oldest first) |
 //!
@@ -21,7 +21,7 @@ use super::item::{from_item, number, string, to_item};
 use super::StoreError;
 use crate::domain::OrderId;
 use crate::dynamo::{
-    built, key, AttributeValue, Db, DynamoError, Item, Op, Put, ReturnValue,
+    built, key, AttributeValue, Db, DynamoError, Item, Op, Put, Query, ReturnValue,
     ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use crate::inventory::csv::StockRow;
@@ -29,6 +29,9 @@ use crate::inventory::{Location, LocationId, StockLevel, StockView};
 
 /// Timeline entries shown with a SKU.
 const TIMELINE_LIMIT: i32 = 50;
+
+/// The `by_status` partition of the SKUs below their reorder point.
+const LOW_STOCK: &str = "LOWSTOCK";
 
 #[derive(Clone)]
 pub struct InventoryStore {
@@ -267,20 +270,52 @@ impl InventoryStore {
 
     /// Marks the SKU as below its reorder point. `true` only for the call that crossed (so the
     /// supplier is asked once per crossing, however many orders race past the line).
+    /// While low, the settings item is in the `LOWSTOCK` partition of `by_status` (sorted by
+    /// when it went low), the low-stock list.
     pub async fn mark_low(&self, sku: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
         self.flip_low(
             sku,
-            "SET low_since = :now",
+            "SET low_since = :now, GSI1PK = :low, GSI1SK = :since",
             "attribute_exists(reorder_point) AND attribute_not_exists(low_since)",
-            Some(now),
+            vec![
+                (":now", s(now.to_rfc3339())),
+                (":low", s(LOW_STOCK)),
+                (":since", s(format!("{}#{sku}", sortable(now)))),
+            ],
         )
         .await
     }
 
     /// Stock is back at or above the reorder point: the next crossing asks the supplier again.
     pub async fn clear_low(&self, sku: &str) -> Result<bool, StoreError> {
-        self.flip_low(sku, "REMOVE low_since", "attribute_exists(low_since)", None)
-            .await
+        self.flip_low(
+            sku,
+            "REMOVE low_since, GSI1PK, GSI1SK",
+            "attribute_exists(low_since)",
+            Vec::new(),
+        )
+        .await
+    }
+
+    /// Up to `limit` SKUs below their reorder point, longest low first (eventually consistent).
+    pub async fn low_stock(
+        &self,
+        limit: i32,
+    ) -> Result<Vec<(String, ReorderSettings)>, StoreError> {
+        let query = Query {
+            limit: Some(limit),
+            ..Query::index(&self.table, "by_status", "GSI1PK", LOW_STOCK)
+        };
+        self.db
+            .query(query)
+            .await?
+            .items
+            .iter()
+            .filter_map(|item| {
+                let sku = string(item, "PK")?.strip_prefix("SKU#")?.to_string();
+                Some(decode(item).map(|settings| (sku, settings)))
+            })
+            .collect()
     }
 
     async fn flip_low(
@@ -288,7 +323,7 @@ impl InventoryStore {
         sku: &str,
         expression: &str,
         condition: &str,
-        now: Option<DateTime<Utc>>,
+        values: Vec<(&str, AttributeValue)>,
     ) -> Result<bool, StoreError> {
         let mut update = Update::builder()
             .table_name(&self.table)
@@ -296,8 +331,8 @@ impl InventoryStore {
             .key("SK", s("SETTINGS"))
             .update_expression(expression)
             .condition_expression(condition);
-        if let Some(now) = now {
-            update = update.expression_attribute_values(":now", s(now.to_rfc3339()));
+        for (name, value) in values {
+            update = update.expression_attribute_values(name, value);
         }
         match self
             .db
