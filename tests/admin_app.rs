@@ -209,10 +209,7 @@ async fn staff_run_the_orders_section_from_the_browser() {
     browser
         .open(&t.url(&format!("/admin/orders?q={}", email.replace('@', "%40"))))
         .await;
-    let export = browser
-        .attribute(".heading a.button", "href")
-        .await
-        .unwrap();
+    let export = browser.attribute("#export", "href").await.unwrap();
     let csv = signed_in(export.trim_start_matches(&t.oms.api_url))
         .send()
         .await
@@ -240,6 +237,20 @@ async fn staff_run_the_orders_section_from_the_browser() {
     let vase = unique("VASE");
     t.stock(&vase, "main", 7).await;
     browser.open(&t.url("/admin/orders/new")).await;
+    // What a person types comes back as text, refused or not.
+    browser.fill("#customer_name", XSS).await;
+    browser.click("#create").await;
+    browser
+        .wait_for_text(".error", "the order has no lines")
+        .await;
+    assert_eq!(
+        browser
+            .attribute("#customer_name", "value")
+            .await
+            .as_deref(),
+        Some(XSS)
+    );
+    assert!(browser.accept_alert().await.is_none(), "no script ran");
     browser.fill("#customer_name", "Lena Park").await;
     let phone_email = format!("{}@example.com", unique("phone"));
     browser.fill("#customer_email", &phone_email).await;
@@ -300,6 +311,27 @@ async fn staff_run_the_orders_section_from_the_browser() {
         .await
         .contains("delivery from the supplier"));
     screenshots(&browser, "stock").await;
+
+    // A background export: its status page, then its link.
+    browser
+        .open(&t.url(&format!("/admin/orders?q={}", email.replace('@', "%40"))))
+        .await;
+    browser.click("#export-later").await;
+    browser.wait_for_url("/admin/exports/").await;
+    let mut ready = false;
+    for _ in 0..100 {
+        if browser
+            .find("a.button.primary[href^='http']")
+            .await
+            .is_some()
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        browser.click("a.button[href^='/admin/exports/']").await;
+    }
+    assert!(ready, "the export finished: {}", browser.text("main").await);
 
     // The reports.
     browser.resize(1280, 900).await;

@@ -306,9 +306,11 @@ pub async fn export(request: &Request, signed: &Signed, app: &App) -> Response<B
         call = call.query([("async".to_string(), "true".to_string())]);
     }
     match call.send(app).await {
+        // Written in the background: its own page, which a reload asks again.
         Ok(response) if response.status() == StatusCode::ACCEPTED => {
             let answer: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
-            export_page(&answer, signed, app)
+            let id = answer["export_id"].as_str().unwrap_or_default();
+            views::redirect(&format!("/admin/exports/{}", encode(id)))
         }
         Ok(csv) => csv,
         Err(refusal) => refused(app, signed, &refusal),
