@@ -13,7 +13,7 @@ use crate::App;
 
 /// Every filter the list and the export take; any other query parameter is refused (a misspelt
 /// filter would otherwise list everything).
-const FILTERS: &[&str] = &[
+pub(crate) const FILTERS: &[&str] = &[
     "status",
     "payment_status",
     "fulfillment_status",

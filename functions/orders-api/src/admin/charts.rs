@@ -35,13 +35,36 @@ pub struct Bar {
     pub title: String,
 }
 
+/// The largest value (zero for none).
+fn largest(points: &[(String, f64, String)]) -> f64 {
+    points.iter().map(|p| p.1).fold(0.0, f64::max)
+}
+
+/// How much of `room` a value takes, the largest filling it.
+fn share(value: f64, max: f64, room: f64) -> f64 {
+    if max > 0.0 {
+        room * value / max
+    } else {
+        0.0
+    }
+}
+
+/// The largest value as the page writes it.
+fn shown_largest(points: &[(String, f64, String)], max: f64) -> String {
+    points
+        .iter()
+        .find(|p| p.1 == max)
+        .map(|p| p.2.clone())
+        .unwrap_or_default()
+}
+
 fn round(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
 }
 
 /// One vertical bar per point (days, say), labels thinned to about eight.
 pub fn columns(title: &str, points: &[(String, f64, String)]) -> Chart {
-    let max = points.iter().map(|p| p.1).fold(0.0, f64::max);
+    let max = largest(points);
     let slot = WIDTH / points.len().max(1) as f64;
     let every = points.len().div_ceil(8).max(1);
     let plot = HEIGHT - LABEL_BAND;
@@ -49,7 +72,7 @@ pub fn columns(title: &str, points: &[(String, f64, String)]) -> Chart {
         .iter()
         .enumerate()
         .map(|(i, (label, value, shown))| {
-            let height = if max > 0.0 { plot * value / max } else { 0.0 };
+            let height = share(*value, max, plot);
             Bar {
                 x: round(i as f64 * slot + slot * 0.1),
                 y: round(plot - height),
@@ -71,24 +94,20 @@ pub fn columns(title: &str, points: &[(String, f64, String)]) -> Chart {
         width: WIDTH,
         height: HEIGHT,
         bars,
-        max: points
-            .iter()
-            .find(|p| p.1 == max)
-            .map(|p| p.2.clone())
-            .unwrap_or_default(),
+        max: shown_largest(points, max),
     }
 }
 
 /// One horizontal bar per point (SKUs, say), each labelled.
 pub fn rows(title: &str, points: &[(String, f64, String)]) -> Chart {
-    let max = points.iter().map(|p| p.1).fold(0.0, f64::max);
+    let max = largest(points);
     let row = 22.0;
     let room = WIDTH - LABEL_COLUMN - 60.0;
     let bars = points
         .iter()
         .enumerate()
         .map(|(i, (label, value, shown))| {
-            let width = if max > 0.0 { room * value / max } else { 0.0 };
+            let width = share(*value, max, room);
             Bar {
                 x: LABEL_COLUMN,
                 y: round(i as f64 * row + 3.0),
@@ -106,11 +125,7 @@ pub fn rows(title: &str, points: &[(String, f64, String)]) -> Chart {
         width: WIDTH,
         height: (points.len().max(1) as f64 * row).max(row),
         bars,
-        max: points
-            .iter()
-            .find(|p| p.1 == max)
-            .map(|p| p.2.clone())
-            .unwrap_or_default(),
+        max: shown_largest(points, max),
     }
 }
 

@@ -9,22 +9,8 @@ use serde_json::Value;
 
 use super::api::{encode, Call, Refusal};
 use super::{message, views, Signed, STAFF};
+use crate::order_list::FILTERS;
 use crate::App;
-
-/// The filters the list passes on to `GET /orders` (and the export).
-const FILTERS: &[&str] = &[
-    "q",
-    "status",
-    "payment_status",
-    "fulfillment_status",
-    "channel",
-    "email",
-    "sku",
-    "created_from",
-    "created_to",
-    "hold",
-    "attention",
-];
 
 /// Orders per page.
 const PAGE: &str = "50";
