@@ -37,6 +37,8 @@ pub const DEV_DEFAULTS: &[(&str, &str)] = &[
     ("SHIPPO_WEBHOOK_TOKEN", "dev-shippo-token-0123456789abcdef"),
     ("OMS_ADMIN_TOKEN", "dev-admin-token-change-me-0123456789"),
     ("EASYPOST_API_KEY", "dev-easypost-api-key"),
+    // localstripe takes any test key; `cargo xtask dev` and `test` set STRIPE_API_BASE to it.
+    ("STRIPE_API_KEY", "sk_test_dev_localstripe_0123456789"),
     (
         "TRACKING_LINK_SECRET",
         "dev-tracking-link-secret-0123456789abcdef",

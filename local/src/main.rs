@@ -62,6 +62,13 @@ async fn main() -> anyhow::Result<()> {
     for (name, _) in DEV_DEFAULTS {
         println!("{name}={}", oms.env(name).unwrap_or("?"));
     }
+    let stripe = std::env::var("STRIPE_API_BASE").unwrap_or_default();
+    println!("STRIPE_API_BASE={stripe}");
+    println!(
+        "  a test payment: curl -s -u sk_test_x: {stripe}/v1/payment_intents -d amount=2000 \\"
+    );
+    println!("    -d currency=usd -d payment_method=pm_card_visa -d confirm=true   (add -d capture_method=manual to authorize only),");
+    println!("  then POST {api}/orders with \"payment\": {{\"gateway\": \"stripe\", \"payment_intent\": \"pi_...\"}} and \"payment_status\": \"pending\"");
     println!("ready");
     tokio::signal::ctrl_c().await?;
     println!("stopping");

@@ -1,6 +1,6 @@
 //! Developer commands for the OMS workspace: `cargo xtask dev | test | lint | bench`.
 
-mod moto;
+mod emulator;
 mod system_tools;
 mod venv;
 
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, ExitStatus};
 use std::time::Instant;
 
-use moto::Moto;
+use emulator::Emulator;
 
 type Result<T> = std::result::Result<T, String>;
 
@@ -18,9 +18,12 @@ const USAGE: &str = "\
 Usage: cargo xtask <command>
 
 Commands:
-  dev [--port N] [--aws-port N]   run the OMS locally (HTTP on --port, default 3000)
-                                  against moto on --aws-port (default 4566)
-  test [-- <cargo test args>]     fmt, clippy, build, cargo test against moto, template checks
+  dev [--port N] [--aws-port N] [--stripe-port N]
+                                  run the OMS locally (HTTP on --port, default 3000)
+                                  against moto on --aws-port (default 4566) and
+                                  localstripe on --stripe-port (default 8420)
+  test [-- <cargo test args>]     fmt, clippy, build, cargo test against moto and localstripe,
+                                  template checks
                                   (cfn-lint, sam validate, checkov, the API documents)
   lint                            fmt, clippy, template checks
   bench                           criterion benchmarks of the core, then the 100,000-order export
@@ -63,7 +66,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
     }
     match (command, rest) {
         ("dev", _) => match parse_dev_flags(rest) {
-            Ok((port, aws_port)) => dev(&root, port, aws_port),
+            Ok((port, aws_port, stripe_port)) => dev(&root, port, aws_port, stripe_port),
             Err(e) => Ok(usage_error(&e)),
         },
         ("test", []) => test(&root, &[]),
@@ -89,29 +92,33 @@ fn usage_error(msg: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn parse_dev_flags(args: &[String]) -> Result<(u16, u16)> {
-    let (mut port, mut aws_port) = (3000, 4566);
+fn parse_dev_flags(args: &[String]) -> Result<(u16, u16, u16)> {
+    let (mut port, mut aws_port, mut stripe_port) = (3000, 4566, 8420);
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let slot = match flag.as_str() {
             "--port" => &mut port,
             "--aws-port" => &mut aws_port,
+            "--stripe-port" => &mut stripe_port,
             _ => return Err(format!("unknown flag `{flag}` for dev")),
         };
         let value = it.next().and_then(|v| v.parse().ok());
         *slot = value.ok_or(format!("{flag} needs a port number"))?;
     }
-    Ok((port, aws_port))
+    Ok((port, aws_port, stripe_port))
 }
 
-fn dev(root: &Path, port: u16, aws_port: u16) -> Result<ExitCode> {
+fn dev(root: &Path, port: u16, aws_port: u16, stripe_port: u16) -> Result<ExitCode> {
     venv::TOOLS.ensure(root)?;
-    let moto = Moto::start(root, &target_dir(root), "moto", aws_port)?;
+    venv::LOCALSTRIPE.ensure(root)?;
+    let moto = Emulator::moto(root, &target_dir(root), "moto", aws_port)?;
+    let stripe = Emulator::localstripe(root, &target_dir(root), stripe_port)?;
     let mut cmd = cargo(
         root,
         &["run", "-p", "oms-local", "--", "--port", &port.to_string()],
     );
     cmd.env("AWS_ENDPOINT_URL", moto.endpoint());
+    cmd.env("STRIPE_API_BASE", stripe.endpoint());
     for (key, value) in LOCAL_AWS {
         if env::var_os(key).is_none() {
             cmd.env(key, value);
@@ -120,24 +127,28 @@ fn dev(root: &Path, port: u16, aws_port: u16) -> Result<ExitCode> {
     // A foreground child in our process group: the terminal's Ctrl-C reaches it (and moto) directly.
     let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
     drop(moto);
+    drop(stripe);
     Ok(exit_code(status))
 }
 
 fn test(root: &Path, test_args: &[String]) -> Result<ExitCode> {
     venv::TOOLS.ensure(root)?;
     venv::CHECKOV.ensure(root)?;
+    venv::LOCALSTRIPE.ensure(root)?;
     system_tools::ensure()?;
     let target = target_dir(root);
-    let moto = Moto::start(root, &target, "moto", free_port()?)?;
+    let moto = Emulator::moto(root, &target, "moto", free_port()?)?;
+    let stripe = Emulator::localstripe(root, &target, free_port()?)?;
     let mut tests = cargo(root, &["test", "--workspace"]);
     tests.args(test_args);
     against(&mut tests, &moto, &target);
+    tests.env("STRIPE_API_BASE", stripe.endpoint());
     let mut steps = code_checks(root);
     steps.extend([cargo(root, &["build", "--workspace", "--bins"]), tests]);
     // The load test gets an emulator of its own: it neither slows the others down nor is slowed
     // by what they leave behind. Skipped when a filter picks particular tests.
     let load_moto = if test_args.is_empty() {
-        let moto = Moto::start(root, &target, "moto-load", free_port()?)?;
+        let moto = Emulator::moto(root, &target, "moto-load", free_port()?)?;
         let mut load = cargo(
             root,
             &[
@@ -159,12 +170,13 @@ fn test(root: &Path, test_args: &[String]) -> Result<ExitCode> {
     steps.extend(template_checks(root));
     let code = run_steps("test", steps);
     drop(moto);
+    drop(stripe);
     drop(load_moto);
     Ok(code)
 }
 
 /// Points a test run at an emulator with local credentials, and at the built binaries.
-fn against(cmd: &mut Command, moto: &Moto, target: &Path) {
+fn against(cmd: &mut Command, moto: &Emulator, target: &Path) {
     cmd.envs(LOCAL_AWS)
         .env_remove("AWS_SESSION_TOKEN")
         .env("AWS_ENDPOINT_URL", moto.endpoint())

@@ -1,6 +1,7 @@
 //! Keeps the Python venvs installed from their lock files: the shared tools in `.venv` from
 //! `xtask/requirements.lock`, and checkov in `.venv-checkov` from `xtask/requirements-checkov.lock`
-//! (a venv of its own: its pinned dependencies clash with aws-sam-cli's).
+//! (a venv of its own: its pinned dependencies clash with aws-sam-cli's), and localstripe in
+//! `.venv-localstripe` from `xtask/requirements-localstripe.lock`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -19,6 +20,12 @@ pub struct Venv {
 pub const TOOLS: Venv = Venv {
     dir: ".venv",
     lock: "requirements.lock",
+};
+
+/// localstripe, the Stripe-compatible server.
+pub const LOCALSTRIPE: Venv = Venv {
+    dir: ".venv-localstripe",
+    lock: "requirements-localstripe.lock",
 };
 
 /// checkov, the template's security scan.

@@ -127,6 +127,7 @@ impl App {
                 payment_queue: payment_queue.clone(),
                 stock: stock.clone(),
                 clock: aws.clock.clone(),
+                gateway: oms::stripe::Stripe::from_env(env)?,
             },
             stock: stock.clone(),
         };

@@ -53,6 +53,7 @@ impl App {
                 payment_queue: payment_queue.clone(),
                 stock: stock.clone(),
                 clock: aws.clock.clone(),
+                gateway: oms::stripe::Stripe::from_env(env)?,
             },
             imports: StockImport {
                 imports: ImportStore::new(aws.db.clone(), table),

@@ -5,7 +5,7 @@
 
 pub use oms_core::{
     carriers, channels, domain, export, inventory, invoicing, messages, notifications, pages,
-    privacy, reporting, signature,
+    payments, privacy, reporting, signature,
 };
 
 pub mod aws;
@@ -18,5 +18,6 @@ pub mod s3;
 pub mod ses;
 pub mod sqs;
 pub mod sqs_batch;
+pub mod stripe;
 pub mod telemetry;
 pub mod workflow;

@@ -12,6 +12,7 @@ pub mod invoicing;
 pub mod messages;
 pub mod notifications;
 pub mod pages;
+pub mod payments;
 pub mod privacy;
 pub mod reporting;
 pub mod signature;

@@ -11,9 +11,11 @@ use chrono::{DateTime, Utc};
 
 use crate::aws::order_store::{StoreError, UpdateError, Updated};
 use crate::aws::{InventoryStore, OrderStore, Queue};
-use crate::domain::order::PaymentCheck;
-use crate::domain::{Order, OrderId, OrderStatus};
+use crate::domain::order::{GatewayOutcome, PaymentCheck};
+use crate::domain::{Order, OrderId, OrderStatus, PaymentStatus};
 use crate::messages::{Notification, NotificationEvent, OrderMessage, Restock};
+use crate::payments::judge;
+use crate::stripe::{Stripe, StripeError};
 use crate::workflow::stock::{total_available, StockFollowUp};
 
 /// Re-plans after another order took the stock this one meant to reserve. Each loser of a race
@@ -46,11 +48,96 @@ pub struct PaymentVerification {
     pub payment_queue: Queue,
     pub stock: StockFollowUp,
     pub clock: crate::clock::Time,
+    /// Where orders naming a gateway payment have it checked (none configured: such an order
+    /// is held, never passed on the channel's word).
+    pub gateway: Option<Stripe>,
 }
 
 impl PaymentVerification {
     pub async fn verify(&self, id: &OrderId, now: DateTime<Utc>) -> anyhow::Result<()> {
+        if !self.check_with_gateway(id, now).await? {
+            return Ok(());
+        }
         self.verify_in_turn(id, now, Turn::Queue).await
+    }
+
+    /// Asks the gateway about the payment a pending order names and applies its answer; `true`
+    /// when verification goes on (the money is secured, or the order names no gateway payment).
+    /// A gateway that does not answer is an error, for the queue to retry: never a "failed".
+    async fn check_with_gateway(&self, id: &OrderId, now: DateTime<Utc>) -> anyhow::Result<bool> {
+        let order = self
+            .orders
+            .get(id)
+            .await?
+            .ok_or_else(|| anyhow!("order {id} does not exist"))?;
+        let Some(payment) = order.payment.as_ref().filter(|_| {
+            order.payment_status == PaymentStatus::Pending
+                && order.status == OrderStatus::Open
+                && order.hold.is_none()
+        }) else {
+            return Ok(true);
+        };
+        let answer = match &self.gateway {
+            Some(stripe) => stripe.payment_intent(&payment.payment_intent).await,
+            None => Err(StripeError::Refused(
+                "no Stripe key is configured (STRIPE_API_KEY)".into(),
+            )),
+        };
+        let intent = match answer {
+            Ok(intent) => intent,
+            Err(e @ StripeError::Unavailable(_)) => return Err(e).context("asking Stripe"),
+            Err(e) => {
+                let why = e.to_string();
+                let held = self
+                    .orders
+                    .update(id, |o| {
+                        Ok::<_, std::convert::Infallible>(o.hold_unverified_payment(&why, now))
+                    })
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+                if held.outcome {
+                    self.alert(id, &format!("payment unverified: {why}"))
+                        .await?;
+                }
+                return Ok(false);
+            }
+        };
+        let updated = self
+            .orders
+            .update(id, |o| {
+                let verdict = judge(&intent, o.totals.total, &o.currency, o.payment_accepted);
+                Ok::<_, std::convert::Infallible>(o.settle_with_gateway(&verdict, now))
+            })
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        Ok(match updated.outcome {
+            GatewayOutcome::Unchanged | GatewayOutcome::Secured => true,
+            GatewayOutcome::Waiting => false,
+            GatewayOutcome::Failed => {
+                self.notify_queue
+                    .send(&Notification::about_order(
+                        id.clone(),
+                        NotificationEvent::PaymentProblem,
+                    ))
+                    .await?;
+                self.alert(id, "the payment failed").await?;
+                false
+            }
+            GatewayOutcome::Held(why) => {
+                self.alert(id, &format!("payment held: {why}")).await?;
+                false
+            }
+        })
+    }
+
+    async fn alert(&self, id: &OrderId, occurrence: &str) -> anyhow::Result<()> {
+        self.notify_queue
+            .send(&Notification::staff_alert(
+                id.clone(),
+                occurrence.to_string(),
+            ))
+            .await?;
+        Ok(())
     }
 
     async fn verify_in_turn(

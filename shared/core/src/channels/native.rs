@@ -20,6 +20,7 @@ use super::PayloadError;
 use crate::domain::order::lines_subtotal;
 use crate::domain::{Channel, Currency, Customer, LineItem, NewOrder, PaymentStatus, Totals};
 use crate::inventory::CatalogEntry;
+use crate::payments::GatewayPayment;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,6 +43,16 @@ struct NativeOrder {
     cancelled: bool,
     #[serde(default)]
     test: bool,
+    /// The gateway payment to verify the order with: `{"gateway": "stripe", "payment_intent": "pi_..."}`.
+    #[serde(default)]
+    payment: Option<NativePayment>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NativePayment {
+    gateway: String,
+    payment_intent: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -277,6 +288,21 @@ impl Draft {
             )?,
             total: rust_decimal::Decimal::ZERO,
         };
+        let payment = match &order.payment {
+            None => None,
+            Some(p) if p.gateway == "stripe" => Some(GatewayPayment::stripe(&p.payment_intent).ok_or_else(|| {
+                PayloadError::new(
+                    "invalid_payment",
+                    "payment.payment_intent must be a Stripe PaymentIntent id (pi_ and letters and digits)",
+                )
+            })?),
+            Some(p) => {
+                return Err(PayloadError::new(
+                    "invalid_payment",
+                    format!("payment.gateway must be stripe, not {:?}", p.gateway),
+                ))
+            }
+        };
         totals.total = match (&order.totals.total, channel) {
             (Some(total), _) => price("totals.total", Some(total))?,
             (None, Channel::Manual) => totals.computed_total(),
@@ -293,6 +319,7 @@ impl Draft {
             channel_order_id,
             payment_status,
             paid_offline,
+            payment,
             totals,
             currency,
             presentment_total: None,

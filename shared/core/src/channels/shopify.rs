@@ -201,6 +201,7 @@ fn normalize(order: ShopifyOrder) -> Result<NewOrder, PayloadError> {
         channel_order_id: order.id,
         payment_status: payment_status(order.financial_status.as_deref())?,
         paid_offline: false,
+        payment: None,
         currency,
         totals,
         customer: Customer {

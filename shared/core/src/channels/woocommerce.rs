@@ -152,6 +152,7 @@ pub fn parse_order(body: &[u8]) -> Result<NewOrder, PayloadError> {
         channel_order_id: order.id,
         payment_status: payment_status(status)?,
         paid_offline: false,
+        payment: None,
         currency,
         totals: Totals {
             subtotal: lines_subtotal(&lines),

@@ -23,6 +23,11 @@ pub enum HoldReason {
     /// The parcel weighs or its label costs more than is plausible for the order (see
     /// `ShippingLimits`): release to buy it anyway, reject to cancel.
     ImplausibleShipment,
+    /// The gateway's payment differs from the order (amount or currency): release to accept it
+    /// as it is, reject to cancel.
+    PaymentMismatch,
+    /// The gateway does not know the payment the order names, or refused to say.
+    PaymentUnverified,
 }
 
 /// An order on hold, with what is wrong in words an operator can act on.

@@ -285,6 +285,7 @@ impl Order {
             name: self.name.clone(),
             payment_status: self.payment_status,
             paid_offline: false,
+            payment: self.payment.clone(),
             currency: self.currency.clone(),
             totals: self.totals.clone(),
             presentment_total: self.presentment_total.clone(),

@@ -28,6 +28,9 @@ impl Order {
         if hold.reasons.contains(&HoldReason::ImplausibleShipment) {
             self.shipping_approved = true;
         }
+        if hold.reasons.contains(&HoldReason::PaymentMismatch) {
+            self.payment_accepted = true;
+        }
         self.note("hold_released", format!("Released by {by}"), now);
         Ok(())
     }

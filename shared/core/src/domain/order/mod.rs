@@ -12,6 +12,7 @@ mod cancel;
 mod channel_update;
 mod contents;
 mod edit;
+mod gateway;
 mod holds;
 mod labels;
 mod payment;
@@ -26,6 +27,7 @@ pub(crate) mod tests;
 pub use by_hand::{HandMove, MoveError, OutsideParcel};
 pub use channel_update::ChannelUpdate;
 pub use edit::{EditError, LineChange, NewLine, OrderEdit};
+pub use gateway::GatewayOutcome;
 pub use holds::HoldError;
 pub use payment::PaymentCheck;
 pub use shipments::VoidError;
@@ -47,6 +49,7 @@ use super::{
 };
 use crate::inventory::plan::Part;
 use crate::inventory::LocationId;
+use crate::payments::GatewayPayment;
 
 /// Where an order came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -127,6 +130,9 @@ pub struct NewOrder {
     /// its timeline.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub paid_offline: bool,
+    /// The gateway payment to check the order's money with (none: the channel's word stands).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<GatewayPayment>,
     pub currency: Currency,
     pub totals: Totals,
     /// What the customer was charged in the currency they paid in, when the channel charged them
@@ -185,6 +191,13 @@ pub struct Order {
     pub status: OrderStatus,
     pub payment_status: PaymentStatus,
     pub fulfillment_status: FulfillmentStatus,
+    /// The gateway payment its money is checked with, when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<GatewayPayment>,
+    /// A person accepted the gateway's payment though it differs from the order (a released
+    /// `payment_mismatch` hold): it is judged by its status alone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub payment_accepted: bool,
     pub currency: Currency,
     pub totals: Totals,
     /// What edits since the customer paid changed the total by: positive, the customer owes it;

@@ -28,6 +28,8 @@ impl Order {
             status: OrderStatus::Open,
             payment_status: new.payment_status,
             fulfillment_status: FulfillmentStatus::Unfulfilled,
+            payment: new.payment,
+            payment_accepted: false,
             currency: new.currency,
             totals: new.totals,
             balance_due: Decimal::ZERO,

@@ -38,6 +38,7 @@ pub(crate) fn new_order(payment: PaymentStatus) -> NewOrder {
         name: "#2093".into(),
         payment_status: payment,
         paid_offline: false,
+        payment: None,
         currency: Currency::parse("CAD").unwrap(),
         totals: Totals {
             subtotal: Decimal::from_str("56.00").unwrap(),

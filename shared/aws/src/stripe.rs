@@ -1,0 +1,80 @@
+//! Stripe's API, as payment verification asks it: one PaymentIntent by id (`STRIPE_API_BASE`,
+//! `STRIPE_API_KEY`; locally, localstripe).
+
+use std::time::Duration;
+
+use crate::config::{ConfigError, Env};
+use crate::payments::stripe::{parse_intent, Intent};
+
+#[derive(Clone)]
+pub struct Stripe {
+    http: reqwest::Client,
+    base_url: String,
+    api_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StripeError {
+    /// Worth retrying: a timeout, 429, 5xx, an answer that is not a PaymentIntent.
+    #[error("Stripe unavailable: {0}")]
+    Unavailable(String),
+    /// Stripe knows no such PaymentIntent.
+    #[error("Stripe knows no payment {0}")]
+    NotFound(String),
+    /// Stripe refused the request (a wrong key, say): retrying will not help, a person must look.
+    #[error("Stripe refused the request: {0}")]
+    Refused(String),
+}
+
+impl Stripe {
+    /// The gateway the environment names; none without a key (the channel's word stands).
+    pub fn from_env(env: &dyn Env) -> Result<Option<Self>, ConfigError> {
+        let Some(api_key) = env.var("STRIPE_API_KEY").filter(|k| !k.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let base_url = env
+            .var("STRIPE_API_BASE")
+            .unwrap_or_else(|| "https://api.stripe.com".into());
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(3))
+            .build()
+            .map_err(|e| ConfigError::Invalid {
+                name: "STRIPE_API_BASE",
+                reason: e.to_string(),
+            })?;
+        Ok(Some(Self {
+            http,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            api_key: api_key.trim().to_string(),
+        }))
+    }
+
+    /// The PaymentIntent `id` as Stripe has it now.
+    pub async fn payment_intent(&self, id: &str) -> Result<Intent, StripeError> {
+        let response = self
+            .http
+            .get(format!("{}/v1/payment_intents/{id}", self.base_url))
+            .basic_auth(&self.api_key, Some(""))
+            .send()
+            .await
+            .map_err(|e| StripeError::Unavailable(e.to_string()))?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| StripeError::Unavailable(e.to_string()))?;
+        if status.is_success() {
+            return parse_intent(&body).map_err(|e| StripeError::Unavailable(e.to_string()));
+        }
+        let message = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
+            .unwrap_or_else(|| status.to_string());
+        Err(match status.as_u16() {
+            404 => StripeError::NotFound(id.to_string()),
+            429 | 500..=599 => StripeError::Unavailable(message),
+            _ => StripeError::Refused(message),
+        })
+    }
+}

@@ -1,0 +1,146 @@
+//! What the payment gateway says of an order's payment, applied to the order.
+
+use chrono::{DateTime, Utc};
+
+use super::Order;
+use crate::domain::review::HoldReason;
+use crate::domain::{OrderStatus, PaymentStatus};
+use crate::payments::Verdict;
+
+/// What settling with the gateway did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GatewayOutcome {
+    /// Nothing to settle (no gateway payment, or it was settled before): go on as usual.
+    Unchanged,
+    /// Paid or authorized now: go on to reserve and ship.
+    Secured,
+    /// Waiting for the customer or the bank.
+    Waiting,
+    /// The payment failed: the order is `failed`, the customer should be told.
+    Failed,
+    /// Held for a person, with why.
+    Held(String),
+}
+
+impl Order {
+    /// Applies the gateway's verdict on the payment the order names, while it is pending.
+    pub fn settle_with_gateway(&mut self, verdict: &Verdict, now: DateTime<Utc>) -> GatewayOutcome {
+        if self.payment.is_none()
+            || self.payment_status != PaymentStatus::Pending
+            || self.status != OrderStatus::Open
+            || self.hold.is_some()
+        {
+            return GatewayOutcome::Unchanged;
+        }
+        let reference = self
+            .payment
+            .as_ref()
+            .map(|p| p.payment_intent.clone())
+            .unwrap_or_default();
+        match verdict {
+            Verdict::Paid | Verdict::Authorized => {
+                self.payment_status = if *verdict == Verdict::Paid {
+                    PaymentStatus::Paid
+                } else {
+                    PaymentStatus::Authorized
+                };
+                self.note(
+                    "payment_checked",
+                    format!("Stripe says payment {reference} is {}", self.payment_status),
+                    now,
+                );
+                GatewayOutcome::Secured
+            }
+            Verdict::Waiting(why) => {
+                let detail = format!("Waiting for payment {reference}: {why}");
+                if self.timeline.last().map(|e| &e.detail) != Some(&detail) {
+                    self.note("payment_waiting", detail, now);
+                }
+                GatewayOutcome::Waiting
+            }
+            Verdict::Failed(why) => {
+                self.payment_status = PaymentStatus::Failed;
+                self.note(
+                    "payment_failed",
+                    format!("Payment {reference} failed: {why}"),
+                    now,
+                );
+                if self.become_status(OrderStatus::Failed, now).is_ok() {
+                    self.release_stock("the payment failed", now);
+                }
+                GatewayOutcome::Failed
+            }
+            Verdict::Mismatch(why) => {
+                self.put_on_hold(vec![(HoldReason::PaymentMismatch, why.clone())], now);
+                GatewayOutcome::Held(why.clone())
+            }
+        }
+    }
+
+    /// The gateway could not vouch for the payment (unknown to it, or it refused to say).
+    pub fn hold_unverified_payment(&mut self, why: &str, now: DateTime<Utc>) -> bool {
+        if self.hold.is_some() || self.status != OrderStatus::Open {
+            return false;
+        }
+        self.put_on_hold(vec![(HoldReason::PaymentUnverified, why.to_string())], now);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::order::tests::{new_order, now};
+    use crate::payments::GatewayPayment;
+
+    fn pending_with_intent() -> Order {
+        let mut new = new_order(PaymentStatus::Pending);
+        new.payment = GatewayPayment::stripe("pi_123");
+        Order::place(new, now())
+    }
+
+    #[test]
+    fn a_secured_payment_moves_the_order_on_once() {
+        let mut order = pending_with_intent();
+        assert_eq!(
+            order.settle_with_gateway(&Verdict::Authorized, now()),
+            GatewayOutcome::Secured
+        );
+        assert_eq!(order.payment_status, PaymentStatus::Authorized);
+        assert_eq!(
+            order.settle_with_gateway(&Verdict::Paid, now()),
+            GatewayOutcome::Unchanged
+        );
+    }
+
+    #[test]
+    fn a_failed_payment_fails_the_order_and_a_mismatch_holds_it() {
+        let mut failed = pending_with_intent();
+        assert_eq!(
+            failed.settle_with_gateway(&Verdict::Failed("declined".into()), now()),
+            GatewayOutcome::Failed
+        );
+        assert_eq!(
+            (failed.status, failed.payment_status),
+            (OrderStatus::Failed, PaymentStatus::Failed)
+        );
+        let mut odd = pending_with_intent();
+        let outcome = odd.settle_with_gateway(&Verdict::Mismatch("short".into()), now());
+        assert_eq!(outcome, GatewayOutcome::Held("short".into()));
+        assert_eq!(
+            odd.hold.as_ref().unwrap().reasons,
+            [HoldReason::PaymentMismatch]
+        );
+        assert_eq!(odd.payment_status, PaymentStatus::Pending);
+    }
+
+    #[test]
+    fn waiting_is_noted_once() {
+        let mut order = pending_with_intent();
+        let waiting = Verdict::Waiting("3-D Secure");
+        order.settle_with_gateway(&waiting, now());
+        let entries = order.timeline.len();
+        order.settle_with_gateway(&waiting, now());
+        assert_eq!(order.timeline.len(), entries);
+    }
+}

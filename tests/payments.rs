@@ -1,0 +1,180 @@
+//! Orders that name a Stripe payment are verified with the gateway itself (localstripe, a real
+//! Stripe-compatible server over HTTP): paid, authorized, declined or canceled, and a payment
+//! that is not the order's is held for a person, never passed.
+
+use oms_tests::{start, unique, TestOms};
+use serde_json::{json, Value};
+
+/// localstripe, as `cargo xtask test` started it.
+fn stripe() -> String {
+    std::env::var("STRIPE_API_BASE").expect("STRIPE_API_BASE set by cargo xtask test")
+}
+
+/// A PaymentIntent made the way a storefront makes one: `fields` form-encoded.
+async fn payment_intent(fields: &[(&str, &str)]) -> Value {
+    let body: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/payment_intents", stripe()))
+        .basic_auth("sk_test_storefront", Some(""))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.join("&"))
+        .send()
+        .await
+        .expect("localstripe answers");
+    response.json().await.expect("a PaymentIntent")
+}
+
+/// A card payment of `cents` US cents, taken at once or (`capture_manual`) only authorized.
+async fn card_payment(cents: u32, capture_manual: bool) -> String {
+    let amount = cents.to_string();
+    let mut fields = vec![
+        ("amount", amount.as_str()),
+        ("currency", "usd"),
+        ("payment_method", "pm_card_visa"),
+        ("confirm", "true"),
+    ];
+    if capture_manual {
+        fields.push(("capture_method", "manual"));
+    }
+    let intent = payment_intent(&fields).await;
+    intent["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("an intent: {intent}"))
+        .to_string()
+}
+
+/// A staff order of 2 x 10.00 USD, pending, naming `payment_intent`; its id.
+async fn order_paid_with(t: &TestOms, payment_intent: &str) -> String {
+    let body = json!({
+        "currency": "USD",
+        "payment_status": "pending",
+        "payment": {"gateway": "stripe", "payment_intent": payment_intent},
+        "customer": {"email": format!("{}@example.com", unique("pay")), "name": "Ana Souza"},
+        "shipping_address": {"name": "Ana Souza", "line1": "500 Market St", "city": "San Francisco",
+            "region": "CA", "postal_code": "94105", "country": "US"},
+        "lines": [{"sku": unique("MUG"), "title": "Mug", "quantity": 2, "unit_price": "10.00", "grams": 300}],
+        "totals": {"shipping": "0.00", "tax": "0.00", "discounts": "0.00"},
+    });
+    let response = t.manual(&serde_json::to_vec(&body).unwrap(), None).await;
+    assert_eq!(response.status(), 201, "manual order refused");
+    let order: Value = response.json().await.unwrap();
+    order["id"].as_str().unwrap().to_string()
+}
+
+fn timeline_has(order: &Value, kind: &str) -> bool {
+    order["timeline"]
+        .as_array()
+        .is_some_and(|t| t.iter().any(|e| e["type"] == kind))
+}
+
+#[tokio::test]
+async fn a_payment_taken_marks_the_order_paid_and_it_ships() {
+    let t = start().await;
+    let id = order_paid_with(&t, &card_payment(2000, false).await).await;
+    let order = t
+        .order_until(&id, "shipped", |o| o["status"] == "shipped")
+        .await;
+    assert_eq!(order["payment_status"], "paid");
+    assert!(timeline_has(&order, "payment_checked"), "{order:#}");
+}
+
+#[tokio::test]
+async fn an_authorized_payment_ships_and_waits_to_be_captured() {
+    let t = start().await;
+    let id = order_paid_with(&t, &card_payment(2000, true).await).await;
+    let order = t
+        .order_until(&id, "shipped", |o| o["status"] == "shipped")
+        .await;
+    assert_eq!(order["payment_status"], "authorized");
+}
+
+#[tokio::test]
+async fn a_payment_for_another_amount_is_held_until_a_person_accepts_it() {
+    let t = start().await;
+    let id = order_paid_with(&t, &card_payment(1999, false).await).await;
+    let order = t.order_until(&id, "held", |o| o["hold"].is_object()).await;
+    assert_eq!(order["hold"]["reasons"], json!(["payment_mismatch"]));
+    let message = order["hold"]["messages"][0].as_str().unwrap();
+    assert!(
+        message.contains("1999") && message.contains("20.00"),
+        "{message}"
+    );
+    assert_eq!(order["payment_status"], "pending", "never a silent pass");
+    assert!(order["shipments"].as_array().unwrap().is_empty());
+
+    let (status, _) = t
+        .admin_post(&format!("/orders/{id}/hold/release"), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let order = t
+        .order_until(&id, "shipped once accepted", |o| o["status"] == "shipped")
+        .await;
+    assert_eq!(order["payment_status"], "paid");
+}
+
+#[tokio::test]
+async fn a_canceled_payment_fails_the_order_and_the_customer_is_told() {
+    let t = start().await;
+    let intent = payment_intent(&[
+        ("amount", "2000"),
+        ("currency", "usd"),
+        ("payment_method", "pm_card_visa"),
+    ])
+    .await;
+    let pi = intent["id"].as_str().unwrap();
+    let canceled: Value = reqwest::Client::new()
+        .post(format!("{}/v1/payment_intents/{pi}/cancel", stripe()))
+        .basic_auth("sk_test_storefront", Some(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(canceled["status"], "canceled");
+    let id = order_paid_with(&t, pi).await;
+    let order = t
+        .order_until(&id, "failed", |o| o["status"] == "failed")
+        .await;
+    assert_eq!(order["payment_status"], "failed");
+    assert!(timeline_has(&order, "payment_failed"));
+    let email = order["customer"]["email"].as_str().unwrap().to_string();
+    let told = oms_tests::eventually(|| async {
+        let emails = oms_tests::emails_to(&email).await;
+        (!emails.is_empty()).then_some(emails)
+    })
+    .await;
+    assert!(
+        told.is_some(),
+        "the customer hears about the payment problem"
+    );
+}
+
+#[tokio::test]
+async fn a_payment_stripe_does_not_know_is_held_for_a_person() {
+    let t = start().await;
+    let id = order_paid_with(&t, "pi_NoSuchIntent0000").await;
+    let order = t.order_until(&id, "held", |o| o["hold"].is_object()).await;
+    assert_eq!(order["hold"]["reasons"], json!(["payment_unverified"]));
+    assert_eq!(order["payment_status"], "pending");
+}
+
+#[tokio::test]
+async fn a_payment_reference_that_is_not_a_stripe_intent_is_refused() {
+    let t = start().await;
+    for payment in [
+        json!({"gateway": "stripe", "payment_intent": "ch_123"}),
+        json!({"gateway": "paypal", "payment_intent": "pi_123"}),
+        json!({"gateway": "stripe"}),
+    ] {
+        let body = json!({
+            "currency": "USD", "payment_status": "pending", "payment": payment,
+            "customer": {"email": "a@example.com", "name": "A"},
+            "lines": [{"sku": "MUG", "title": "Mug", "quantity": 1, "unit_price": "10.00"}],
+        });
+        let response = t.manual(&serde_json::to_vec(&body).unwrap(), None).await;
+        assert!(response.status().is_client_error(), "{payment}");
+        let answer: Value = response.json().await.unwrap();
+        assert!(answer["error"]["code"].is_string(), "{answer}");
+    }
+}
