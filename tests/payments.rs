@@ -78,14 +78,98 @@ async fn a_payment_taken_marks_the_order_paid_and_it_ships() {
     assert!(timeline_has(&order, "payment_checked"), "{order:#}");
 }
 
+/// The intent as localstripe has it now.
+async fn intent_now(pi: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}/v1/payment_intents/{pi}", stripe()))
+        .basic_auth("sk_test_storefront", Some(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
-async fn an_authorized_payment_ships_and_waits_to_be_captured() {
+async fn an_authorized_payment_is_captured_once_when_the_first_label_is_bought() {
     let t = start().await;
-    let id = order_paid_with(&t, &card_payment(2000, true).await).await;
-    let order = t
-        .order_until(&id, "shipped", |o| o["status"] == "shipped")
-        .await;
+    let pi = card_payment(2000, true).await;
+    let id = order_paid_with(&t, &pi).await;
+    // A storm of label requests for it: every worker goes for the capture and the label.
+    let label_queue = &t.oms.resources.refs["LabelQueue"];
+    let sends = (0..6).map(|_| {
+        t.oms
+            .aws
+            .sqs
+            .send_message()
+            .queue_url(label_queue)
+            .message_body(format!(r#"{{"order_id":"{id}"}}"#))
+            .send()
+    });
+    for sent in futures::future::join_all(sends).await {
+        sent.unwrap();
+    }
+    t.order_until(&id, "shipped and paid", |o| {
+        o["status"] == "shipped" && o["payment_status"] == "paid"
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let order = t.order(&id).await;
+    let captures = order["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "payment_captured")
+        .count();
+    assert_eq!(captures, 1, "{order:#}");
+    assert_eq!(order["shipments"].as_array().unwrap().len(), 1);
+    let intent = intent_now(&pi).await;
+    assert_eq!(intent["status"], "succeeded", "{intent}");
+}
+
+#[tokio::test]
+async fn an_authorization_that_cannot_be_captured_holds_the_order_before_any_label() {
+    let t = start().await;
+    let intent = payment_intent(&[
+        ("amount", "2000"),
+        ("currency", "usd"),
+        ("payment_method", "pm_card_visa"),
+        ("capture_method", "manual"),
+        ("confirm", "true"),
+    ])
+    .await;
+    let pi = intent["id"].as_str().unwrap().to_string();
+    // The authorization lapses (Stripe cancels it) before the goods ship.
+    let lapsed = reqwest::Client::new()
+        .post(format!("{}/v1/payment_intents/{pi}/cancel", stripe()))
+        .basic_auth("sk_test_storefront", Some(""))
+        .send()
+        .await
+        .unwrap();
+    assert!(lapsed.status().is_success());
+    let body = json!({
+        "currency": "USD",
+        "payment_status": "authorized",
+        "payment": {"gateway": "stripe", "payment_intent": pi},
+        "customer": {"email": format!("{}@example.com", unique("lapse")), "name": "Ana Souza"},
+        "shipping_address": {"name": "Ana Souza", "line1": "500 Market St", "city": "San Francisco",
+            "region": "CA", "postal_code": "94105", "country": "US"},
+        "lines": [{"sku": unique("MUG"), "title": "Mug", "quantity": 2, "unit_price": "10.00", "grams": 300}],
+    });
+    let response = t.manual(&serde_json::to_vec(&body).unwrap(), None).await;
+    assert_eq!(response.status(), 201);
+    let id = response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let order = t.order_until(&id, "held", |o| o["hold"].is_object()).await;
+    assert_eq!(order["hold"]["reasons"], json!(["capture_failed"]));
     assert_eq!(order["payment_status"], "authorized");
+    assert!(
+        order["shipments"].as_array().unwrap().is_empty(),
+        "no label bought"
+    );
 }
 
 #[tokio::test]

@@ -45,6 +45,7 @@ impl App {
                 notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
                 ship_from,
                 transit: TransitStats::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),
+                gateway: oms::stripe::Stripe::from_env(env)?,
             },
         })
     }

@@ -15,10 +15,15 @@ use crate::domain::order::PendingLabel;
 use crate::domain::shipment::ShipmentLine;
 use crate::domain::shipping_limits::ShippingLimits;
 use crate::domain::Address;
-use crate::domain::{Order, OrderId, OrderStatus, Shipment, ShipmentId, TrackingStatus};
+use crate::domain::{
+    Order, OrderId, OrderStatus, PaymentStatus, Shipment, ShipmentId, TrackingStatus,
+};
 use crate::inventory::location::DEFAULT_LOCATION;
 use crate::inventory::LocationId;
 use crate::messages::{Notification, NotificationEvent};
+use crate::payments::minor_units;
+use crate::payments::stripe::{Intent, IntentStatus};
+use crate::stripe::{Stripe, StripeError};
 
 #[derive(Clone)]
 pub struct LabelPurchase {
@@ -33,6 +38,8 @@ pub struct LabelPurchase {
     pub delivery_window_days: u32,
     /// Beyond these a parcel waits for a person instead of being bought.
     pub limits: ShippingLimits,
+    /// Where an authorized gateway payment is captured before the first label is bought.
+    pub gateway: Option<Stripe>,
 }
 
 /// What buying the pending label came to.
@@ -76,6 +83,9 @@ impl LabelPurchase {
             // channel update starts it again). Re-announce shipments in case an earlier run died
             // between recording one and enqueueing its email; the notifier dedupes.
             self.announce(&order).await?;
+            return Ok(false);
+        }
+        if !self.capture(&order, now).await? {
             return Ok(false);
         }
         let Some((location, lines)) = order.next_parcel() else {
@@ -168,6 +178,71 @@ impl LabelPurchase {
         }
         self.announce(&updated.order).await?;
         Ok(true)
+    }
+
+    /// Captures an authorized gateway payment before anything is bought for the order: `true`
+    /// when the goods may go (captured now or before, or nothing to capture). Its Idempotency-Key
+    /// is the order's, so two workers or a retry capture once; a capture refused because an
+    /// earlier one went through (its answer lost) is told apart by the intent's status. One that
+    /// cannot be captured (a lapsed authorization) holds the order and alerts staff.
+    async fn capture(&self, order: &Order, now: DateTime<Utc>) -> anyhow::Result<bool> {
+        let Some(payment) = order
+            .payment
+            .as_ref()
+            .filter(|_| order.payment_status == PaymentStatus::Authorized)
+        else {
+            return Ok(true);
+        };
+        let id = &order.id;
+        let pi = &payment.payment_intent;
+        let captured = match &self.gateway {
+            None => Err("no Stripe key is configured (STRIPE_API_KEY)".to_string()),
+            Some(stripe) => {
+                let amount = minor_units(order.totals.total, &order.currency).ok_or_else(|| {
+                    anyhow!("order {id}: its total is no whole number of minor units")
+                })?;
+                match stripe.capture(pi, amount, &format!("capture-{id}")).await {
+                    Ok(intent) => succeeded(&intent),
+                    Err(StripeError::Unavailable(e)) => return Err(anyhow!("capturing {pi}: {e}")),
+                    Err(refused) => match stripe.payment_intent(pi).await {
+                        Ok(intent) => succeeded(&intent).map_err(|e| format!("{refused}; {e}")),
+                        Err(StripeError::Unavailable(e)) => {
+                            return Err(anyhow!("reading {pi} after a refused capture: {e}"))
+                        }
+                        Err(e) => Err(format!("{refused}; {e}")),
+                    },
+                }
+            }
+        };
+        match captured {
+            Ok(()) => {
+                self.orders
+                    .update(id, |o| {
+                        Ok::<_, std::convert::Infallible>(o.record_capture(now))
+                    })
+                    .await
+                    .map_err(flatten)?;
+                tracing::info!(order_id = %id, payment_intent = %pi, "payment captured");
+                Ok(true)
+            }
+            Err(why) => {
+                let why = format!("the payment {pi} could not be captured: {why}");
+                tracing::warn!(order_id = %id, why, "capture failed; order held");
+                let held = self
+                    .orders
+                    .update(id, |o| {
+                        Ok::<_, std::convert::Infallible>(o.hold_failed_capture(&why, now))
+                    })
+                    .await
+                    .map_err(flatten)?;
+                if held.outcome {
+                    self.notify_queue
+                        .send(&Notification::staff_alert(id.clone(), why))
+                        .await?;
+                }
+                Ok(false)
+            }
+        }
     }
 
     /// Where a location's parcels leave from: its address, or the configured ship-from address
@@ -310,6 +385,14 @@ impl LabelPurchase {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// Whether the intent's money is taken.
+fn succeeded(intent: &Intent) -> Result<(), String> {
+    match intent.status {
+        IntentStatus::Succeeded => Ok(()),
+        other => Err(format!("Stripe says it is {other:?}")),
     }
 }
 

@@ -28,6 +28,9 @@ pub enum HoldReason {
     PaymentMismatch,
     /// The gateway does not know the payment the order names, or refused to say.
     PaymentUnverified,
+    /// The authorized payment could not be captured when the goods were to ship (an
+    /// authorization lapses after about 7 days): nothing is bought until a person decides.
+    CaptureFailed,
 }
 
 /// An order on hold, with what is wrong in words an operator can act on.

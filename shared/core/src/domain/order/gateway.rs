@@ -77,6 +77,39 @@ impl Order {
         }
     }
 
+    /// The authorized money was captured (by this worker or, its answer lost, an earlier one):
+    /// `true` the first time.
+    pub fn record_capture(&mut self, now: DateTime<Utc>) -> bool {
+        if self.payment_status != PaymentStatus::Authorized {
+            return false;
+        }
+        let reference = self
+            .payment
+            .as_ref()
+            .map(|p| p.payment_intent.clone())
+            .unwrap_or_default();
+        self.payment_status = PaymentStatus::Paid;
+        self.note(
+            "payment_captured",
+            format!(
+                "Payment {reference} captured: {} {}",
+                self.totals.total, self.currency
+            ),
+            now,
+        );
+        true
+    }
+
+    /// The authorization could not be captured (it lapsed, or was canceled): held before any
+    /// label is bought.
+    pub fn hold_failed_capture(&mut self, why: &str, now: DateTime<Utc>) -> bool {
+        if self.hold.is_some() {
+            return false;
+        }
+        self.put_on_hold(vec![(HoldReason::CaptureFailed, why.to_string())], now);
+        true
+    }
+
     /// The gateway could not vouch for the payment (unknown to it, or it refused to say).
     pub fn hold_unverified_payment(&mut self, why: &str, now: DateTime<Utc>) -> bool {
         if self.hold.is_some() || self.status != OrderStatus::Open {
@@ -132,6 +165,26 @@ mod tests {
             [HoldReason::PaymentMismatch]
         );
         assert_eq!(odd.payment_status, PaymentStatus::Pending);
+    }
+
+    #[test]
+    fn a_capture_is_recorded_once_and_a_failed_one_holds() {
+        let mut order = pending_with_intent();
+        order.settle_with_gateway(&Verdict::Authorized, now());
+        assert!(order.record_capture(now()));
+        assert_eq!(order.payment_status, PaymentStatus::Paid);
+        assert!(
+            !order.record_capture(now()),
+            "a second worker records nothing"
+        );
+        let mut lapsed = pending_with_intent();
+        lapsed.settle_with_gateway(&Verdict::Authorized, now());
+        assert!(lapsed.hold_failed_capture("expired", now()));
+        assert_eq!(
+            lapsed.hold.as_ref().unwrap().reasons,
+            [HoldReason::CaptureFailed]
+        );
+        assert!(!lapsed.hold_failed_capture("expired", now()));
     }
 
     #[test]
