@@ -15,9 +15,7 @@ use crate::domain::order::PendingLabel;
 use crate::domain::shipment::ShipmentLine;
 use crate::domain::shipping_limits::ShippingLimits;
 use crate::domain::Address;
-use crate::domain::{
-    Order, OrderId, OrderStatus, PaymentStatus, Shipment, ShipmentId, TrackingStatus,
-};
+use crate::domain::{Order, OrderId, OrderStatus, Shipment, ShipmentId, TrackingStatus};
 use crate::inventory::location::DEFAULT_LOCATION;
 use crate::inventory::LocationId;
 use crate::messages::{Notification, NotificationEvent};
@@ -186,11 +184,7 @@ impl LabelPurchase {
     /// earlier one went through (its answer lost) is told apart by the intent's status. One that
     /// cannot be captured (a lapsed authorization) holds the order and alerts staff.
     async fn capture(&self, order: &Order, now: DateTime<Utc>) -> anyhow::Result<bool> {
-        let Some(payment) = order
-            .payment
-            .as_ref()
-            .filter(|_| order.payment_status == PaymentStatus::Authorized)
-        else {
+        let Some(payment) = order.payment_to_capture() else {
             return Ok(true);
         };
         let id = &order.id;

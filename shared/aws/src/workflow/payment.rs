@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use crate::aws::order_store::{StoreError, UpdateError, Updated};
 use crate::aws::{InventoryStore, OrderStore, Queue};
 use crate::domain::order::{GatewayOutcome, PaymentCheck};
-use crate::domain::{Order, OrderId, OrderStatus, PaymentStatus};
+use crate::domain::{Order, OrderId, OrderStatus};
 use crate::messages::{Notification, NotificationEvent, OrderMessage, Restock};
 use crate::payments::judge;
 use crate::stripe::{Stripe, StripeError};
@@ -55,28 +55,18 @@ pub struct PaymentVerification {
 
 impl PaymentVerification {
     pub async fn verify(&self, id: &OrderId, now: DateTime<Utc>) -> anyhow::Result<()> {
-        if !self.check_with_gateway(id, now).await? {
-            return Ok(());
-        }
         self.verify_in_turn(id, now, Turn::Queue).await
     }
 
-    /// Asks the gateway about the payment a pending order names and applies its answer; `true`
-    /// when verification goes on (the money is secured, or the order names no gateway payment).
-    /// A gateway that does not answer is an error, for the queue to retry: never a "failed".
-    async fn check_with_gateway(&self, id: &OrderId, now: DateTime<Utc>) -> anyhow::Result<bool> {
-        let order = self
-            .orders
-            .get(id)
-            .await?
-            .ok_or_else(|| anyhow!("order {id} does not exist"))?;
-        let Some(payment) = order.payment.as_ref().filter(|_| {
-            order.payment_status == PaymentStatus::Pending
-                && order.status == OrderStatus::Open
-                && order.hold.is_none()
-        }) else {
+    /// Asks the gateway about the payment the order (as just read) still has to have checked
+    /// and applies its answer; `true` when verification goes on (the money is secured, or there
+    /// is nothing to check). A gateway that does not answer is an error, for the queue to retry:
+    /// never a "failed".
+    async fn check_with_gateway(&self, order: &Order, now: DateTime<Utc>) -> anyhow::Result<bool> {
+        let Some(payment) = order.payment_to_check() else {
             return Ok(true);
         };
+        let id = &order.id;
         let answer = match &self.gateway {
             Some(stripe) => stripe.payment_intent(&payment.payment_intent).await,
             None => Err(StripeError::Refused(
@@ -160,6 +150,9 @@ impl PaymentVerification {
                 .get(id)
                 .await?
                 .ok_or_else(|| anyhow!("order {id} does not exist"))?;
+            if !self.check_with_gateway(&order, now).await? {
+                return Ok(());
+            }
             let locations = self.inventory.locations().await?;
             let skus: Vec<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
             let mut view = self.inventory.view(&skus).await?;

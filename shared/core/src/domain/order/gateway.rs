@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::Order;
 use crate::domain::review::HoldReason;
 use crate::domain::{OrderStatus, PaymentStatus};
-use crate::payments::Verdict;
+use crate::payments::{GatewayPayment, Verdict};
 
 /// What settling with the gateway did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,20 +23,28 @@ pub enum GatewayOutcome {
 }
 
 impl Order {
-    /// Applies the gateway's verdict on the payment the order names, while it is pending.
-    pub fn settle_with_gateway(&mut self, verdict: &Verdict, now: DateTime<Utc>) -> GatewayOutcome {
-        if self.payment.is_none()
-            || self.payment_status != PaymentStatus::Pending
-            || self.status != OrderStatus::Open
-            || self.hold.is_some()
-        {
-            return GatewayOutcome::Unchanged;
-        }
-        let reference = self
-            .payment
+    /// The gateway payment still to be checked: the order names one and is open, pending and
+    /// not held.
+    pub fn payment_to_check(&self) -> Option<&GatewayPayment> {
+        self.payment.as_ref().filter(|_| {
+            self.payment_status == PaymentStatus::Pending
+                && self.status == OrderStatus::Open
+                && self.hold.is_none()
+        })
+    }
+
+    /// The gateway payment still to be captured: the order names one, authorized.
+    pub fn payment_to_capture(&self) -> Option<&GatewayPayment> {
+        self.payment
             .as_ref()
-            .map(|p| p.payment_intent.clone())
-            .unwrap_or_default();
+            .filter(|_| self.payment_status == PaymentStatus::Authorized)
+    }
+
+    /// Applies the gateway's verdict on the payment the order names, while it is to be checked.
+    pub fn settle_with_gateway(&mut self, verdict: &Verdict, now: DateTime<Utc>) -> GatewayOutcome {
+        let Some(reference) = self.payment_to_check().map(|p| p.payment_intent.clone()) else {
+            return GatewayOutcome::Unchanged;
+        };
         match verdict {
             Verdict::Paid | Verdict::Authorized => {
                 self.payment_status = if *verdict == Verdict::Paid {
@@ -80,14 +88,9 @@ impl Order {
     /// The authorized money was captured (by this worker or, its answer lost, an earlier one):
     /// `true` the first time.
     pub fn record_capture(&mut self, now: DateTime<Utc>) -> bool {
-        if self.payment_status != PaymentStatus::Authorized {
+        let Some(reference) = self.payment_to_capture().map(|p| p.payment_intent.clone()) else {
             return false;
-        }
-        let reference = self
-            .payment
-            .as_ref()
-            .map(|p| p.payment_intent.clone())
-            .unwrap_or_default();
+        };
         self.payment_status = PaymentStatus::Paid;
         self.note(
             "payment_captured",
