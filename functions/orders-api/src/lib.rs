@@ -158,6 +158,7 @@ impl App {
             work_queue: payment_queue.clone(),
             notify_queue: notify_queue.clone(),
         };
+        let admin_token = required(env, "OMS_ADMIN_TOKEN")?;
         let ship_from =
             serde_json::from_str(&required(env, "SHIP_FROM_ADDRESS")?).map_err(|e| {
                 ConfigError::Invalid {
@@ -190,8 +191,8 @@ impl App {
             status_changes,
             edits,
             labels: PdfStore::new(aws.files.clone(), required(env, "LABEL_BUCKET")?),
-            token: SecretToken::new(&required(env, "OMS_ADMIN_TOKEN")?),
-            sessions: admin::Sessions::new(&required(env, "OMS_ADMIN_TOKEN")?),
+            token: SecretToken::new(&admin_token),
+            sessions: admin::Sessions::new(&admin_token),
         })
     }
 }

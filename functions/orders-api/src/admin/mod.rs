@@ -38,6 +38,14 @@ const STAFF: &str = "admin";
 /// Largest form taken.
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
+/// A posted form's fields.
+type Form = HashMap<String, String>;
+
+/// A form field, trimmed; empty counts as absent.
+fn field<'a>(form: &'a Form, name: &str) -> Option<&'a str> {
+    form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
 /// A signed-in request: what every page's layout needs.
 pub struct Signed {
     csrf: String,
@@ -156,7 +164,7 @@ async fn get(request: &Request, segments: &[&str], signed: &Signed, app: &App) -
 async fn post(
     request: &Request,
     segments: &[&str],
-    form: &HashMap<String, String>,
+    form: &Form,
     signed: &Signed,
     app: &App,
 ) -> Response<Body> {
@@ -175,11 +183,11 @@ async fn post(
 }
 
 /// The fields of a posted form (`application/x-www-form-urlencoded`).
-fn form(request: &Request) -> Option<HashMap<String, String>> {
+fn form(request: &Request) -> Option<Form> {
     if request.body().len() > MAX_FORM_BYTES {
         return None;
     }
-    request.payload::<HashMap<String, String>>().ok().flatten()
+    request.payload::<Form>().ok().flatten()
 }
 
 fn static_file(content_type: &str, text: &'static str) -> Response<Body> {

@@ -2,8 +2,6 @@
 //! shows each SKU's catalog entry and stock beside its line; "Create" sends the order with the
 //! form's own Idempotency-Key, so sending the form twice makes one order.
 
-use std::collections::HashMap;
-
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Response};
 use minijinja::context;
@@ -11,10 +9,8 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::api::{encode, Call};
-use super::{views, Signed, STAFF};
+use super::{field, views, Form, Signed, STAFF};
 use crate::App;
-
-type Form = HashMap<String, String>;
 
 /// Line rows the form offers.
 const ROWS: usize = 6;
@@ -29,17 +25,21 @@ struct Row {
     hint: Option<String>,
 }
 
-fn field<'a>(form: &'a Form, name: &str) -> &'a str {
-    form.get(name).map_or("", |v| v.trim())
-}
-
 fn rows(form: &Form) -> Vec<Row> {
     (0..ROWS)
         .map(|i| Row {
-            sku: field(form, &format!("sku_{i}")).to_string(),
-            quantity: field(form, &format!("quantity_{i}")).to_string(),
-            unit_price: field(form, &format!("unit_price_{i}")).to_string(),
-            title: field(form, &format!("title_{i}")).to_string(),
+            sku: field(form, &format!("sku_{i}"))
+                .unwrap_or_default()
+                .to_string(),
+            quantity: field(form, &format!("quantity_{i}"))
+                .unwrap_or_default()
+                .to_string(),
+            unit_price: field(form, &format!("unit_price_{i}"))
+                .unwrap_or_default()
+                .to_string(),
+            title: field(form, &format!("title_{i}"))
+                .unwrap_or_default()
+                .to_string(),
             hint: None,
         })
         .collect()
@@ -90,7 +90,7 @@ pub async fn submit(form: &Form, signed: &Signed, app: &App) -> Response<Body> {
         }
         return render(StatusCode::OK, form, rows, None, signed, app);
     }
-    let key = field(form, "key");
+    let key = field(form, "key").unwrap_or_default();
     let result = Call::new(STAFF, Method::POST, "/orders", &[])
         .json(body(form, &rows))
         .idempotency_key(key)
@@ -143,37 +143,34 @@ async fn hint(sku: &str, app: &App) -> String {
 /// The form as `POST /orders` takes it; what is left empty is left out, for the API to fill in
 /// (from the catalog, adding up the total) or refuse.
 fn body(form: &Form, rows: &[Row]) -> Value {
-    let text = |name: &str| Some(field(form, name)).filter(|v| !v.is_empty());
+    let given = |name: &str| field(form, name).unwrap_or_default();
     let mut order = Map::new();
-    order.insert("currency".into(), json!(field(form, "currency")));
-    order.insert(
-        "payment_status".into(),
-        json!(field(form, "payment_status")),
-    );
+    order.insert("currency".into(), json!(given("currency")));
+    order.insert("payment_status".into(), json!(given("payment_status")));
     order.insert(
         "customer".into(),
-        json!({"name": field(form, "customer_name"), "email": text("customer_email")}),
+        json!({"name": given("customer_name"), "email": field(form, "customer_email")}),
     );
-    if text("line1").is_some() || text("city").is_some() {
+    if field(form, "line1").is_some() || field(form, "city").is_some() {
         order.insert(
             "shipping_address".into(),
             json!({
-                "name": text("address_name").unwrap_or(field(form, "customer_name")),
-                "line1": text("line1"), "line2": text("line2"), "city": text("city"),
-                "region": text("region"), "postal_code": text("postal_code"),
-                "country": text("country"), "phone": text("phone"),
+                "name": field(form, "address_name").unwrap_or(given("customer_name")),
+                "line1": field(form, "line1"), "line2": field(form, "line2"), "city": field(form, "city"),
+                "region": field(form, "region"), "postal_code": field(form, "postal_code"),
+                "country": field(form, "country"), "phone": field(form, "phone"),
             }),
         );
     }
-    if let Some(method) = text("shipping_method") {
+    if let Some(method) = field(form, "shipping_method") {
         order.insert("shipping_method".into(), json!(method));
     }
-    if let Some(note) = text("note") {
+    if let Some(note) = field(form, "note") {
         order.insert("note".into(), json!(note));
     }
     let mut totals = Map::new();
     for name in ["shipping", "tax", "discounts"] {
-        if let Some(amount) = text(name) {
+        if let Some(amount) = field(form, name) {
             totals.insert(name.into(), json!(amount));
         }
     }

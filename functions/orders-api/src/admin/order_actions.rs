@@ -1,18 +1,14 @@
 //! The order page's forms, each turned into the API request it stands for; the page is shown
 //! again with what happened (its new timeline entry) or what the API refused.
 
-use std::collections::HashMap;
-
 use lambda_http::http::Method;
 use lambda_http::{Body, Response};
 use serde_json::{json, Map, Value};
 
 use super::api::{encode, Call, Refusal};
 use super::order_pages::{show, Outcome};
-use super::{views, Signed, STAFF};
+use super::{field, views, Form, Signed, STAFF};
 use crate::App;
-
-type Form = HashMap<String, String>;
 
 /// What the order page says after an action (`?done=`): only these words, whatever the link says.
 pub fn done(action: &str) -> Option<&'static str> {
@@ -27,11 +23,6 @@ pub fn done(action: &str) -> Option<&'static str> {
         "void" => "The label was voided.",
         _ => return None,
     })
-}
-
-/// A form field, trimmed; empty counts as absent.
-fn field<'a>(form: &'a Form, name: &str) -> Option<&'a str> {
-    form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
 }
 
 /// After an action: back to the order (a GET, so a reload sends nothing again) saying what was

@@ -90,41 +90,38 @@ impl Sessions {
         })
     }
 
-    /// The CSRF token of the session's forms.
-    pub fn csrf(&self, session: &Session) -> String {
-        let tag = self.tag(&[b"csrf", session.nonce.as_bytes()]).finalize();
-        hex::encode(&tag.into_bytes()[..16])
+    /// A form token: the first 16 bytes of the tag of `parts`, in hex.
+    fn token(&self, parts: &[&[u8]]) -> String {
+        hex::encode(&self.tag(parts).finalize().into_bytes()[..16])
     }
 
-    /// Whether a form's token is the session's (in constant time).
-    pub fn csrf_matches(&self, session: &Session, presented: &str) -> bool {
+    /// Whether `presented` is the token of `parts` (compared in constant time).
+    fn token_matches(&self, parts: &[&[u8]], presented: &str) -> bool {
         let Ok(bytes) = hex::decode(presented) else {
             return false;
         };
-        bytes.len() == 16
-            && self
-                .tag(&[b"csrf", session.nonce.as_bytes()])
-                .verify_truncated_left(&bytes)
-                .is_ok()
+        bytes.len() == 16 && self.tag(parts).verify_truncated_left(&bytes).is_ok()
+    }
+
+    /// The CSRF token of the session's forms.
+    pub fn csrf(&self, session: &Session) -> String {
+        self.token(&[b"csrf", session.nonce.as_bytes()])
+    }
+
+    /// Whether a form's token is the session's.
+    pub fn csrf_matches(&self, session: &Session, presented: &str) -> bool {
+        self.token_matches(&[b"csrf", session.nonce.as_bytes()], presented)
     }
 
     /// The sign-in form's token, bound to the `LOGIN_COOKIE` value it was shown with (so a page
     /// elsewhere cannot sign a browser into a session of its choosing).
     pub fn login_token(&self, login_cookie: &str) -> String {
-        let tag = self.tag(&[b"login", login_cookie.as_bytes()]).finalize();
-        hex::encode(&tag.into_bytes()[..16])
+        self.token(&[b"login", login_cookie.as_bytes()])
     }
 
     pub fn login_token_matches(&self, login_cookie: &str, presented: &str) -> bool {
-        let Ok(bytes) = hex::decode(presented) else {
-            return false;
-        };
         !login_cookie.is_empty()
-            && bytes.len() == 16
-            && self
-                .tag(&[b"login", login_cookie.as_bytes()])
-                .verify_truncated_left(&bytes)
-                .is_ok()
+            && self.token_matches(&[b"login", login_cookie.as_bytes()], presented)
     }
 }
 

@@ -1,22 +1,14 @@
 //! The stock page: SKUs below their reorder point, one SKU's stock per location with its count,
 //! adjust and reorder forms and its recent changes, and the CSV import.
 
-use std::collections::HashMap;
-
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use minijinja::context;
 use serde_json::{json, Value};
 
 use super::api::{encode, Call, Refusal};
-use super::{views, Signed, STAFF};
+use super::{field, views, Form, Signed, STAFF};
 use crate::App;
-
-type Form = HashMap<String, String>;
-
-fn field<'a>(form: &'a Form, name: &str) -> Option<&'a str> {
-    form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
-}
 
 pub async fn show(request: &Request, signed: &Signed, app: &App) -> Response<Body> {
     let query = request.query_string_parameters();
