@@ -45,9 +45,14 @@ async fn card_payment(cents: u32, capture_manual: bool) -> String {
 
 /// A staff order of 2 x 10.00 USD, pending, naming `payment_intent`; its id.
 async fn order_paid_with(t: &TestOms, payment_intent: &str) -> String {
+    staff_order(t, payment_intent, "pending").await
+}
+
+/// A staff order of 2 x 10.00 USD in `payment_status`, naming `payment_intent`; its id.
+async fn staff_order(t: &TestOms, payment_intent: &str, payment_status: &str) -> String {
     let body = json!({
         "currency": "USD",
-        "payment_status": "pending",
+        "payment_status": payment_status,
         "payment": {"gateway": "stripe", "payment_intent": payment_intent},
         "customer": {"email": format!("{}@example.com", unique("pay")), "name": "Ana Souza"},
         "shipping_address": {"name": "Ana Souza", "line1": "500 Market St", "city": "San Francisco",
@@ -78,17 +83,30 @@ async fn a_payment_taken_marks_the_order_paid_and_it_ships() {
     assert!(timeline_has(&order, "payment_checked"), "{order:#}");
 }
 
-/// The intent as localstripe has it now.
-async fn intent_now(pi: &str) -> Value {
-    reqwest::Client::new()
-        .get(format!("{}/v1/payment_intents/{pi}", stripe()))
+/// localstripe's answer to `method /v1/payment_intents/<path>`, as a storefront asks it.
+async fn stripe_call(method: reqwest::Method, path: &str) -> Value {
+    let response = reqwest::Client::new()
+        .request(method, format!("{}/v1/payment_intents/{path}", stripe()))
         .basic_auth("sk_test_storefront", Some(""))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+        .expect("localstripe answers");
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.expect("a PaymentIntent")
+}
+
+/// The intent as localstripe has it now.
+async fn intent_now(pi: &str) -> Value {
+    stripe_call(reqwest::Method::GET, pi).await
+}
+
+/// Cancels the intent, as Stripe does when an authorization lapses.
+async fn cancel(pi: &str) -> Value {
+    stripe_call(reqwest::Method::POST, &format!("{pi}/cancel")).await
 }
 
 #[tokio::test]
@@ -97,19 +115,7 @@ async fn an_authorized_payment_is_captured_once_when_the_first_label_is_bought()
     let pi = card_payment(2000, true).await;
     let id = order_paid_with(&t, &pi).await;
     // A storm of label requests for it: every worker goes for the capture and the label.
-    let label_queue = &t.oms.resources.refs["LabelQueue"];
-    let sends = (0..6).map(|_| {
-        t.oms
-            .aws
-            .sqs
-            .send_message()
-            .queue_url(label_queue)
-            .message_body(format!(r#"{{"order_id":"{id}"}}"#))
-            .send()
-    });
-    for sent in futures::future::join_all(sends).await {
-        sent.unwrap();
-    }
+    t.request_labels(&id, 6).await;
     t.order_until(&id, "shipped and paid", |o| {
         o["status"] == "shipped" && o["payment_status"] == "paid"
     })
@@ -141,28 +147,8 @@ async fn an_authorization_that_cannot_be_captured_holds_the_order_before_any_lab
     .await;
     let pi = intent["id"].as_str().unwrap().to_string();
     // The authorization lapses (Stripe cancels it) before the goods ship.
-    let lapsed = reqwest::Client::new()
-        .post(format!("{}/v1/payment_intents/{pi}/cancel", stripe()))
-        .basic_auth("sk_test_storefront", Some(""))
-        .send()
-        .await
-        .unwrap();
-    assert!(lapsed.status().is_success());
-    let body = json!({
-        "currency": "USD",
-        "payment_status": "authorized",
-        "payment": {"gateway": "stripe", "payment_intent": pi},
-        "customer": {"email": format!("{}@example.com", unique("lapse")), "name": "Ana Souza"},
-        "shipping_address": {"name": "Ana Souza", "line1": "500 Market St", "city": "San Francisco",
-            "region": "CA", "postal_code": "94105", "country": "US"},
-        "lines": [{"sku": unique("MUG"), "title": "Mug", "quantity": 2, "unit_price": "10.00", "grams": 300}],
-    });
-    let response = t.manual(&serde_json::to_vec(&body).unwrap(), None).await;
-    assert_eq!(response.status(), 201);
-    let id = response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    assert_eq!(cancel(&pi).await["status"], "canceled");
+    let id = staff_order(&t, &pi, "authorized").await;
     let order = t.order_until(&id, "held", |o| o["hold"].is_object()).await;
     assert_eq!(order["hold"]["reasons"], json!(["capture_failed"]));
     assert_eq!(order["payment_status"], "authorized");
@@ -206,16 +192,7 @@ async fn a_canceled_payment_fails_the_order_and_the_customer_is_told() {
     ])
     .await;
     let pi = intent["id"].as_str().unwrap();
-    let canceled: Value = reqwest::Client::new()
-        .post(format!("{}/v1/payment_intents/{pi}/cancel", stripe()))
-        .basic_auth("sk_test_storefront", Some(""))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(canceled["status"], "canceled");
+    assert_eq!(cancel(pi).await["status"], "canceled");
     let id = order_paid_with(&t, pi).await;
     let order = t
         .order_until(&id, "failed", |o| o["status"] == "failed")

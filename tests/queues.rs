@@ -75,19 +75,7 @@ async fn a_storm_of_duplicate_label_requests_buys_one_label() {
     order["updated_at"] = serde_json::json!("2026-10-02T10:00:00-04:00");
     t.shopify("orders/paid", &serde_json::to_vec(&order).unwrap())
         .await;
-    let label_queue = &t.oms.resources.refs["LabelQueue"];
-    let sends = (0..8).map(|_| {
-        t.oms
-            .aws
-            .sqs
-            .send_message()
-            .queue_url(label_queue)
-            .message_body(format!(r#"{{"order_id":"{id}"}}"#))
-            .send()
-    });
-    for sent in futures::future::join_all(sends).await {
-        sent.unwrap();
-    }
+    t.request_labels(&id, 8).await;
 
     let shipped = t
         .order_until(&id, "shipped", |o| o["status"] == "shipped")

@@ -397,6 +397,23 @@ impl TestOms {
             .to_string()
     }
 
+    /// Sends `times` label requests for the order at once, as duplicate deliveries would.
+    pub async fn request_labels(&self, order_id: &str, times: usize) {
+        let label_queue = &self.oms.resources.refs["LabelQueue"];
+        let sends = (0..times).map(|_| {
+            self.oms
+                .aws
+                .sqs
+                .send_message()
+                .queue_url(label_queue)
+                .message_body(format!(r#"{{"order_id":"{order_id}"}}"#))
+                .send()
+        });
+        for sent in futures::future::join_all(sends).await {
+            sent.expect("the label queue takes it");
+        }
+    }
+
     /// Places a paid Shopify order and waits until its label is bought; returns the order.
     pub async fn shipped_order(&self, customer_email: &str) -> Value {
         let id = self
