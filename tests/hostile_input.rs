@@ -323,6 +323,17 @@ async fn send(t: &TestOms, endpoint: &str, c: &Case) -> reqwest::Response {
                 Signing::OtherBody => request.header(header, signature_of(b"{}")),
             }
         }
+        "/webhooks/stripe" => {
+            let secret = t.secret("STRIPE_WEBHOOK_SECRET");
+            let sign = |payload: &[u8], at| TestOms::stripe_signature_with(&secret, payload, at);
+            match c.signing {
+                Signing::Valid => request.header("stripe-signature", sign(&body, now)),
+                Signing::Stale => request.header("stripe-signature", sign(&body, now - 600)),
+                Signing::Missing => request,
+                Signing::Garbage => request.header("stripe-signature", "t=abc,v1=zz"),
+                Signing::OtherBody => request.header("stripe-signature", sign(b"{}", now)),
+            }
+        }
         "/webhooks/orders" => match c.signing {
             Signing::Valid => request.header("x-oms-signature", t.channel_signature(&body, now)),
             Signing::Stale => {
@@ -633,6 +644,193 @@ async fn marketplace_pushes_refuse_hostile_orders() {
         "invalid_payment_status",
     ));
     run("/webhooks/orders", cases).await;
+}
+
+/// A Stripe event with its `Stripe-Signature` header as given (`None`: no header).
+fn stripe_case(
+    name: &str,
+    body: Vec<u8>,
+    header: Option<String>,
+) -> (String, Vec<u8>, Option<String>) {
+    (name.to_string(), body, header)
+}
+
+#[tokio::test]
+async fn stripe_events_refuse_hostile_input() {
+    let base = json!({
+        "id": "evt_1PqRsT", "object": "event", "type": "payment_intent.succeeded",
+        "created": 1_700_000_000, "data": {"object": {"id": "pi_3MtwBw", "object": "payment_intent",
+        "amount": 2000, "currency": "usd", "status": "succeeded"}}
+    });
+    let dispute = json!({
+        "id": "evt_2", "object": "event", "type": "charge.dispute.created",
+        "data": {"object": {"id": "dp_1", "object": "dispute", "payment_intent": "pi_3MtwBw",
+        "amount": 2000, "currency": "usd", "reason": "fraudulent"}}
+    });
+    let mut cases: Vec<Case> = common_cases(&base, true)
+        .into_iter()
+        .map(|c| Case {
+            code: if c.code == "invalid_order" {
+                "invalid_event"
+            } else {
+                c.code
+            },
+            ..c
+        })
+        .collect();
+    cases.push(Case {
+        signing: Signing::Stale,
+        ..case(
+            "stale timestamp",
+            serde_json::to_vec(&base).unwrap(),
+            401,
+            "unauthorized",
+        )
+    });
+    let event_case = |name: &str, body: Vec<u8>| case(name, body, 422, "invalid_event");
+    for (name, body) in [
+        ("id not an event id", with(&base, "/id", json!("ch_1"))),
+        (
+            "id with a path in it",
+            with(&base, "/id", json!("evt_../../x")),
+        ),
+        ("id a number", with(&base, "/id", json!(42))),
+        ("id missing", without(&base, "/id")),
+        (
+            "object not an event",
+            with(&base, "/object", json!("charge")),
+        ),
+        ("type missing", without(&base, "/type")),
+        (
+            "type in capitals",
+            with(&base, "/type", json!("PAYMENT_INTENT.SUCCEEDED")),
+        ),
+        (
+            "type absurdly long",
+            with(&base, "/type", json!("a.".repeat(80))),
+        ),
+        (
+            "type with a newline",
+            with(&base, "/type", json!("payment_intent.succeeded\n")),
+        ),
+        ("data missing", without(&base, "/data")),
+        ("data.object missing", without(&base, "/data/object")),
+        (
+            "data.object a string",
+            with(&base, "/data/object", json!("pi_1")),
+        ),
+        (
+            "intent id not an intent",
+            with(&base, "/data/object/id", json!("ch_1")),
+        ),
+        (
+            "intent id with a path",
+            with(&base, "/data/object/id", json!("pi_1/../../x")),
+        ),
+        (
+            "intent id empty",
+            with(&base, "/data/object/id", json!("pi_")),
+        ),
+        (
+            "intent id absurdly long",
+            with(
+                &base,
+                "/data/object/id",
+                json!(format!("pi_{}", "a".repeat(300))),
+            ),
+        ),
+        (
+            "object of another kind",
+            with(&base, "/data/object/object", json!("charge")),
+        ),
+        (
+            "dispute amount negative",
+            with(&dispute, "/data/object/amount", json!(-1)),
+        ),
+        (
+            "dispute amount fractional",
+            with(&dispute, "/data/object/amount", json!(20.5)),
+        ),
+        (
+            "dispute amount absurd",
+            with(&dispute, "/data/object/amount", json!(1e20)),
+        ),
+        (
+            "dispute amount as text",
+            with(&dispute, "/data/object/amount", json!("2000")),
+        ),
+        (
+            "dispute currency a word",
+            with(&dispute, "/data/object/currency", json!("dollars")),
+        ),
+        (
+            "dispute id not a dispute",
+            with(&dispute, "/data/object/id", json!("ch_1")),
+        ),
+        (
+            "dispute intent a number",
+            with(&dispute, "/data/object/payment_intent", json!(7)),
+        ),
+    ] {
+        cases.push(event_case(name, body));
+    }
+    let good = serde_json::to_vec(&base).unwrap();
+    let mut headers = Vec::new();
+    let now = chrono::Utc::now().timestamp();
+    let hex_sig = TestOms::stripe_signature_with("whsec_not_ours_0123456789", &good, now);
+    headers.push(stripe_case(
+        "signed with another secret",
+        good.clone(),
+        Some(hex_sig),
+    ));
+    headers.push(stripe_case(
+        "only a v0 signature",
+        good.clone(),
+        Some(format!("t={now},v0=00ff")),
+    ));
+    headers.push(stripe_case(
+        "a timestamp and no signature",
+        good.clone(),
+        Some(format!("t={now}")),
+    ));
+    headers.push(stripe_case(
+        "a signature and no timestamp",
+        good.clone(),
+        Some("v1=00ff".into()),
+    ));
+    headers.push(stripe_case(
+        "a timestamp past i64",
+        good.clone(),
+        Some("t=99999999999999999999,v1=00".into()),
+    ));
+    let t = start().await;
+    let secret = t.secret("STRIPE_WEBHOOK_SECRET");
+    let future = TestOms::stripe_signature_with(&secret, &good, now + 600);
+    headers.push(stripe_case(
+        "signed ten minutes ahead",
+        good.clone(),
+        Some(future),
+    ));
+    let mut failures = Vec::new();
+    for (name, body, header) in &headers {
+        let response = t
+            .stripe_signed(body, header.as_deref(), "application/json")
+            .await;
+        let status = response.status().as_u16();
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        if status != 401 || answer["error"]["code"] != "unauthorized" {
+            failures.push(format!(
+                "{name}: expected 401 unauthorized, got {status} {answer}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        t.stored_keys().await.is_empty(),
+        "refused events wrote nothing"
+    );
+    drop(t);
+    run("/webhooks/stripe", cases).await;
 }
 
 #[tokio::test]

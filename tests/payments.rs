@@ -2,68 +2,13 @@
 //! Stripe-compatible server over HTTP): paid, authorized, declined or canceled, and a payment
 //! that is not the order's is held for a person, never passed.
 
-use oms_tests::{start, unique, TestOms};
+use oms_tests::stripe::{call, card_payment, intent_now, payment_intent, staff_order};
+use oms_tests::{start, TestOms};
 use serde_json::{json, Value};
-
-/// localstripe, as `cargo xtask test` started it.
-fn stripe() -> String {
-    std::env::var("STRIPE_API_BASE").expect("STRIPE_API_BASE set by cargo xtask test")
-}
-
-/// A PaymentIntent made the way a storefront makes one: `fields` form-encoded.
-async fn payment_intent(fields: &[(&str, &str)]) -> Value {
-    let body: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1/payment_intents", stripe()))
-        .basic_auth("sk_test_storefront", Some(""))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body.join("&"))
-        .send()
-        .await
-        .expect("localstripe answers");
-    response.json().await.expect("a PaymentIntent")
-}
-
-/// A card payment of `cents` US cents, taken at once or (`capture_manual`) only authorized.
-async fn card_payment(cents: u32, capture_manual: bool) -> String {
-    let amount = cents.to_string();
-    let mut fields = vec![
-        ("amount", amount.as_str()),
-        ("currency", "usd"),
-        ("payment_method", "pm_card_visa"),
-        ("confirm", "true"),
-    ];
-    if capture_manual {
-        fields.push(("capture_method", "manual"));
-    }
-    let intent = payment_intent(&fields).await;
-    intent["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("an intent: {intent}"))
-        .to_string()
-}
 
 /// A staff order of 2 x 10.00 USD, pending, naming `payment_intent`; its id.
 async fn order_paid_with(t: &TestOms, payment_intent: &str) -> String {
     staff_order(t, payment_intent, "pending").await
-}
-
-/// A staff order of 2 x 10.00 USD in `payment_status`, naming `payment_intent`; its id.
-async fn staff_order(t: &TestOms, payment_intent: &str, payment_status: &str) -> String {
-    let body = json!({
-        "currency": "USD",
-        "payment_status": payment_status,
-        "payment": {"gateway": "stripe", "payment_intent": payment_intent},
-        "customer": {"email": format!("{}@example.com", unique("pay")), "name": "Ana Souza"},
-        "shipping_address": {"name": "Ana Souza", "line1": "500 Market St", "city": "San Francisco",
-            "region": "CA", "postal_code": "94105", "country": "US"},
-        "lines": [{"sku": unique("MUG"), "title": "Mug", "quantity": 2, "unit_price": "10.00", "grams": 300}],
-        "totals": {"shipping": "0.00", "tax": "0.00", "discounts": "0.00"},
-    });
-    let response = t.manual(&serde_json::to_vec(&body).unwrap(), None).await;
-    assert_eq!(response.status(), 201, "manual order refused");
-    let order: Value = response.json().await.unwrap();
-    order["id"].as_str().unwrap().to_string()
 }
 
 fn timeline_has(order: &Value, kind: &str) -> bool {
@@ -83,30 +28,14 @@ async fn a_payment_taken_marks_the_order_paid_and_it_ships() {
     assert!(timeline_has(&order, "payment_checked"), "{order:#}");
 }
 
-/// localstripe's answer to `method /v1/payment_intents/<path>`, as a storefront asks it.
-async fn stripe_call(method: reqwest::Method, path: &str) -> Value {
-    let response = reqwest::Client::new()
-        .request(method, format!("{}/v1/payment_intents/{path}", stripe()))
-        .basic_auth("sk_test_storefront", Some(""))
-        .send()
-        .await
-        .expect("localstripe answers");
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.expect("a PaymentIntent")
-}
-
-/// The intent as localstripe has it now.
-async fn intent_now(pi: &str) -> Value {
-    stripe_call(reqwest::Method::GET, pi).await
-}
-
 /// Cancels the intent, as Stripe does when an authorization lapses.
 async fn cancel(pi: &str) -> Value {
-    stripe_call(reqwest::Method::POST, &format!("{pi}/cancel")).await
+    call(
+        reqwest::Method::POST,
+        &format!("payment_intents/{pi}/cancel"),
+        &[],
+    )
+    .await
 }
 
 #[tokio::test]

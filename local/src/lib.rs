@@ -39,6 +39,8 @@ pub const DEV_DEFAULTS: &[(&str, &str)] = &[
     ("EASYPOST_API_KEY", "dev-easypost-api-key"),
     // localstripe takes any test key; `cargo xtask dev` and `test` set STRIPE_API_BASE to it.
     ("STRIPE_API_KEY", "sk_test_dev_localstripe_0123456789"),
+    // What localstripe signs its webhooks with once told to (`/_config/webhooks`).
+    ("STRIPE_WEBHOOK_SECRET", "whsec_dev_localstripe_0123456789"),
     (
         "TRACKING_LINK_SECRET",
         "dev-tracking-link-secret-0123456789abcdef",

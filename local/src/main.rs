@@ -64,6 +64,23 @@ async fn main() -> anyhow::Result<()> {
     }
     let stripe = std::env::var("STRIPE_API_BASE").unwrap_or_default();
     println!("STRIPE_API_BASE={stripe}");
+    if !stripe.is_empty() {
+        // localstripe signs and sends its events to our endpoint from now on.
+        let registered = reqwest::Client::new()
+            .post(format!("{stripe}/_config/webhooks/oms-dev"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "url={api}/webhooks/stripe&secret={}",
+                oms.env("STRIPE_WEBHOOK_SECRET").unwrap_or_default()
+            ))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status());
+        match registered {
+            Ok(_) => println!("  Stripe webhooks  {api}/webhooks/stripe  (localstripe sends them)"),
+            Err(e) => println!("  Stripe webhooks not registered with localstripe: {e}"),
+        }
+    }
     println!(
         "  a test payment: curl -s -u sk_test_x: {stripe}/v1/payment_intents -d amount=2000 \\"
     );

@@ -16,6 +16,7 @@ pub use oms_local;
 
 pub mod browser;
 pub mod logs;
+pub mod stripe;
 
 pub const SHOPIFY_ORDER: &str = include_str!("../fixtures/shopify/orders-create.json");
 pub const WOOCOMMERCE_ORDER: &str = include_str!("../fixtures/woocommerce/order-created.json");
@@ -114,7 +115,7 @@ pub async fn start_in_memory() -> TestOms {
     }
 }
 
-fn hmac(secret: &str, body: &[u8]) -> Vec<u8> {
+pub(crate) fn hmac(secret: &str, body: &[u8]) -> Vec<u8> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
     mac.update(body);
     mac.finalize().into_bytes().to_vec()

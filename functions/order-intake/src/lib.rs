@@ -4,10 +4,13 @@
 //! - `POST /webhooks/shopify` (`X-Shopify-Hmac-Sha256`)
 //! - `POST /webhooks/woocommerce` (`X-WC-Webhook-Signature`)
 //! - `POST /webhooks/orders` (`X-OMS-Signature`, our own JSON format)
+//! - `POST /webhooks/stripe` (`Stripe-Signature`): news of the payments orders name, handed to
+//!   payment verification
 
 mod delivery;
 mod marketplace;
 mod shopify;
+mod stripe;
 mod woocommerce;
 
 use lambda_http::http::StatusCode;
@@ -29,6 +32,8 @@ pub struct App {
     shopify_secrets: WebhookSecrets,
     woocommerce_secrets: WebhookSecrets,
     channel_secrets: WebhookSecrets,
+    /// None without `STRIPE_WEBHOOK_SECRET`: Stripe's events are then refused.
+    stripe_secrets: Option<WebhookSecrets>,
 }
 
 impl App {
@@ -50,6 +55,9 @@ impl App {
             shopify_secrets: secrets(env, "SHOPIFY_WEBHOOK_SECRET")?,
             woocommerce_secrets: secrets(env, "WOOCOMMERCE_WEBHOOK_SECRET")?,
             channel_secrets: secrets(env, "OMS_CHANNEL_SECRET")?,
+            stripe_secrets: env
+                .var("STRIPE_WEBHOOK_SECRET")
+                .and_then(|list| WebhookSecrets::parse(&list)),
         })
     }
 }
@@ -59,6 +67,7 @@ pub async fn handle(request: Request, app: &App) -> Response<Body> {
         "/webhooks/shopify" => shopify::receive(&request, app).await,
         "/webhooks/woocommerce" => woocommerce::receive(&request, app).await,
         "/webhooks/orders" => marketplace::receive(&request, app).await,
+        "/webhooks/stripe" => stripe::receive(&request, app).await,
         other => Err(ApiError::not_found(format!("no route {other}"))),
     };
     result.unwrap_or_else(ApiError::into_response)

@@ -2,7 +2,8 @@
 //!
 //! - Orders: `POST /orders` (a manual order, optional `Idempotency-Key`), `GET /orders`, `GET /orders/export.csv` (`?async=true`, or big: `GET /exports/{id}`), `GET /orders/{id}`, `PATCH /orders/{id}` (`If-Match`), `POST /orders/{id}/hold/release|reject`,
 //!   `POST /orders/{id}/cancel`, `POST /orders/{id}/status` (a person's move along the
-//!   transition table), `DELETE /orders/{id}/shipments/{sid}` (void a label).
+//!   transition table), `DELETE /orders/{id}/shipments/{sid}` (void a label),
+//!   `POST /orders/{id}/refunds` (`Idempotency-Key`: money back through the gateway).
 //! - Documents: `POST|GET /orders/{id}/invoices` (`?split=delivery_method`: invoices and credit
 //!   notes, numbered gap-free, PDFs behind presigned links), `GET /orders/{id}/packing-slip.pdf`,
 //!   `GET /orders/{id}/shipments/{sid}/packing-slip.pdf`.
@@ -29,6 +30,7 @@ mod order_status;
 mod orders;
 mod packing_slips;
 mod preferences;
+mod refunds;
 mod reports;
 mod stock;
 mod tracking_page;
@@ -50,6 +52,7 @@ use oms::workflow::invoicing::{Invoicing, Series};
 use oms::workflow::order_edit::OrderEdits;
 use oms::workflow::order_export::OrderExports;
 use oms::workflow::payment::PaymentVerification;
+use oms::workflow::refunds::Refunds;
 use oms::workflow::review::Review;
 use oms::workflow::status_change::StatusChanges;
 use oms::workflow::stock::StockFollowUp;
@@ -69,6 +72,7 @@ pub struct App {
     review: Review,
     status_changes: StatusChanges,
     edits: OrderEdits,
+    refunds: Refunds,
     labels: PdfStore,
     invoicing: Invoicing,
     exports: OrderExports,
@@ -190,6 +194,11 @@ impl App {
             review,
             status_changes,
             edits,
+            refunds: Refunds {
+                orders: aws.order_store(env)?,
+                gateway: oms::stripe::Stripe::from_env(env)?,
+                notify_queue: notify_queue.clone(),
+            },
             labels: PdfStore::new(aws.files.clone(), required(env, "LABEL_BUCKET")?),
             token: SecretToken::new(&admin_token),
             sessions: admin::Sessions::new(&admin_token),
@@ -238,6 +247,9 @@ async fn api(request: Request, staff: &str, app: &App) -> Result<Response<Body>,
         }
         (&Method::POST, ["orders", _, "status"]) => {
             order_status::change_status(&request, &param("id"), staff, app).await
+        }
+        (&Method::POST, ["orders", _, "refunds"]) => {
+            refunds::refund(&request, &param("id"), staff, app).await
         }
         (&Method::POST, ["orders", _, "cancel"]) => {
             orders::cancel_order(&request, &param("id"), app).await

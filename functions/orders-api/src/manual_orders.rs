@@ -6,11 +6,12 @@
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use oms::aws::order_store::StoreError;
 use oms::channels::native::parse_draft;
 use oms::domain::Channel;
 use oms::http::order_view::order_view;
 use oms::http::{idempotency_key, json, raw_body, require_json, ApiError};
-use oms::workflow::intake::ManualReceived;
+use oms::workflow::intake::{IntakeError, ManualReceived};
 use sha2::{Digest, Sha256};
 
 use crate::App;
@@ -36,7 +37,14 @@ pub async fn create(request: &Request, app: &App) -> Result<Response<Body>, ApiE
         .intake
         .receive_keyed(order, app.clock.now())
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(|e| match e {
+            IntakeError::Store(StoreError::PaymentInUse(payment)) => ApiError::new(
+                StatusCode::CONFLICT,
+                "payment_in_use",
+                format!("payment {payment} already pays another order"),
+            ),
+            e => ApiError::internal(e),
+        })?;
     match outcome {
         ManualReceived::Created(order) => Ok(json(StatusCode::CREATED, &order_view(&order, &[]))),
         ManualReceived::Replayed(order) => Ok(json(StatusCode::OK, &order_view(&order, &[]))),

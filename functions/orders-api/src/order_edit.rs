@@ -66,6 +66,19 @@ pub async fn edit_order(
             OrderEditError::Refused(e) => unprocessable("invalid_edit", e.to_string()),
             OrderEditError::Unavailable(e) => ApiError::internal(e),
         })?;
+    // An edit that lowered what a gateway payment took gives the difference back.
+    let order = if order.balance_due.is_sign_negative() && order.payment.is_some() {
+        match app.refunds.settle_balance(&id, app.clock.now()).await {
+            Ok(Some((settled, _))) => settled,
+            Ok(None) => order,
+            Err(e) => {
+                tracing::warn!(order_id = %id, error = %e, "the balance owed back is not refunded yet");
+                order
+            }
+        }
+    } else {
+        order
+    };
     let mut response = json(StatusCode::OK, &crate::orders::view(&order, app).await?);
     with_etag(&mut response, order.version);
     Ok(response)

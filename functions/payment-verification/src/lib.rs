@@ -1,5 +1,6 @@
 //! Payment verification: consumes the payment queue; an open order whose payment is secured has its
 //! stock reserved and becomes `ready_to_ship` (on to the label queue), or waits as a backorder.
+//! Stripe's news of a payment (from its webhooks) has the order follow the payment's state.
 //! Restock messages retry a SKU's backorders, oldest first. Import parts apply a big stock import,
 //! part by part; export parts write a big orders export to S3, part by part.
 
@@ -13,12 +14,14 @@ use oms::messages::PaymentWork;
 use oms::sqs_batch;
 use oms::workflow::order_export::OrderExports;
 use oms::workflow::payment::PaymentVerification;
+use oms::workflow::refunds::Refunds;
 use oms::workflow::stock::StockFollowUp;
 use oms::workflow::stock_import::StockImport;
 
 pub struct App {
     clock: oms::clock::Time,
     payments: PaymentVerification,
+    refunds: Refunds,
     imports: StockImport,
     exports: OrderExports,
 }
@@ -42,9 +45,15 @@ impl App {
             work_queue: payment_queue.clone(),
             notify_queue: notify_queue.clone(),
         };
+        let gateway = oms::stripe::Stripe::from_env(env)?;
         Ok(Self {
             clock: aws.clock.clone(),
             exports,
+            refunds: Refunds {
+                orders: aws.order_store(env)?,
+                gateway: gateway.clone(),
+                notify_queue: notify_queue.clone(),
+            },
             payments: PaymentVerification {
                 orders: aws.order_store(env)?,
                 inventory: inventory.clone(),
@@ -53,7 +62,7 @@ impl App {
                 payment_queue: payment_queue.clone(),
                 stock: stock.clone(),
                 clock: aws.clock.clone(),
-                gateway: oms::stripe::Stripe::from_env(env)?,
+                gateway,
             },
             imports: StockImport {
                 imports: ImportStore::new(aws.db.clone(), table),
@@ -68,6 +77,11 @@ impl App {
 pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
     let response = sqs_batch::process(event, |message| async move {
         match sqs_batch::body(&message)? {
+            PaymentWork::Gateway(news) => {
+                app.payments
+                    .take_news(&news, &app.refunds, app.clock.now())
+                    .await
+            }
             PaymentWork::Order(request) => {
                 app.payments
                     .verify(&request.order_id, app.clock.now())

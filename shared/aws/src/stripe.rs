@@ -1,10 +1,10 @@
-//! Stripe's API, as payment verification asks it: one PaymentIntent by id (`STRIPE_API_BASE`,
-//! `STRIPE_API_KEY`; locally, localstripe).
+//! Stripe's API, as the OMS asks it (`STRIPE_API_BASE`, `STRIPE_API_KEY`; locally,
+//! localstripe): a PaymentIntent by id, its capture and cancellation, its refunds.
 
 use std::time::Duration;
 
 use crate::config::{ConfigError, Env};
-use crate::payments::stripe::{parse_intent, Intent};
+use crate::payments::stripe::{parse_intent, parse_refund, parse_refunds, GatewayRefund, Intent};
 
 #[derive(Clone)]
 pub struct Stripe {
@@ -71,11 +71,61 @@ impl Stripe {
         self.intent(request, id).await
     }
 
+    /// Cancels an authorized (or not yet paid) PaymentIntent: the authorization is voided.
+    pub async fn cancel(&self, id: &str, key: &str) -> Result<Intent, StripeError> {
+        let request = self
+            .http
+            .post(format!("{}/v1/payment_intents/{id}/cancel", self.base_url))
+            .header("idempotency-key", key);
+        self.intent(request, id).await
+    }
+
+    /// The refunds of a PaymentIntent, newest first (up to 100: more refunds than that on one
+    /// payment are not a shop's).
+    pub async fn refunds(&self, payment_intent: &str) -> Result<Vec<GatewayRefund>, StripeError> {
+        let request = self.http.get(format!(
+            "{}/v1/refunds?payment_intent={payment_intent}&limit=100",
+            self.base_url
+        ));
+        let body = self.call(request, payment_intent).await?;
+        parse_refunds(&body).map_err(|e| StripeError::Unavailable(e.to_string()))
+    }
+
+    /// Refunds `amount` (minor units) of a PaymentIntent for the OMS refund `oms_refund`, which
+    /// is also its Idempotency-Key and goes in its metadata, so it can be found again.
+    pub async fn refund(
+        &self,
+        payment_intent: &str,
+        amount: i64,
+        oms_refund: &str,
+    ) -> Result<GatewayRefund, StripeError> {
+        let request = self
+            .http
+            .post(format!("{}/v1/refunds", self.base_url))
+            .header("idempotency-key", oms_refund)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "payment_intent={payment_intent}&amount={amount}&metadata[oms_refund]={oms_refund}"
+            ));
+        let body = self.call(request, payment_intent).await?;
+        parse_refund(&body).map_err(|e| StripeError::Unavailable(e.to_string()))
+    }
+
     async fn intent(
         &self,
         request: reqwest::RequestBuilder,
         id: &str,
     ) -> Result<Intent, StripeError> {
+        let body = self.call(request, id).await?;
+        parse_intent(&body).map_err(|e| StripeError::Unavailable(e.to_string()))
+    }
+
+    /// The body of a successful answer; an error says whether retrying can help.
+    async fn call(
+        &self,
+        request: reqwest::RequestBuilder,
+        id: &str,
+    ) -> Result<Vec<u8>, StripeError> {
         let response = request
             .basic_auth(&self.api_key, Some(""))
             .send()
@@ -87,7 +137,7 @@ impl Stripe {
             .await
             .map_err(|e| StripeError::Unavailable(e.to_string()))?;
         if status.is_success() {
-            return parse_intent(&body).map_err(|e| StripeError::Unavailable(e.to_string()));
+            return Ok(body.to_vec());
         }
         let message = serde_json::from_slice::<serde_json::Value>(&body)
             .ok()

@@ -11,16 +11,28 @@ pub struct OrderMessage {
     pub order_id: OrderId,
 }
 
-/// On the payment queue: "look at this order", "stock of this SKU arrived: retry its
-/// backorders, oldest first", "apply this part of a stock import", or "write this part of an
-/// orders export".
+/// On the payment queue: "look at this order", "the gateway has news of this order's payment",
+/// "stock of this SKU arrived: retry its backorders, oldest first", "apply this part of a stock
+/// import", or "write this part of an orders export".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum PaymentWork {
+    /// Before `Order`, which would take any message naming an order.
+    Gateway(GatewayNews),
     Order(OrderMessage),
     Restock(Restock),
     ImportChunk(ImportChunk),
     ExportPart(ExportPart),
+}
+
+/// On the payment queue: a Stripe event about this order's payment (`POST /webhooks/stripe`).
+/// The worker reads the payment's state from Stripe again; the news says what to look at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayNews {
+    pub news_for: OrderId,
+    pub payment_intent: String,
+    pub news: crate::payments::stripe_event::PaymentNews,
 }
 
 /// On the payment queue: "write part `export_part` of this export" (each part once; the last

@@ -6,6 +6,7 @@
 //! | order | `ORDER#<id>` | `META` (+ one attribute per index it is found by, see `search`) |
 //! | SKU entry | `ORDERSKU#<sku>` | `<created>#<id>` (the orders with that SKU) |
 //! | tracking lookup | `TRACK#<carrier>#<code>` | `REF` (+ `GSI1PK` `TRACKCODE#<code>`: found by code alone when a sender names no carrier) |
+//! | payment lookup | `PAYMENT#stripe#<payment intent>` | `REF` (the one order that payment pays; written with the order) |
 //! | report cell | see `report_store` | moved in the same transaction as the order |
 //!
 //! An order's stock is derived from the order itself (`Order::stock_holds`): a write turns the
@@ -65,6 +66,9 @@ pub enum StoreError {
     StockChanged(String),
     #[error("order {0} changes more records than one write can hold")]
     TooManyRecords(OrderId),
+    /// The gateway payment the new order names already pays another order.
+    #[error("payment {0} already pays another order")]
+    PaymentInUse(String),
 }
 
 impl From<DynamoError> for StoreError {
@@ -177,7 +181,12 @@ impl OrderStore {
                 )
                 .build(),
         )?;
-        let counters = self.reports.changes(None, order)?;
+        let mut counters = self.reports.changes(None, order)?;
+        let payment = self.payment_lookup(order)?;
+        let pays_at = payment.as_ref().map(|_| 1);
+        if let Some(lookup) = payment {
+            counters.insert(0, lookup);
+        }
         if counters.is_empty() {
             return match self.db.write(put.op(), ReturnValue::None).await {
                 Ok(_) => Ok(None),
@@ -195,6 +204,10 @@ impl OrderStore {
                 Ok(()) => return Ok(None),
                 Err(reasons) if is_condition_failure(&reasons, 0) => {
                     return self.get(&order.id).await
+                }
+                Err(reasons) if pays_at.is_some_and(|at| is_condition_failure(&reasons, at)) => {
+                    let payment = order.payment.as_ref().map(|p| p.payment_intent.clone());
+                    return Err(StoreError::PaymentInUse(payment.unwrap_or_default()));
                 }
                 Err(reasons) if is_conflict(&reasons) => continue,
                 Err(reasons) => {
@@ -355,6 +368,39 @@ impl OrderStore {
                 .expression_attribute_values(":expected", n(before.version as i64))
                 .build(),
         )?)
+    }
+
+    /// The item that finds the order from the gateway payment it names (Stripe's webhooks name
+    /// only the payment); one payment pays one order.
+    fn payment_lookup(&self, order: &Order) -> Result<Option<TransactWriteItem>, StoreError> {
+        let Some(payment) = &order.payment else {
+            return Ok(None);
+        };
+        let lookup = Put::builder()
+            .table_name(&self.table)
+            .item("PK", s(payment_pk(&payment.payment_intent)))
+            .item("SK", s("REF"))
+            .item("order_id", s(order.id.as_str()))
+            .condition_expression("attribute_not_exists(PK) OR order_id = :order")
+            .expression_attribute_values(":order", s(order.id.as_str()))
+            .build();
+        Ok(Some(built(lookup)?.op()))
+    }
+
+    /// The order a Stripe PaymentIntent pays, if it pays one of ours.
+    pub async fn find_by_payment(
+        &self,
+        payment_intent: &str,
+    ) -> Result<Option<OrderId>, StoreError> {
+        let item = self
+            .db
+            .get(&self.table, key(payment_pk(payment_intent), "REF"), false)
+            .await?;
+        Ok(item
+            .as_ref()
+            .and_then(|item| item.get("order_id"))
+            .and_then(|v| v.as_s().ok())
+            .and_then(|id| OrderId::parse(id).ok()))
     }
 
     /// The item that finds `shipment`'s order from its tracking code.
@@ -545,6 +591,10 @@ fn tracking_ref(item: &Item, key: impl Fn() -> String) -> Result<TrackingRef, St
 
 fn tracking_code_pk(code: &str) -> String {
     format!("TRACKCODE#{code}")
+}
+
+fn payment_pk(payment_intent: &str) -> String {
+    format!("PAYMENT#stripe#{payment_intent}")
 }
 
 fn tracking_pk(carrier: &str, code: &str) -> String {

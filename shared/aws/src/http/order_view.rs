@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::domain::money::Money;
-use crate::domain::order::{Allocation, Attention};
+use crate::domain::order::{Allocation, Attention, Refund, RefundLine, RefundOrigin, RefundState};
 use crate::domain::review::Hold;
 use crate::domain::shipment::ShipmentLine;
 use crate::domain::{
@@ -27,6 +27,11 @@ pub struct OrderView<'a> {
     /// What edits changed the total by since: positive, the customer owes it; negative, a refund
     /// is owed.
     pub balance_due: Decimal,
+    /// Money given back or asked to be, oldest first (`POST /orders/{id}/refunds`, the
+    /// gateway's dashboard, an edit's balance).
+    pub refunds: Vec<RefundView<'a>>,
+    /// What may still be refunded: charged minus refunded.
+    pub refundable: Decimal,
     /// What `If-Match` names to edit this order (also its `ETag`).
     pub version: u64,
     /// What the order may be moved to by hand now (`POST /orders/{id}/status`).
@@ -51,6 +56,35 @@ pub struct OrderView<'a> {
     pub test: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RefundView<'a> {
+    pub id: &'a str,
+    pub amount: Decimal,
+    pub lines: &'a [RefundLine],
+    pub shipping: bool,
+    pub reason: &'a str,
+    pub origin: RefundOrigin,
+    pub state: RefundState,
+    pub gateway_refund: Option<&'a str>,
+    pub by: Option<&'a str>,
+    pub requested_at: DateTime<Utc>,
+}
+
+pub fn refund_view(refund: &Refund) -> RefundView<'_> {
+    RefundView {
+        id: &refund.id,
+        amount: refund.amount,
+        lines: &refund.lines,
+        shipping: refund.shipping,
+        reason: &refund.reason,
+        origin: refund.origin,
+        state: refund.state,
+        gateway_refund: refund.gateway_refund.as_deref(),
+        by: refund.by.as_deref(),
+        requested_at: refund.requested_at,
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -93,6 +127,8 @@ pub fn order_view<'a>(order: &'a Order, label_urls: &[Option<String>]) -> OrderV
         currency: order.currency.as_str(),
         totals: &order.totals,
         balance_due: order.balance_due,
+        refunds: order.refunds.iter().map(refund_view).collect(),
+        refundable: order.refundable(),
         version: order.version,
         allowed_statuses: order.allowed_by_hand(),
         presentment_total: order.presentment_total.as_ref(),

@@ -11,6 +11,8 @@ pub mod notify;
 pub mod order_edit;
 pub mod order_export;
 pub mod payment;
+pub mod payment_news;
+pub mod refunds;
 pub mod review;
 pub mod status_change;
 pub mod stock;

@@ -120,7 +120,7 @@ impl PaymentVerification {
         })
     }
 
-    async fn alert(&self, id: &OrderId, occurrence: &str) -> anyhow::Result<()> {
+    pub(crate) async fn alert(&self, id: &OrderId, occurrence: &str) -> anyhow::Result<()> {
         self.notify_queue
             .send(&Notification::staff_alert(
                 id.clone(),

@@ -31,6 +31,9 @@ pub enum HoldReason {
     /// The authorized payment could not be captured when the goods were to ship (an
     /// authorization lapses after about 7 days): nothing is bought until a person decides.
     CaptureFailed,
+    /// The customer's bank disputes the payment (a chargeback): nothing ships until a person
+    /// decides.
+    Disputed,
 }
 
 /// An order on hold, with what is wrong in words an operator can act on.

@@ -36,7 +36,38 @@ pub(super) fn payment_problem(order: &Order) -> Content {
     }
 }
 
-pub(super) fn refunded(order: &Order) -> Content {
+/// Money went back: `refund` names the refund when the OMS made or recorded it (its amount and
+/// lines are told), else the payment status says how much.
+pub(super) fn refunded(order: &Order, refund: Option<&str>) -> Content {
+    if let Some(refund) = refund.and_then(|id| order.refunds.iter().find(|r| r.id == id)) {
+        let items: Vec<(String, u32)> = refund
+            .lines
+            .iter()
+            .map(|l| {
+                let title = order
+                    .lines
+                    .iter()
+                    .find(|o| o.sku == l.sku)
+                    .map_or(l.sku.clone(), |o| o.title.clone());
+                (title, l.quantity)
+            })
+            .collect();
+        let mut details = Vec::new();
+        if refund.shipping {
+            details.push("Shipping refunded".to_string());
+        }
+        return Content {
+            greeting: None,
+            subject: format!("Refund for order {}", order.name),
+            headline: "We have refunded you".into(),
+            message: format!(
+                "We have refunded {} {} for order {}. Depending on your bank it can take a few days to appear.",
+                refund.amount, order.currency, order.name
+            ),
+            details,
+            items,
+        };
+    }
     let (headline, message) = match order.payment_status {
         crate::domain::PaymentStatus::PartiallyRefunded => (
             "Part of your payment was refunded",

@@ -36,7 +36,7 @@ pub fn render(
         NotificationEvent::Canceled => canceled(order),
         NotificationEvent::Backordered => backordered(order),
         NotificationEvent::PaymentProblem => payment_problem(order),
-        NotificationEvent::Refunded => refunded(order),
+        NotificationEvent::Refunded => refunded(order, notification.occurrence.as_deref()),
         NotificationEvent::StaffAlert => staff_alert(order, notification),
     };
     let to = match notification.event {

@@ -3,6 +3,7 @@
 //! (`stripe::Intent`), and what that means for the order (`judge`).
 
 pub mod stripe;
+pub mod stripe_event;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

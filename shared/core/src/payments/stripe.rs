@@ -44,7 +44,7 @@ struct WireError {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not a PaymentIntent: {0}")]
+#[error("not a PaymentIntent or refund as Stripe sends them: {0}")]
 pub struct NotAnIntent(String);
 
 /// A PaymentIntent from Stripe's JSON; anything else (another object, a missing field, an
@@ -66,9 +66,97 @@ pub fn parse_intent(body: &[u8]) -> Result<Intent, NotAnIntent> {
     })
 }
 
+/// A refund at Stripe: the OMS's own carry its refund id in `metadata[oms_refund]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayRefund {
+    /// `re_...`
+    pub id: String,
+    /// In the currency's minor units.
+    pub amount: i64,
+    pub status: RefundStatus,
+    /// The OMS refund it was made for; `None` for one made elsewhere (Stripe's dashboard).
+    pub oms_refund: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundStatus {
+    Pending,
+    RequiresAction,
+    Succeeded,
+    Failed,
+    Canceled,
+}
+
+impl RefundStatus {
+    /// The money went, or is on its way.
+    pub fn counts(self) -> bool {
+        matches!(self, Self::Pending | Self::RequiresAction | Self::Succeeded)
+    }
+}
+
+#[derive(Deserialize)]
+struct WireRefund {
+    id: String,
+    object: String,
+    amount: i64,
+    status: RefundStatus,
+    #[serde(default)]
+    metadata: Option<std::collections::HashMap<String, serde_json::Value>>,
+}
+
+#[derive(Deserialize)]
+struct WireList {
+    object: String,
+    data: Vec<WireRefund>,
+}
+
+fn refund(wire: WireRefund) -> Result<GatewayRefund, NotAnIntent> {
+    if wire.object != "refund" || wire.amount <= 0 || !wire.id.starts_with("re_") {
+        return Err(NotAnIntent(format!("not a refund: {}", wire.id)));
+    }
+    Ok(GatewayRefund {
+        id: wire.id,
+        amount: wire.amount,
+        status: wire.status,
+        oms_refund: wire.metadata.and_then(|m| {
+            m.get("oms_refund")
+                .and_then(|v| v.as_str().map(str::to_string))
+        }),
+    })
+}
+
+/// One refund from Stripe's JSON.
+pub fn parse_refund(body: &[u8]) -> Result<GatewayRefund, NotAnIntent> {
+    refund(serde_json::from_slice(body).map_err(|e| NotAnIntent(e.to_string()))?)
+}
+
+/// A page of refunds (`GET /v1/refunds?payment_intent=`).
+pub fn parse_refunds(body: &[u8]) -> Result<Vec<GatewayRefund>, NotAnIntent> {
+    let list: WireList = serde_json::from_slice(body).map_err(|e| NotAnIntent(e.to_string()))?;
+    if list.object != "list" {
+        return Err(NotAnIntent(format!("object {:?}", list.object)));
+    }
+    list.data.into_iter().map(refund).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refunds_are_read_with_the_oms_refund_they_were_made_for() {
+        let body = br#"{"object":"list","data":[
+            {"id":"re_1","object":"refund","amount":500,"status":"succeeded","metadata":{"oms_refund":"rf_1"}},
+            {"id":"re_2","object":"refund","amount":100,"status":"failed","metadata":{}}]}"#;
+        let refunds = parse_refunds(body).unwrap();
+        assert_eq!(refunds[0].oms_refund.as_deref(), Some("rf_1"));
+        assert!(refunds[0].status.counts() && !refunds[1].status.counts());
+        assert!(parse_refund(
+            br#"{"id":"re_1","object":"refund","amount":-5,"status":"succeeded"}"#
+        )
+        .is_err());
+    }
 
     #[test]
     fn an_intent_is_read_from_stripes_json() {

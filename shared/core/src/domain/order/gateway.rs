@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Order;
-use crate::domain::review::HoldReason;
+use super::{Attention, Order};
+use crate::domain::review::{Hold, HoldReason};
 use crate::domain::{OrderStatus, PaymentStatus};
+use crate::payments::stripe_event::Dispute;
 use crate::payments::{GatewayPayment, Verdict};
 
 /// What settling with the gateway did.
@@ -111,6 +112,51 @@ impl Order {
         }
         self.put_on_hold(vec![(HoldReason::CaptureFailed, why.to_string())], now);
         true
+    }
+
+    /// The customer's bank disputes the payment: an order nothing of which has shipped is held
+    /// (so nothing more goes out), one already on its way is flagged for customer service.
+    /// `true` the first time this dispute is heard of.
+    pub fn record_dispute(&mut self, dispute: &Dispute, now: DateTime<Utc>) -> bool {
+        let marker = format!("Dispute {}", dispute.id);
+        if self
+            .timeline
+            .iter()
+            .any(|e| e.kind == "payment_disputed" && e.detail.starts_with(&marker))
+        {
+            return false;
+        }
+        let detail = format!(
+            "{marker} opened by the customer's bank for {} minor units of {} ({}): answer it in Stripe",
+            dispute.amount, dispute.currency, dispute.reason
+        );
+        self.note("payment_disputed", detail.clone(), now);
+        let shipped = self.active_shipments().next().is_some() || self.pending_label.is_some();
+        if shipped || !matches!(self.status, OrderStatus::Open | OrderStatus::ReadyToShip) {
+            self.attention = Some(Attention {
+                reason: detail,
+                since: now,
+            });
+        } else {
+            self.add_hold(HoldReason::Disputed, detail, now);
+        }
+        true
+    }
+
+    /// Adds a reason to the order's hold, putting it on hold if it was not.
+    fn add_hold(&mut self, reason: HoldReason, message: String, now: DateTime<Utc>) {
+        match &mut self.hold {
+            Some(Hold {
+                reasons, messages, ..
+            }) => {
+                if !reasons.contains(&reason) {
+                    reasons.push(reason);
+                    messages.push(message.clone());
+                    self.note("held_for_review", message, now);
+                }
+            }
+            None => self.put_on_hold(vec![(reason, message)], now),
+        }
     }
 
     /// The gateway could not vouch for the payment (unknown to it, or it refused to say).

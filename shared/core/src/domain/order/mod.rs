@@ -17,6 +17,7 @@ mod holds;
 mod labels;
 mod payment;
 mod placing;
+mod refunds;
 mod shipments;
 mod stock;
 mod tracking;
@@ -30,6 +31,7 @@ pub use edit::{EditError, LineChange, NewLine, OrderEdit};
 pub use gateway::GatewayOutcome;
 pub use holds::HoldError;
 pub use payment::PaymentCheck;
+pub use refunds::{Refund, RefundError, RefundLine, RefundOrigin, RefundRequest, RefundState};
 pub use shipments::VoidError;
 pub use stock::StockHold;
 pub use tracking::TrackingError;
@@ -204,6 +206,9 @@ pub struct Order {
     /// negative, a refund is owed (the payments work settles it).
     #[serde(default, skip_serializing_if = "Decimal::is_zero")]
     pub balance_due: Decimal,
+    /// Money given back, or asked to be, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refunds: Vec<Refund>,
     /// What the customer was charged in their own currency, when it is not the shop's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presentment_total: Option<Money>,

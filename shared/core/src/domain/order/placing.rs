@@ -33,6 +33,7 @@ impl Order {
             currency: new.currency,
             totals: new.totals,
             balance_due: Decimal::ZERO,
+            refunds: Vec::new(),
             presentment_total: new.presentment_total,
             customer: new.customer,
             shipping_address: new.shipping_address,
