@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 
 use oms_tests::browser::Browser;
-use oms_tests::{order_of, start_with, unique, TestOms};
+use oms_tests::stripe::{card_payment, refunds_of, staff_order};
+use oms_tests::{order_of, start, start_with, unique, TestOms};
 use serde_json::{json, Value};
 
 const XSS: &str = "<img src=x onerror=alert(1)>";
@@ -39,6 +40,13 @@ async fn push(t: &TestOms, order: &Value) -> String {
     assert_eq!(response.status(), 200, "order push refused");
     let answer: Value = response.json().await.unwrap();
     answer["order_id"].as_str().unwrap().to_string()
+}
+
+/// Signs in on the sign-in form the browser shows, with the admin token.
+async fn sign_in(browser: &Browser, t: &TestOms) {
+    browser.fill("#token", &t.secret("OMS_ADMIN_TOKEN")).await;
+    browser.click("main form button").await;
+    browser.wait_for_url("/admin/orders").await;
 }
 
 /// Submits the form the button is in, says yes when asked, and waits for the page to say `done`.
@@ -83,9 +91,7 @@ async fn staff_run_the_orders_section_from_the_browser() {
         .await;
     assert!(browser.url().await.ends_with("/admin/login"));
     assert!(browser.cookie("oms_admin").await.is_none());
-    browser.fill("#token", &t.secret("OMS_ADMIN_TOKEN")).await;
-    browser.click("main form button").await;
-    browser.wait_for_url("/admin/orders").await;
+    sign_in(&browser, &t).await;
     let session = browser.cookie("oms_admin").await.expect("a session cookie");
 
     // The list: counts per status as tabs, and the held order's name shown as text.
@@ -375,4 +381,47 @@ async fn staff_run_the_orders_section_from_the_browser() {
             assert!(size.unwrap_or(0) > 5_000, "{name}-{width} screenshot");
         }
     }
+}
+
+#[tokio::test]
+async fn staff_refund_part_of_a_stripe_payment_from_the_order_page() {
+    let t = start().await;
+    let pi = card_payment(2000, false).await;
+    let id = staff_order(&t, &pi, "pending").await;
+    t.order_until(&id, "shipped", |o| o["status"] == "shipped")
+        .await;
+    let browser = Browser::start().await;
+    browser.open(&t.url(&format!("/admin/orders/{id}"))).await;
+    sign_in(&browser, &t).await;
+    browser.open(&t.url(&format!("/admin/orders/{id}"))).await;
+    // localstripe's cards are French, the parcel goes to the US: screened, not held.
+    assert!(browser.text("#risk-h").await.contains("Risk score 25"));
+    assert!(browser
+        .text("#refunds-h + p")
+        .await
+        .contains("Nothing refunded"));
+    browser.fill("#r-0", "1").await;
+    browser.fill("#r-reason", "arrived chipped").await;
+    confirm(
+        &browser,
+        "form[action$='/refunds'] button",
+        "The refund was made.",
+    )
+    .await;
+    let refunds = browser
+        .text("section[aria-labelledby='refunds-h'] table")
+        .await;
+    assert!(
+        refunds.contains("10.00") && refunds.contains("arrived chipped"),
+        "{refunds}"
+    );
+    assert!(browser
+        .text(".statuses")
+        .await
+        .contains("Partially refunded"));
+    screenshots(&browser, "order-refunded").await;
+    browser.close().await;
+    let at_stripe = refunds_of(&pi).await;
+    assert_eq!(at_stripe.len(), 1);
+    assert_eq!(at_stripe[0]["amount"], 1000);
 }

@@ -2,8 +2,8 @@
 //! Stripe-compatible server over HTTP): paid, authorized, declined or canceled, and a payment
 //! that is not the order's is held for a person, never passed.
 
-use oms_tests::stripe::{call, card_payment, intent_now, payment_intent, staff_order};
-use oms_tests::{start, TestOms};
+use oms_tests::stripe::{call, card_payment, intent_now, payment_intent, staff_order, FlakyStripe};
+use oms_tests::{start, start_with_environment, timeline_count, TestOms};
 use serde_json::{json, Value};
 
 /// A staff order of 2 x 10.00 USD, pending, naming `payment_intent`; its id.
@@ -51,13 +51,7 @@ async fn an_authorized_payment_is_captured_once_when_the_first_label_is_bought()
     .await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     let order = t.order(&id).await;
-    let captures = order["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["type"] == "payment_captured")
-        .count();
-    assert_eq!(captures, 1, "{order:#}");
+    assert_eq!(timeline_count(&order, "payment_captured"), 1, "{order:#}");
     assert_eq!(order["shipments"].as_array().unwrap().len(), 1);
     let intent = intent_now(&pi).await;
     assert_eq!(intent["status"], "succeeded", "{intent}");
@@ -166,5 +160,69 @@ async fn a_payment_reference_that_is_not_a_stripe_intent_is_refused() {
         assert!(response.status().is_client_error(), "{payment}");
         let answer: Value = response.json().await.unwrap();
         assert!(answer["error"]["code"].is_string(), "{answer}");
+    }
+}
+
+#[tokio::test]
+async fn a_capture_made_just_before_a_crash_is_recorded_not_repeated() {
+    let t = start().await;
+    let pi = card_payment(2000, true).await;
+    // A worker captured the payment and died before writing it down: Stripe has the capture,
+    // the order still says authorized.
+    let captured = call(
+        reqwest::Method::POST,
+        &format!("payment_intents/{pi}/capture"),
+        &[("amount_to_capture", "2000")],
+    )
+    .await;
+    assert_eq!(captured["status"], "succeeded");
+    let id = staff_order(&t, &pi, "authorized").await;
+    let order = t
+        .order_until(&id, "shipped and paid", |o| {
+            o["status"] == "shipped" && o["payment_status"] == "paid"
+        })
+        .await;
+    assert_eq!(timeline_count(&order, "payment_captured"), 1, "{order:#}");
+    assert!(
+        order["hold"].is_null(),
+        "Stripe's 'already captured' is a success"
+    );
+    assert_eq!(intent_now(&pi).await["status"], "succeeded");
+}
+
+/// Stripe answering 503 for a while: the order waits (the queue retries it after its visibility
+/// timeout, 60 s), never failed or held, and goes on once Stripe is back.
+#[tokio::test]
+async fn a_gateway_that_is_down_delays_verification_and_never_fails_the_order() {
+    let stripe = FlakyStripe::start().await;
+    let t = start_with_environment(&[], &[("STRIPE_API_BASE", &stripe.url)]).await;
+    let pi = card_payment(2000, false).await;
+    stripe.set_down(true);
+    let id = order_paid_with(&t, &pi).await;
+    tokio::time::sleep(std::time::Duration::from_secs(8)).await;
+    let waiting = t.order(&id).await;
+    assert_eq!(
+        (
+            waiting["status"].as_str(),
+            waiting["payment_status"].as_str()
+        ),
+        (Some("open"), Some("pending")),
+        "{waiting:#}"
+    );
+    assert!(waiting["hold"].is_null(), "an outage is not a verdict");
+    stripe.set_down(false);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let order = t.order(&id).await;
+        if order["status"] == "shipped" {
+            assert_eq!(order["payment_status"], "paid");
+            assert!(!timeline_has(&order, "payment_failed"));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never shipped after Stripe came back: {order:#}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
 }

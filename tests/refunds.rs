@@ -4,7 +4,7 @@
 //! Stripe's dashboard recorded, not repeated.
 
 use oms_tests::stripe::{call, card_payment, event, refunds_of, staff_order};
-use oms_tests::{emails_to, eventually, start, unique, TestOms};
+use oms_tests::{emails_to, eventually, start, start_with, unique, TestOms};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -285,4 +285,44 @@ async fn what_cannot_be_refunded_is_refused_and_writes_nothing() {
     assert_eq!(after["refunds"], json!([]), "{after:#}");
     assert_eq!(after["refundable"], "20.00");
     assert!(refunds_of(&pi).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_refund_of_an_invoiced_order_issues_a_credit_note() {
+    let t = start_with(&[
+        ("SellerName", "Müller & Söhne GmbH"),
+        ("SellerAddress", "Hauptstraße 1|10115 Berlin|Germany"),
+        ("SellerVatId", "DE123456789"),
+    ])
+    .await;
+    let (id, _) = paid_order(&t).await;
+    let (status, issued) = t
+        .admin_post(&format!("/orders/{id}/invoices"), &json!({}))
+        .await;
+    assert_eq!(status, 201, "{issued}");
+    let sku = sku_of(&t.order(&id).await);
+    let (status, _) = t
+        .refund(
+            &id,
+            &json!({"lines": [{"sku": sku, "quantity": 1}], "reason": "returned"}),
+            &unique("refund"),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, documents) = t.admin_get(&format!("/orders/{id}/invoices")).await;
+    let documents = documents["invoices"].as_array().unwrap().clone();
+    let kinds: Vec<(&str, &str)> = documents
+        .iter()
+        .map(|d| (d["kind"].as_str().unwrap(), d["total"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("invoice", "20.00"),
+            ("credit_note", "-20.00"),
+            ("invoice", "10.00")
+        ],
+        "{documents:#?}"
+    );
+    assert_eq!(documents[1]["reverses"], documents[0]["number"]);
 }

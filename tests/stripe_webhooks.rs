@@ -3,14 +3,8 @@
 //! localstripe does not send (disputes, replays, reordered storms) signed here as Stripe signs.
 
 use oms_tests::stripe::{call, event, payment_intent, staff_order};
-use oms_tests::{emails_to, eventually, start, TestOms};
+use oms_tests::{emails_to, eventually, start, timeline_count, TestOms};
 use serde_json::{json, Value};
-
-fn count(order: &Value, kind: &str) -> usize {
-    order["timeline"]
-        .as_array()
-        .map_or(0, |t| t.iter().filter(|e| e["type"] == kind).count())
-}
 
 /// A card payment of 20.00 USD the customer has not confirmed yet: the order waits for it.
 async fn unconfirmed_payment() -> String {
@@ -28,7 +22,7 @@ async fn unconfirmed_payment() -> String {
 async fn waiting_order(t: &TestOms, pi: &str) -> String {
     let id = staff_order(t, pi, "pending").await;
     t.order_until(&id, "waiting for the payment", |o| {
-        count(o, "payment_waiting") == 1
+        timeline_count(o, "payment_waiting") == 1
     })
     .await;
     id
@@ -59,7 +53,7 @@ async fn a_payment_confirmed_later_ships_when_localstripe_says_so() {
         .order_until(&id, "shipped", |o| o["status"] == "shipped")
         .await;
     assert_eq!(order["payment_status"], "paid");
-    assert_eq!(count(&order, "payment_checked"), 1, "{order:#}");
+    assert_eq!(timeline_count(&order, "payment_checked"), 1, "{order:#}");
 }
 
 #[tokio::test]
@@ -103,9 +97,9 @@ async fn a_storm_of_events_replayed_and_reordered_settles_the_order_once() {
         order["payment_status"], "paid",
         "the state decides, not the last event"
     );
-    assert_eq!(count(&order, "payment_checked"), 1, "{order:#}");
+    assert_eq!(timeline_count(&order, "payment_checked"), 1, "{order:#}");
     assert_eq!(
-        count(&order, "payment_failed"),
+        timeline_count(&order, "payment_failed"),
         0,
         "a stale failure changed nothing"
     );
@@ -166,7 +160,7 @@ async fn a_dispute_holds_an_order_before_it_ships_and_staff_are_alerted() {
         order["shipments"].as_array().unwrap().is_empty(),
         "{order:#}"
     );
-    assert_eq!(count(&order, "payment_disputed"), 1);
+    assert_eq!(timeline_count(&order, "payment_disputed"), 1);
     let alerted = eventually(|| async {
         let emails = emails_to("ops@example.com").await;
         emails

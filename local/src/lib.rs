@@ -58,6 +58,9 @@ pub struct Options {
     pub in_memory: bool,
     /// Template parameters other than their defaults, as `sam deploy --parameter-overrides`.
     pub parameters: BTreeMap<String, String>,
+    /// Variables every function of this stack gets instead of the process's (a test pointing one
+    /// stack's STRIPE_API_BASE at a gateway that fails on demand).
+    pub environment: BTreeMap<String, String>,
 }
 
 impl Default for Options {
@@ -69,6 +72,7 @@ impl Default for Options {
             template: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
             in_memory: false,
             parameters: BTreeMap::new(),
+            environment: BTreeMap::new(),
         }
     }
 }
@@ -129,7 +133,13 @@ impl LocalOms {
             routes,
             sources,
             environments,
-        } = wire(&template, &resources, &carrier.base_url, &api_url, &aws)?;
+        } = wire(
+            &template,
+            &resources,
+            (&carrier.base_url, &api_url),
+            &options.environment,
+            &aws,
+        )?;
 
         create_default_location(&aws, &environments).await?;
 
@@ -175,8 +185,8 @@ pub(crate) struct Wired {
 pub(crate) fn wire(
     template: &template::Template,
     resources: &Provisioned,
-    carrier_url: &str,
-    api_url: &str,
+    (carrier_url, api_url): (&str, &str),
+    overrides: &BTreeMap<String, String>,
     aws: &Clients,
 ) -> Result<Wired> {
     let mut wired = Wired {
@@ -185,7 +195,7 @@ pub(crate) fn wire(
         environments: BTreeMap::new(),
     };
     for function in &template.functions {
-        let env = environment(function, resources, carrier_url, api_url)?;
+        let env = environment(function, resources, (carrier_url, api_url), overrides)?;
         match functions::build(&function.binary, &env, aws)
             .with_context(|| format!("starting {}", function.logical_id))?
         {
@@ -253,8 +263,8 @@ pub(crate) async fn create_default_location(
 fn environment(
     function: &template::Function,
     resources: &Provisioned,
-    carrier_url: &str,
-    api_url: &str,
+    (carrier_url, api_url): (&str, &str),
+    overrides: &BTreeMap<String, String>,
 ) -> Result<HashMap<String, String>> {
     function
         .environment
@@ -263,8 +273,10 @@ fn environment(
             let resolved = match name.as_str() {
                 "EASYPOST_API_URL" => Some(carrier_url.to_string()),
                 "PUBLIC_BASE_URL" => Some(api_url.to_string()),
-                _ => std::env::var(name)
-                    .ok()
+                _ => overrides
+                    .get(name)
+                    .cloned()
+                    .or_else(|| std::env::var(name).ok())
                     .or_else(|| {
                         DEV_DEFAULTS
                             .iter()

@@ -49,13 +49,25 @@ pub async fn start() -> TestOms {
 
 /// A fresh local OMS whose template parameters `parameters` are not their defaults.
 pub async fn start_with(parameters: &[(&str, &str)]) -> TestOms {
+    start_with_environment(parameters, &[]).await
+}
+
+/// A fresh local OMS with `parameters`, whose functions get `environment` instead of the
+/// process's variables of those names.
+pub async fn start_with_environment(
+    parameters: &[(&str, &str)],
+    environment: &[(&str, &str)],
+) -> TestOms {
+    let pairs = |list: &[(&str, &str)]| {
+        list.iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect()
+    };
     let oms = LocalOms::start(Options {
         port: 0,
         prefix: unique("t"),
-        parameters: parameters
-            .iter()
-            .map(|(name, value)| (name.to_string(), value.to_string()))
-            .collect(),
+        parameters: pairs(parameters),
+        environment: pairs(environment),
         ..Options::default()
     })
     .await
@@ -474,6 +486,13 @@ impl TestOms {
             tokio::time::sleep(POLL).await;
         }
     }
+}
+
+/// How many entries of `kind` the order's timeline has.
+pub fn timeline_count(order: &Value, kind: &str) -> usize {
+    order["timeline"]
+        .as_array()
+        .map_or(0, |t| t.iter().filter(|e| e["type"] == kind).count())
 }
 
 /// How long the emulator may take for anything (it is slow, never this slow).

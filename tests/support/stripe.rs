@@ -73,14 +73,27 @@ pub async fn refunds_of(pi: &str) -> Vec<Value> {
 
 /// A staff order of 2 x 10.00 USD in `payment_status`, naming `payment_intent`; its id.
 pub async fn staff_order(t: &TestOms, payment_intent: &str, payment_status: &str) -> String {
+    let email = format!("{}@example.com", unique("pay"));
+    staff_order_for(t, payment_intent, payment_status, &email, "10.00").await
+}
+
+/// A staff order from `email` of 2 x `unit_price` USD in `payment_status`, naming
+/// `payment_intent`; its id.
+pub async fn staff_order_for(
+    t: &TestOms,
+    payment_intent: &str,
+    payment_status: &str,
+    email: &str,
+    unit_price: &str,
+) -> String {
     let body = json!({
         "currency": "USD",
         "payment_status": payment_status,
         "payment": {"gateway": "stripe", "payment_intent": payment_intent},
-        "customer": {"email": format!("{}@example.com", unique("pay")), "name": "Ana Souza"},
+        "customer": {"email": email, "name": "Ana Souza"},
         "shipping_address": {"name": "Ana Souza", "line1": "500 Market St", "city": "San Francisco",
             "region": "CA", "postal_code": "94105", "country": "US"},
-        "lines": [{"sku": unique("MUG"), "title": "Mug", "quantity": 2, "unit_price": "10.00", "grams": 300}],
+        "lines": [{"sku": unique("MUG"), "title": "Mug", "quantity": 2, "unit_price": unit_price, "grams": 300}],
         "totals": {"shipping": "0.00", "tax": "0.00", "discounts": "0.00"},
     });
     let response = t.manual(&serde_json::to_vec(&body).unwrap(), None).await;
@@ -167,5 +180,74 @@ impl TestOms {
             .expect("gateway answers");
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// Stripe as one stack sees it: localstripe behind a switch that takes it down (every call
+/// answers 503, as Stripe does when it is in trouble) and brings it back.
+pub struct FlakyStripe {
+    pub url: String,
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FlakyStripe {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FlakyStripe {
+    pub async fn start() -> Self {
+        use axum::body::Bytes;
+        use axum::extract::State;
+        use axum::http::{HeaderMap, Method, StatusCode, Uri};
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+
+        async fn forward(
+            State(down): State<Arc<AtomicBool>>,
+            method: Method,
+            uri: Uri,
+            headers: HeaderMap,
+            body: Bytes,
+        ) -> (StatusCode, String) {
+            if down.load(Ordering::SeqCst) {
+                let error = json!({"error": {"type": "api_error", "message": "Stripe is down"}});
+                return (StatusCode::SERVICE_UNAVAILABLE, error.to_string());
+            }
+            let path = uri.path_and_query().map_or("/", |p| p.as_str());
+            let mut request = reqwest::Client::new()
+                .request(
+                    reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap(),
+                    format!("{}{path}", base()),
+                )
+                .body(body.to_vec());
+            for name in ["authorization", "content-type", "idempotency-key"] {
+                if let Some(value) = headers.get(name).and_then(|v| v.to_str().ok()) {
+                    request = request.header(name, value);
+                }
+            }
+            let Ok(response) = request.send().await else {
+                return (StatusCode::BAD_GATEWAY, "{}".into());
+            };
+            let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
+            (status, response.text().await.unwrap_or_default())
+        }
+
+        let down = Arc::new(AtomicBool::new(false));
+        let app = axum::Router::new()
+            .fallback(forward)
+            .with_state(down.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { url, down, task }
+    }
+
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, std::sync::atomic::Ordering::SeqCst);
     }
 }

@@ -106,12 +106,38 @@ impl App {
             payment_queue: payment_queue.clone(),
         };
         let tracking_link_secret = required(env, "TRACKING_LINK_SECRET")?.into_bytes();
+        let merchant_name = required(env, "MERCHANT_NAME")?;
+        let invoicing = Invoicing {
+            orders: aws.order_store(env)?,
+            invoices: InvoiceStore::new(aws.db.clone(), table.clone()),
+            pdfs: PdfStore::new(aws.files.clone(), required(env, "DOCUMENT_BUCKET")?),
+            seller: seller(env, &merchant_name),
+            series: Series {
+                invoice: series(env, "INVOICE_SERIES", "INV")?,
+                credit_note: series(env, "CREDIT_NOTE_SERIES", "CN")?,
+            },
+            split: match env.var("INVOICE_SPLIT") {
+                None => Split::Whole,
+                Some(text) => Split::parse(&text).ok_or_else(|| ConfigError::Invalid {
+                    name: "INVOICE_SPLIT",
+                    reason: "none or delivery_method".into(),
+                })?,
+            },
+            clock: aws.clock.clone(),
+        };
+        let refunds = Refunds {
+            orders: aws.order_store(env)?,
+            gateway: oms::stripe::Stripe::from_env(env)?,
+            notify_queue: notify_queue.clone(),
+            invoicing: Some(invoicing.clone()),
+        };
         let review = Review {
             orders: aws.order_store(env)?,
             payment_queue: payment_queue.clone(),
             notify_queue: notify_queue.clone(),
             stock: stock.clone(),
             carrier,
+            refunds: refunds.clone(),
         };
         let label_queue = aws.queue(env, "LABEL_QUEUE_URL")?;
         let edits = OrderEdits {
@@ -132,27 +158,10 @@ impl App {
                 stock: stock.clone(),
                 clock: aws.clock.clone(),
                 gateway: oms::stripe::Stripe::from_env(env)?,
+                risk: oms::config::risk_settings(env)?,
+                velocity: oms::aws::velocity_store::VelocityStore::new(aws.db.clone(), &table),
             },
             stock: stock.clone(),
-        };
-        let merchant_name = required(env, "MERCHANT_NAME")?;
-        let invoicing = Invoicing {
-            orders: aws.order_store(env)?,
-            invoices: InvoiceStore::new(aws.db.clone(), table.clone()),
-            pdfs: PdfStore::new(aws.files.clone(), required(env, "DOCUMENT_BUCKET")?),
-            seller: seller(env, &merchant_name),
-            series: Series {
-                invoice: series(env, "INVOICE_SERIES", "INV")?,
-                credit_note: series(env, "CREDIT_NOTE_SERIES", "CN")?,
-            },
-            split: match env.var("INVOICE_SPLIT") {
-                None => Split::Whole,
-                Some(text) => Split::parse(&text).ok_or_else(|| ConfigError::Invalid {
-                    name: "INVOICE_SPLIT",
-                    reason: "none or delivery_method".into(),
-                })?,
-            },
-            clock: aws.clock.clone(),
         };
         let exports = OrderExports {
             exports: ExportStore::new(aws.db.clone(), table.clone()),
@@ -194,11 +203,7 @@ impl App {
             review,
             status_changes,
             edits,
-            refunds: Refunds {
-                orders: aws.order_store(env)?,
-                gateway: oms::stripe::Stripe::from_env(env)?,
-                notify_queue: notify_queue.clone(),
-            },
+            refunds,
             labels: PdfStore::new(aws.files.clone(), required(env, "LABEL_BUCKET")?),
             token: SecretToken::new(&admin_token),
             sessions: admin::Sessions::new(&admin_token),

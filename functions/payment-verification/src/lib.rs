@@ -6,6 +6,7 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use oms::aws::import_store::ImportStore;
+use oms::aws::velocity_store::VelocityStore;
 use oms::aws::InventoryStore;
 use oms::aws::{Clients, ExportStore};
 use oms::config::required;
@@ -53,6 +54,9 @@ impl App {
                 orders: aws.order_store(env)?,
                 gateway: gateway.clone(),
                 notify_queue: notify_queue.clone(),
+                // The seller's details live with orders-api: a refund taken in here has the
+                // invoices reissued when staff next issue them.
+                invoicing: None,
             },
             payments: PaymentVerification {
                 orders: aws.order_store(env)?,
@@ -63,6 +67,8 @@ impl App {
                 stock: stock.clone(),
                 clock: aws.clock.clone(),
                 gateway,
+                risk: oms::config::risk_settings(env)?,
+                velocity: VelocityStore::new(aws.db.clone(), &table),
             },
             imports: StockImport {
                 imports: ImportStore::new(aws.db.clone(), table),

@@ -125,8 +125,8 @@ pub fn stage(
     } = crate::wire(
         template,
         resources,
-        "memory://carrier",
-        "http://sim.local",
+        ("memory://carrier", "http://sim.local"),
+        &Default::default(),
         &clients,
     )?;
     let sources: Vec<Arc<EventSource>> = sources.into_iter().map(Arc::new).collect();

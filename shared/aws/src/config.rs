@@ -57,3 +57,46 @@ pub fn cart_reminder_after(env: &dyn Env) -> Result<chrono::Duration, ConfigErro
             reason: "a whole number of minutes from 0 to 43200".into(),
         })
 }
+
+/// `RISK_HOLD_SCORE` (0 turns screening off), `RISK_HIGH_TOTAL`, `RISK_FIRST_ORDER_TOTAL`,
+/// `RISK_VELOCITY_LIMIT`; each unset keeps its documented default (`RiskSettings::default`).
+pub fn risk_settings(env: &dyn Env) -> Result<crate::risk::RiskSettings, ConfigError> {
+    fn number<T: std::str::FromStr>(
+        env: &dyn Env,
+        name: &'static str,
+        valid: impl Fn(&T) -> bool,
+        default: T,
+    ) -> Result<T, ConfigError> {
+        match env.var(name).filter(|v| !v.trim().is_empty()) {
+            None => Ok(default),
+            Some(text) => {
+                text.trim()
+                    .parse::<T>()
+                    .ok()
+                    .filter(valid)
+                    .ok_or_else(|| ConfigError::Invalid {
+                        name,
+                        reason: format!("{text:?} is out of range"),
+                    })
+            }
+        }
+    }
+    let defaults = crate::risk::RiskSettings::default();
+    let amount = |d: &rust_decimal::Decimal| !d.is_sign_negative() && d.scale() <= 4;
+    Ok(crate::risk::RiskSettings {
+        hold_score: number(env, "RISK_HOLD_SCORE", |s| *s <= 1000, defaults.hold_score)?,
+        high_total: number(env, "RISK_HIGH_TOTAL", amount, defaults.high_total)?,
+        first_order_total: number(
+            env,
+            "RISK_FIRST_ORDER_TOTAL",
+            amount,
+            defaults.first_order_total,
+        )?,
+        velocity_limit: number(
+            env,
+            "RISK_VELOCITY_LIMIT",
+            |n| (1..=10_000).contains(n),
+            defaults.velocity_limit,
+        )?,
+    })
+}

@@ -5,7 +5,7 @@
 
 pub use oms_core::{
     carriers, channels, domain, export, inventory, invoicing, messages, notifications, pages,
-    payments, privacy, reporting, signature,
+    payments, privacy, reporting, risk, signature,
 };
 
 pub mod aws;

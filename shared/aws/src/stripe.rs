@@ -50,11 +50,12 @@ impl Stripe {
         }))
     }
 
-    /// The PaymentIntent `id` as Stripe has it now.
+    /// The PaymentIntent `id` as Stripe has it now, with the card it was paid with.
     pub async fn payment_intent(&self, id: &str) -> Result<Intent, StripeError> {
-        let request = self
-            .http
-            .get(format!("{}/v1/payment_intents/{id}", self.base_url));
+        let request = self.http.get(format!(
+            "{}/v1/payment_intents/{id}?expand[]=payment_method",
+            self.base_url
+        ));
         self.intent(request, id).await
     }
 

@@ -15,4 +15,5 @@ pub mod pages;
 pub mod payments;
 pub mod privacy;
 pub mod reporting;
+pub mod risk;
 pub mod signature;

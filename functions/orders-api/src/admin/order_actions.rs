@@ -21,6 +21,7 @@ pub fn done(action: &str) -> Option<&'static str> {
         "release" => "The order was released.",
         "reject" => "The order was rejected.",
         "void" => "The label was voided.",
+        "refunds" => "The refund was made.",
         _ => return None,
     })
 }
@@ -79,6 +80,15 @@ pub async fn act(
             Call::new(STAFF, Method::PATCH, &format!("/orders/{id}"), &params)
                 .json(edit_body(form))
                 .if_match(version)
+                .answer(app)
+                .await
+        }
+        "refunds" => {
+            // The form's own key: sending it twice (a reload, a double click) refunds once.
+            let key = field(form, "key").unwrap_or_default();
+            Call::new(STAFF, Method::POST, &path, &params)
+                .json(refund_body(form))
+                .idempotency_key(key)
                 .answer(app)
                 .await
         }
@@ -234,6 +244,33 @@ fn number(text: &str) -> Value {
     text.trim()
         .parse::<u64>()
         .map_or_else(|_| json!(text.trim()), |n| json!(n))
+}
+
+/// The refund form as the API's body: the amount when given, else each line's quantity (the
+/// shipping when ticked).
+fn refund_body(form: &Form) -> Value {
+    let mut body = Map::new();
+    body.insert(
+        "reason".into(),
+        json!(field(form, "reason").unwrap_or_default()),
+    );
+    if let Some(amount) = field(form, "amount") {
+        body.insert("amount".into(), json!(amount));
+    }
+    let lines: Vec<Value> = (0..)
+        .map_while(|i| field(form, &format!("sku_{i}")).map(|sku| (i, sku)))
+        .filter_map(|(i, sku)| {
+            let quantity = field(form, &format!("refund_{i}"))?.parse::<u64>().ok()?;
+            (quantity > 0).then(|| json!({"sku": sku, "quantity": quantity}))
+        })
+        .collect();
+    if !lines.is_empty() {
+        body.insert("lines".into(), Value::Array(lines));
+    }
+    if field(form, "shipping").is_some() {
+        body.insert("shipping".into(), json!(true));
+    }
+    Value::Object(body)
 }
 
 #[cfg(test)]

@@ -245,6 +245,7 @@ pub async fn show(
                 invoices => views::v(&invoices),
                 carrier_links => views::v(&carrier_links),
                 can_cancel => can_cancel,
+                refund_key => uuid::Uuid::new_v4().simple().to_string(),
                 notice => views::v(&notice),
                 error => views::v(&error),
                 latest => views::v(&latest),

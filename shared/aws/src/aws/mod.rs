@@ -19,6 +19,7 @@ pub mod queue;
 pub mod report_store;
 pub mod secrets;
 pub mod transit_stats;
+pub mod velocity_store;
 
 pub use cart_store::CartStore;
 pub use catalog_store::CatalogStore;

@@ -8,6 +8,7 @@
 //! | tracking lookup | `TRACK#<carrier>#<code>` | `REF` (+ `GSI1PK` `TRACKCODE#<code>`: found by code alone when a sender names no carrier) |
 //! | payment lookup | `PAYMENT#stripe#<payment intent>` | `REF` (the one order that payment pays; written with the order) |
 //! | report cell | see `report_store` | moved in the same transaction as the order |
+//! | velocity counter | see `velocity_store` | added to in the transaction recording the order's risk screening |
 //!
 //! An order's stock is derived from the order itself (`Order::stock_holds`): a write turns the
 //! difference between the version read and the version written into stock counter updates, each
@@ -20,6 +21,7 @@ use chrono::{DateTime, Utc};
 use super::inventory_store::{backorder_pk, sku_pk, sortable, InventoryStore, StockEntry};
 use super::item::{from_attribute, from_item, string, to_item};
 use super::report_store::ReportStore;
+use super::velocity_store::VelocityStore;
 use crate::domain::{Order, OrderId, Shipment, ShipmentId};
 use crate::dynamo::{
     built, key, n, s, Db, Delete, DynamoError, Item, Op, Put, Query, ReturnValue,
@@ -46,6 +48,8 @@ pub struct OrderStore {
     inventory: InventoryStore,
     /// The report counters every write moves with the order.
     reports: ReportStore,
+    /// The risk velocity counters a write recording a screening adds to.
+    velocity: VelocityStore,
     /// How long this worker may hold an order while reserving its stock in steps; once it is
     /// over, other writers take the worker for dead and undo those steps.
     lease: chrono::Duration,
@@ -110,6 +114,7 @@ impl OrderStore {
         Self {
             inventory: InventoryStore::new(db.clone(), table.clone()),
             reports: ReportStore::new(db.clone(), table.clone()),
+            velocity: VelocityStore::new(db.clone(), table.clone()),
             db,
             table,
             lease: steps::DEFAULT_LEASE,
@@ -280,6 +285,7 @@ impl OrderStore {
             .map(|shipment| self.tracking_lookup(after, shipment))
             .collect::<Result<Vec<_>, _>>()?;
         lookups.extend(self.reports.changes(Some(before), after)?);
+        lookups.extend(self.velocity.changes(before, after)?);
         let queue_key = format!("{}#{}", sortable(after.created_at), after.id);
         let queue_changes = backorder_queue_changes(before, after);
         if lookups.is_empty() && changes.is_empty() && queue_changes.is_empty() {

@@ -12,6 +12,7 @@ use crate::domain::{
     Address, Customer, FulfillmentStatus, Order, OrderStatus, PaymentStatus, TimelineEntry, Totals,
     TrackingEvent, TrackingStatus,
 };
+use crate::risk::RiskFinding;
 
 #[derive(Debug, Serialize)]
 pub struct OrderView<'a> {
@@ -48,6 +49,11 @@ pub struct OrderView<'a> {
     pub allocation: Option<&'a Allocation>,
     /// Set while the order waits for a person: `{"reasons": [...], "messages": [...], "since": ...}`.
     pub hold: Option<&'a Hold>,
+    /// Set once the order was screened: `{"score", "findings": [{"rule","points","detail"}],
+    /// "screened_at"}`.
+    pub risk: Option<RiskView<'a>>,
+    /// The billing address's country, when the channel sent it.
+    pub billing_country: Option<&'a str>,
     /// Set while a parcel is in trouble: `{"reason": ..., "since": ...}`.
     pub attention: Option<&'a Attention>,
     pub note: Option<&'a str>,
@@ -56,6 +62,13 @@ pub struct OrderView<'a> {
     pub test: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RiskView<'a> {
+    pub score: u32,
+    pub findings: &'a [RiskFinding],
+    pub screened_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize)]
@@ -164,6 +177,12 @@ pub fn order_view<'a>(order: &'a Order, label_urls: &[Option<String>]) -> OrderV
             .collect(),
         allocation: order.allocation.as_ref(),
         hold: order.hold.as_ref(),
+        risk: order.risk.as_ref().map(|r| RiskView {
+            score: r.score,
+            findings: &r.findings,
+            screened_at: r.screened_at,
+        }),
+        billing_country: order.billing_country.as_deref(),
         attention: order.attention.as_ref(),
         note: order.note.as_deref(),
         timeline: {

@@ -86,6 +86,22 @@ pub struct Issued {
 }
 
 impl Invoicing {
+    /// After the order's money changed (a refund): an order with invoices in force has them
+    /// reversed by credit notes and what is kept billed again, split as they were; `false` when
+    /// it was never invoiced, or its invoices still bill it.
+    pub async fn reissue_invoiced(&self, id: &OrderId) -> Result<bool, InvoicingError> {
+        let in_force = self.invoices.for_order(id.as_str()).await?.in_force();
+        if in_force.is_empty() {
+            return Ok(false);
+        }
+        let split = if in_force.iter().all(|d| d.billed.part == "order") {
+            Split::Whole
+        } else {
+            Split::ByDelivery
+        };
+        Ok(self.issue(id, Some(split)).await?.issued)
+    }
+
     /// Issues what the order needs billed now (`split`, or the shop's setting): nothing when its
     /// invoices in force bill exactly that.
     pub async fn issue(

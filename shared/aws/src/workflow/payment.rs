@@ -10,11 +10,13 @@ use anyhow::{anyhow, Context};
 use chrono::{DateTime, Utc};
 
 use crate::aws::order_store::{StoreError, UpdateError, Updated};
+use crate::aws::velocity_store::VelocityStore;
 use crate::aws::{InventoryStore, OrderStore, Queue};
 use crate::domain::order::{GatewayOutcome, PaymentCheck};
 use crate::domain::{Order, OrderId, OrderStatus};
 use crate::messages::{Notification, NotificationEvent, OrderMessage, Restock};
 use crate::payments::judge;
+use crate::risk::{screen, RiskSettings};
 use crate::stripe::{Stripe, StripeError};
 use crate::workflow::stock::{total_available, StockFollowUp};
 
@@ -51,6 +53,9 @@ pub struct PaymentVerification {
     /// Where orders naming a gateway payment have it checked (none configured: such an order
     /// is held, never passed on the channel's word).
     pub gateway: Option<Stripe>,
+    /// Screening before an order is released (its settings, and the velocity counters).
+    pub risk: RiskSettings,
+    pub velocity: VelocityStore,
 }
 
 impl PaymentVerification {
@@ -120,6 +125,50 @@ impl PaymentVerification {
         })
     }
 
+    /// Screens the order (as just read) for risk, once, before it is released; `true` when
+    /// verification goes on (not held). The card comes from the gateway, when it took the payment.
+    async fn screen_risk(&self, order: &Order, now: DateTime<Utc>) -> anyhow::Result<bool> {
+        if self.risk.hold_score == 0 || !order.to_screen() {
+            return Ok(true);
+        }
+        let card = match (&order.payment, &self.gateway) {
+            (Some(payment), Some(stripe)) => {
+                match stripe.payment_intent(&payment.payment_intent).await {
+                    Ok(intent) => intent.card,
+                    Err(e @ StripeError::Unavailable(_)) => {
+                        return Err(e).context("asking Stripe for the card")
+                    }
+                    Err(_) => None,
+                }
+            }
+            _ => None,
+        };
+        let signals = order.risk_signals(card.as_ref());
+        let keys = crate::risk::velocity::keys(&signals);
+        let seen = self.velocity.seen(&keys, now).await?;
+        let risk = screen(&signals, seen, &self.risk, now);
+        let hold_score = self.risk.hold_score;
+        let updated = self
+            .orders
+            .update(&order.id, |o| {
+                Ok::<_, std::convert::Infallible>(o.record_risk(risk.clone(), hold_score, now))
+            })
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        if updated.outcome {
+            let why = updated
+                .order
+                .risk
+                .as_ref()
+                .map(|r| r.reasons())
+                .unwrap_or_default();
+            self.alert(&order.id, &format!("held for review: {why}"))
+                .await?;
+            return Ok(false);
+        }
+        Ok(updated.order.hold.is_none())
+    }
+
     pub(crate) async fn alert(&self, id: &OrderId, occurrence: &str) -> anyhow::Result<()> {
         self.notify_queue
             .send(&Notification::staff_alert(
@@ -151,6 +200,9 @@ impl PaymentVerification {
                 .await?
                 .ok_or_else(|| anyhow!("order {id} does not exist"))?;
             if !self.check_with_gateway(&order, now).await? {
+                return Ok(());
+            }
+            if !self.screen_risk(&order, now).await? {
                 return Ok(());
             }
             let locations = self.inventory.locations().await?;

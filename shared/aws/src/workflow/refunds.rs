@@ -7,7 +7,8 @@
 //! 2. Stripe is asked for it with that id as Idempotency-Key and in its metadata; a refund
 //!    already made for that id (its answer lost, a crash after it) is found first and not made
 //!    again.
-//! 3. The refund is marked made and the customer emailed (once per refund).
+//! 3. The refund is marked made, the customer emailed (once per refund), and an invoiced order's
+//!    invoices reissued: credit notes reverse them, new invoices bill what the customer keeps.
 //!
 //! A gateway that does not answer leaves the refund `pending`: the same request again resumes it.
 
@@ -20,6 +21,7 @@ use crate::domain::order::{Refund, RefundError, RefundRequest, RefundState};
 use crate::domain::{Order, OrderId};
 use crate::messages::{Notification, NotificationEvent};
 use crate::stripe::{Stripe, StripeError};
+use crate::workflow::invoicing::Invoicing;
 
 #[derive(Clone)]
 pub struct Refunds {
@@ -27,6 +29,9 @@ pub struct Refunds {
     /// None: no Stripe key is configured, and nothing can be refunded.
     pub gateway: Option<Stripe>,
     pub notify_queue: Queue,
+    /// Where an invoiced order's invoices are reissued after a refund (credit notes reverse them,
+    /// new invoices bill what is kept); none where the seller is not configured.
+    pub invoicing: Option<Invoicing>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +122,73 @@ impl Refunds {
         }
     }
 
+    /// Gives back the money of a canceled order through the gateway: the authorization voided,
+    /// or what was taken refunded. Repeatable: what was done is not done again.
+    pub async fn after_cancel(
+        &self,
+        id: &OrderId,
+        now: DateTime<Utc>,
+    ) -> Result<(), RefundFailure> {
+        use crate::domain::{OrderStatus, PaymentStatus};
+        let order = self
+            .orders
+            .get(id)
+            .await
+            .map_err(unavailable)?
+            .ok_or(RefundFailure::NotFound)?;
+        let (Some(payment), OrderStatus::Canceled) = (&order.payment, order.status) else {
+            return Ok(());
+        };
+        match order.payment_status {
+            PaymentStatus::Authorized | PaymentStatus::Pending => {
+                let Some(stripe) = &self.gateway else {
+                    return Err(RefundFailure::GatewayRefused(
+                        "no Stripe key is configured (STRIPE_API_KEY)".into(),
+                    ));
+                };
+                let pi = &payment.payment_intent;
+                match stripe.cancel(pi, &format!("void-{id}")).await {
+                    Ok(_) | Err(StripeError::NotFound(_)) => {}
+                    Err(StripeError::Unavailable(why)) => {
+                        return Err(RefundFailure::GatewayUnavailable(why))
+                    }
+                    // Refused: canceled before (a retry), or it can no longer be.
+                    Err(StripeError::Refused(why)) => {
+                        let now_at_stripe = stripe
+                            .payment_intent(pi)
+                            .await
+                            .map_err(|e| RefundFailure::GatewayUnavailable(e.to_string()))?;
+                        if now_at_stripe.status != crate::payments::stripe::IntentStatus::Canceled {
+                            return Err(RefundFailure::GatewayRefused(why));
+                        }
+                    }
+                }
+                self.orders
+                    .update(id, |o| {
+                        Ok::<_, std::convert::Infallible>(o.record_void(now))
+                    })
+                    .await?;
+                Ok(())
+            }
+            PaymentStatus::Paid | PaymentStatus::PartiallyRefunded => {
+                let refund_id = refund_id(id, "cancellation");
+                let opened = self
+                    .orders
+                    .update(id, |o| {
+                        Ok::<_, std::convert::Infallible>(
+                            o.open_cancellation_refund(&refund_id, now),
+                        )
+                    })
+                    .await?;
+                if let Some(refund) = opened.outcome {
+                    self.settle(opened.order, refund, now).await?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Takes in the refunds Stripe has for the order's payment (ours made, others recorded):
     /// after `charge.refunded`, or to finish refunds a crash left pending.
     pub async fn take_from_gateway(&self, id: &OrderId, now: DateTime<Utc>) -> anyhow::Result<()> {
@@ -188,6 +260,12 @@ impl Refunds {
             self.tell_customer(&id, &refund.id)
                 .await
                 .map_err(unavailable)?;
+            if let Some(invoicing) = &self.invoicing {
+                // The money moved; invoices can be reissued by hand if this fails.
+                if let Err(e) = invoicing.reissue_invoiced(&id).await {
+                    tracing::warn!(order_id = %id, error = %e, "invoices not reissued after a refund");
+                }
+            }
         }
         let refund = done
             .order

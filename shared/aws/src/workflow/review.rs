@@ -9,6 +9,7 @@ use crate::domain::order::{HoldError, VoidError};
 use crate::domain::status::IllegalTransition;
 use crate::domain::{Order, OrderId, ShipmentId};
 use crate::messages::{Notification, NotificationEvent, OrderMessage};
+use crate::workflow::refunds::Refunds;
 use crate::workflow::stock::StockFollowUp;
 
 #[derive(Clone)]
@@ -18,6 +19,8 @@ pub struct Review {
     pub notify_queue: Queue,
     pub stock: StockFollowUp,
     pub carrier: Carriers,
+    /// Gives a canceled order's gateway payment back (voided or refunded).
+    pub refunds: Refunds,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -115,8 +118,13 @@ impl Review {
         Ok(order)
     }
 
-    /// A canceled order's stock goes to whoever waits for it, and the customer is told.
+    /// A canceled order's stock goes to whoever waits for it, its gateway payment is voided or
+    /// refunded, and the customer is told (after the money, so the email says what became of it).
     async fn canceled(&self, order: &Order, now: DateTime<Utc>) -> Result<(), ReviewError> {
+        self.refunds
+            .after_cancel(&order.id, now)
+            .await
+            .map_err(unavailable)?;
         // The release itself happened in the order's write; retrying backorders for every SKU
         // of the order is harmless and also covers a retried call.
         let effect = crate::aws::order_store::StockEffect {

@@ -212,6 +212,13 @@ pub fn checked_address(
     })
 }
 
+/// An ISO 3166-1 alpha-2 country code (two letters), upper case; `None` for anything else.
+pub fn country_code(text: Option<&str>) -> Option<String> {
+    text.map(str::trim)
+        .filter(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()))
+        .map(str::to_ascii_uppercase)
+}
+
 /// Present and non-blank, cleaned.
 pub fn present(value: Option<String>, max_chars: usize) -> Option<String> {
     value

@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::fields::{
-    clean_text, header_safe, is_plain_id, money, parse_json, present, price, quantity, RawAddress,
-    MAX_LINES,
+    clean_text, country_code, header_safe, is_plain_id, money, parse_json, present, price,
+    quantity, RawAddress, MAX_LINES,
 };
 use super::PayloadError;
 use crate::domain::order::lines_subtotal;
@@ -34,6 +34,8 @@ struct NativeOrder {
     payment_status: Option<String>,
     customer: NativeCustomer,
     shipping_address: Option<NativeAddress>,
+    /// ISO 3166-1 alpha-2, for risk screening.
+    billing_country: Option<String>,
     shipping_method: Option<String>,
     lines: Vec<NativeLine>,
     #[serde(default)]
@@ -303,6 +305,15 @@ impl Draft {
                 ))
             }
         };
+        let billing_country = match order.billing_country.as_deref() {
+            None => None,
+            Some(text) => Some(country_code(Some(text)).ok_or_else(|| {
+                PayloadError::new(
+                    "invalid_country",
+                    "billing_country must be a two-letter ISO 3166-1 code",
+                )
+            })?),
+        };
         totals.total = match (&order.totals.total, channel) {
             (Some(total), _) => price("totals.total", Some(total))?,
             (None, Channel::Manual) => totals.computed_total(),
@@ -332,8 +343,10 @@ impl Draft {
                 name: header_safe("customer.name", &order.customer.name, 128)?,
             },
             shipping_address,
+            billing_country,
             shipping_method: present(order.shipping_method, 64),
             lines,
+            channel_refunds: Vec::new(),
             test: order.test,
             placed_at: order.placed_at.unwrap_or_else(Utc::now),
             channel_updated_at: order.updated_at,

@@ -6,12 +6,12 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::fields::{
-    channel_id, clean_text, header_safe, join_name, money, optional_channel_id, parse_json,
-    present, price, quantity, RawAddress, MAX_LINES,
+    channel_id, clean_text, country_code, header_safe, join_name, money, optional_channel_id,
+    parse_json, present, price, quantity, RawAddress, MAX_LINES,
 };
 use super::PayloadError;
 use crate::domain::money::Money;
-use crate::domain::order::lines_subtotal;
+use crate::domain::order::{lines_subtotal, ChannelRefund, RefundLine};
 use crate::domain::{
     Address, Cart, CartLine, Channel, Currency, Customer, LineItem, NewOrder, PaymentStatus, Totals,
 };
@@ -60,6 +60,8 @@ struct ShopifyOrder {
     test: Option<bool>,
     customer: Option<ShopifyCustomer>,
     shipping_address: Option<ShopifyAddress>,
+    billing_address: Option<ShopifyAddress>,
+    refunds: Option<Vec<ShopifyRefund>>,
     shipping_lines: Option<Vec<ShopifyShippingLine>>,
     line_items: Option<Vec<ShopifyLine>>,
 }
@@ -94,6 +96,76 @@ struct ShopifyAddress {
     zip: Option<String>,
     country_code: Option<String>,
     phone: Option<String>,
+}
+
+/// A refund made in Shopify: what went back (its successful refund transactions) and for which
+/// lines.
+#[derive(Debug, Deserialize)]
+struct ShopifyRefund {
+    #[serde(deserialize_with = "channel_id")]
+    id: String,
+    refund_line_items: Option<Vec<ShopifyRefundLine>>,
+    transactions: Option<Vec<ShopifyTransaction>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ShopifyRefundLine {
+    #[serde(default)]
+    quantity: serde_json::Value,
+    line_item: Option<ShopifyRefundedItem>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ShopifyRefundedItem {
+    sku: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ShopifyTransaction {
+    amount: Option<String>,
+    kind: Option<String>,
+    status: Option<String>,
+}
+
+/// Most refunds one order carries.
+const MAX_REFUNDS: usize = 100;
+
+fn refunds(refunds: Vec<ShopifyRefund>) -> Result<Vec<ChannelRefund>, PayloadError> {
+    if refunds.len() > MAX_REFUNDS {
+        return Err(PayloadError::new(
+            "invalid_order",
+            format!("more than {MAX_REFUNDS} refunds"),
+        ));
+    }
+    refunds
+        .into_iter()
+        .map(|refund| {
+            let amount = refund
+                .transactions
+                .unwrap_or_default()
+                .iter()
+                .filter(|t| {
+                    t.kind.as_deref() == Some("refund") && t.status.as_deref() == Some("success")
+                })
+                .map(|t| price("refunds.transactions.amount", t.amount.as_deref()))
+                .sum::<Result<Decimal, _>>()?;
+            let lines = refund
+                .refund_line_items
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .filter_map(|(i, line)| {
+                    let sku = line.line_item.as_ref()?.sku.clone()?;
+                    Some(quantity(i, &line.quantity).map(|quantity| RefundLine { sku, quantity }))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(ChannelRefund {
+                id: refund.id,
+                amount,
+                lines,
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -156,6 +228,13 @@ fn normalize(order: ShopifyOrder) -> Result<NewOrder, PayloadError> {
         254,
     )?;
     let shipping_address = order.shipping_address.map(normalize_address).transpose()?;
+    let channel_refunds = refunds(order.refunds.unwrap_or_default())?;
+    let billing_country = country_code(
+        order
+            .billing_address
+            .as_ref()
+            .and_then(|a| a.country_code.as_deref()),
+    );
     let customer_name = match order
         .customer
         .and_then(|c| join_name(c.first_name, c.last_name))
@@ -209,6 +288,8 @@ fn normalize(order: ShopifyOrder) -> Result<NewOrder, PayloadError> {
             name: customer_name,
         },
         shipping_address,
+        billing_country,
+        channel_refunds,
         shipping_method: shipping_lines
             .into_iter()
             .find_map(|s| present(s.title, 64)),
@@ -448,6 +529,31 @@ mod tests {
         let order = parse_order(&body).unwrap();
         assert_eq!(order.lines[0].sku, "variant-47120554433221");
         assert_eq!(order.lines[1].sku, "variant-47120554433222");
+    }
+
+    #[test]
+    fn refunds_made_in_shopify_are_read_with_their_lines() {
+        let refunded = with(|v| {
+            v["refunds"] = serde_json::json!([{
+                "id": 509562969,
+                "refund_line_items": [{"quantity": 1, "line_item": {"sku": "TOWEL-LINEN"}}],
+                "transactions": [
+                    {"amount": "15.78", "kind": "refund", "status": "success"},
+                    {"amount": "99.00", "kind": "refund", "status": "failure"}
+                ]
+            }])
+        });
+        let order = parse_order(&refunded).unwrap();
+        assert_eq!(order.channel_refunds.len(), 1);
+        let refund = &order.channel_refunds[0];
+        assert_eq!(refund.id, "509562969");
+        assert_eq!(refund.amount, Decimal::new(1578, 2), "only what went back");
+        assert_eq!(refund.lines[0].quantity, 1);
+        let absurd = with(|v| {
+            v["refunds"] = serde_json::json!([{"id": 1, "transactions": [
+                {"amount": "1e9", "kind": "refund", "status": "success"}]}])
+        });
+        assert!(parse_order(&absurd).is_err());
     }
 
     #[test]

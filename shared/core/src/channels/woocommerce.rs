@@ -6,8 +6,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::fields::{
-    channel_id, clean_text, header_safe, join_name, money, parse_json, present, price, quantity,
-    RawAddress, MAX_LINES,
+    channel_id, clean_text, country_code, header_safe, join_name, money, parse_json, present,
+    price, quantity, RawAddress, MAX_LINES,
 };
 use super::PayloadError;
 use crate::domain::order::lines_subtotal;
@@ -128,6 +128,7 @@ pub fn parse_order(body: &[u8]) -> Result<NewOrder, PayloadError> {
         })
         .collect::<Result<Vec<_>, PayloadError>>()?;
     let billing = order.billing;
+    let billing_country = country_code(billing.as_ref().and_then(|b| b.country.as_deref()));
     let email = header_safe(
         "billing email",
         billing
@@ -176,10 +177,12 @@ pub fn parse_order(body: &[u8]) -> Result<NewOrder, PayloadError> {
         presentment_total: None,
         customer: Customer { email, name },
         shipping_address,
+        billing_country,
         shipping_method: shipping_lines
             .into_iter()
             .find_map(|s| present(s.method_title, 64)),
         lines,
+        channel_refunds: Vec::new(),
         test: false,
         placed_at: gmt("date_created_gmt", order.date_created_gmt.as_deref())?
             .unwrap_or_else(Utc::now),

@@ -34,6 +34,9 @@ pub enum HoldReason {
     /// The customer's bank disputes the payment (a chargeback): nothing ships until a person
     /// decides.
     Disputed,
+    /// Risk screening scored the order at or above the hold score (`risk` on the order says
+    /// why): release to ship it, reject to cancel it and give the money back.
+    Risk,
 }
 
 /// An order on hold, with what is wrong in words an operator can act on.

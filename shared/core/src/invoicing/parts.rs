@@ -5,7 +5,8 @@ use rust_decimal::Decimal;
 use super::allocate::share;
 use super::{Billed, BilledLine, TaxAtRate};
 use crate::domain::money::minor_unit;
-use crate::domain::{LineItem, Order, OrderStatus};
+use crate::domain::order::{lines_subtotal, RefundState};
+use crate::domain::{LineItem, Order, OrderStatus, Totals};
 
 /// One invoice for the order, or one per delivery: each parcel not voided, and what no parcel
 /// carries yet.
@@ -42,6 +43,73 @@ pub fn bill(order: &Order, split: Split) -> Vec<Billed> {
     if order.status == OrderStatus::Canceled {
         return Vec::new();
     }
+    match kept(order) {
+        Kept::All => bill_as_is(order, split),
+        Kept::Nothing => Vec::new(),
+        Kept::Part(kept) => bill_as_is(&kept, split),
+    }
+}
+
+enum Kept {
+    All,
+    Nothing,
+    Part(Box<Order>),
+}
+
+/// What the customer keeps paying for after the refunds made: the refunded units and shipping
+/// taken off, the total less every refund, at the order's one tax rate; what is left of the
+/// price beyond the kept lines (a refunded discount share, a goodwill amount) counts as discount.
+fn kept(order: &Order) -> Kept {
+    let made: Vec<_> = order
+        .refunds
+        .iter()
+        .filter(|r| r.state == RefundState::Succeeded)
+        .collect();
+    if made.is_empty() {
+        return Kept::All;
+    }
+    let unit = minor_unit(&order.currency);
+    let t = &order.totals;
+    let total = t.total - made.iter().map(|r| r.amount).sum::<Decimal>();
+    if total < unit {
+        return Kept::Nothing;
+    }
+    let mut kept = order.clone();
+    for line in &mut kept.lines {
+        let refunded: u32 = made
+            .iter()
+            .flat_map(|r| &r.lines)
+            .filter(|l| l.sku == line.sku)
+            .map(|l| l.quantity)
+            .sum();
+        line.quantity = line.quantity.saturating_sub(refunded);
+    }
+    kept.lines.retain(|l| l.quantity > 0);
+    let base = t.subtotal + t.shipping + t.fees - t.discounts;
+    let rate = if base.is_zero() {
+        Decimal::ZERO
+    } else {
+        t.tax / base
+    };
+    let taxable = (total / (Decimal::ONE + rate)).round_dp(unit.scale());
+    let shipping = if made.iter().any(|r| r.shipping) {
+        Decimal::ZERO
+    } else {
+        t.shipping
+    };
+    let subtotal = lines_subtotal(&kept.lines);
+    kept.totals = Totals {
+        subtotal,
+        shipping,
+        tax: total - taxable,
+        fees: t.fees,
+        discounts: (subtotal + shipping + t.fees - taxable).max(Decimal::ZERO),
+        total,
+    };
+    Kept::Part(Box::new(kept))
+}
+
+fn bill_as_is(order: &Order, split: Split) -> Vec<Billed> {
     let goods = match split {
         Split::Whole => vec![Goods {
             part: "order".to_string(),

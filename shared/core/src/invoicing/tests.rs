@@ -225,3 +225,49 @@ fn numbers_are_padded_per_series() {
     assert_eq!(document_number("INV", 42), "INV-000042");
     assert_eq!(document_number("CN", 1_234_567), "CN-1234567");
 }
+
+fn refunded(mut order: Order, request: crate::domain::order::RefundRequest) -> Order {
+    order.payment = crate::payments::GatewayPayment::stripe("pi_1");
+    let id = format!("rf_{}", order.refunds.len());
+    order.open_refund(&id, &request, &id, "ana", now()).unwrap();
+    assert!(order.complete_refund(&id, "re_1", now()));
+    order
+}
+
+#[test]
+fn what_was_refunded_is_no_longer_billed() {
+    use crate::domain::order::{RefundLine, RefundRequest};
+    let towel = RefundRequest {
+        lines: vec![RefundLine {
+            sku: "TOWEL".into(),
+            quantity: 1,
+        }],
+        reason: "returned".into(),
+        ..RefundRequest::default()
+    };
+    let order = refunded(order(), towel);
+    let kept = order.totals.total - order.refunds[0].amount;
+    let parts = bill(&order, Split::Whole);
+    assert_eq!(parts.len(), 1);
+    let towels: u32 = parts[0]
+        .lines
+        .iter()
+        .filter(|l| l.sku == "TOWEL")
+        .map(|l| l.quantity)
+        .sum();
+    assert_eq!(towels, 1, "one of two towels went back");
+    assert_eq!(parts[0].total, kept);
+    assert_eq!(
+        parts[0].total,
+        parts[0].shipping + parts[0].goods + parts[0].fees - parts[0].discounts + parts[0].tax()
+    );
+    let goodwill = RefundRequest {
+        amount: Some(kept),
+        reason: "goodwill".into(),
+        ..RefundRequest::default()
+    };
+    assert!(
+        bill(&refunded(order, goodwill), Split::Whole).is_empty(),
+        "all of it refunded: nothing billed, the invoice is reversed"
+    );
+}

@@ -117,6 +117,7 @@ mod tests {
             amount,
             currency: currency.into(),
             last_error: None,
+            card: None,
         }
     }
 

@@ -24,6 +24,8 @@ pub struct Intent {
     pub currency: String,
     /// Why the last attempt failed, in Stripe's words.
     pub last_error: Option<String>,
+    /// The card paid with, when the payment method was expanded and is a card.
+    pub card: Option<crate::risk::Card>,
 }
 
 #[derive(Deserialize)]
@@ -35,6 +37,9 @@ struct Wire {
     currency: String,
     #[serde(default)]
     last_payment_error: Option<WireError>,
+    /// An id, or the object when expanded.
+    #[serde(default)]
+    payment_method: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -63,6 +68,20 @@ pub fn parse_intent(body: &[u8]) -> Result<Intent, NotAnIntent> {
         amount: wire.amount,
         currency: wire.currency,
         last_error: wire.last_payment_error.and_then(|e| e.message),
+        card: wire.payment_method.as_ref().and_then(card),
+    })
+}
+
+/// The card of an expanded payment method: its fingerprint (the same card gives the same one
+/// whoever pays with it) and its country.
+fn card(method: &serde_json::Value) -> Option<crate::risk::Card> {
+    let card = &method["card"];
+    let fingerprint = card["fingerprint"].as_str().filter(|f| {
+        !f.is_empty() && f.len() <= 64 && f.bytes().all(|b| b.is_ascii_alphanumeric())
+    })?;
+    Some(crate::risk::Card {
+        fingerprint: fingerprint.to_string(),
+        country: crate::channels::fields::country_code(card["country"].as_str()),
     })
 }
 
@@ -164,6 +183,13 @@ mod tests {
         let intent = parse_intent(body).unwrap();
         assert_eq!(intent.status, IntentStatus::RequiresCapture);
         assert_eq!((intent.amount, intent.currency.as_str()), (2000, "usd"));
+        assert_eq!(intent.card, None, "the payment method was not expanded");
+        let expanded = br#"{"id":"pi_1","object":"payment_intent","status":"succeeded","amount":1,"currency":"usd","payment_method":{"id":"pm_1","card":{"fingerprint":"Xt5EWLLDS7FJjR1c","country":"us"}}}"#;
+        let card = parse_intent(expanded).unwrap().card.unwrap();
+        assert_eq!(
+            (card.fingerprint.as_str(), card.country.as_deref()),
+            ("Xt5EWLLDS7FJjR1c", Some("US"))
+        );
         for bad in [
             &br#"{"id":"ch_1","object":"charge","status":"succeeded","amount":1,"currency":"usd"}"#[..],
             br#"{"id":"pi_1","object":"payment_intent","status":"weird","amount":1,"currency":"usd"}"#,

@@ -180,6 +180,18 @@ mod tests {
     }
 
     #[test]
+    fn stripes_own_sample_is_read() {
+        let sample =
+            include_bytes!("../../../../tests/fixtures/stripe/payment-intent-succeeded.json");
+        let event = parse_event(sample).unwrap();
+        assert_eq!(event.id, "evt_3Qsample0000000001");
+        assert_eq!(
+            event.about,
+            Some(("pi_3Qsample0000000001".into(), PaymentNews::IntentChanged))
+        );
+    }
+
+    #[test]
     fn intent_events_name_the_intent() {
         for kind in &HANDLED_KINDS[..4] {
             let parsed = parse_event(&event(

@@ -19,11 +19,16 @@ impl Order {
         self.become_status(OrderStatus::Canceled, now)?;
         self.hold = None;
         self.release_stock("the order was canceled", now);
-        self.payment_status = match self.payment_status {
-            PaymentStatus::Paid | PaymentStatus::PartiallyRefunded => PaymentStatus::Refunded,
-            PaymentStatus::Authorized | PaymentStatus::Pending => PaymentStatus::Voided,
-            other => other,
-        };
+        // A gateway payment is voided or refunded at the gateway first (`Refunds::after_cancel`),
+        // and its status follows what the gateway did; the channel's own money, the channel
+        // settles.
+        if self.payment.is_none() {
+            self.payment_status = match self.payment_status {
+                PaymentStatus::Paid | PaymentStatus::PartiallyRefunded => PaymentStatus::Refunded,
+                PaymentStatus::Authorized | PaymentStatus::Pending => PaymentStatus::Voided,
+                other => other,
+            };
+        }
         self.note("canceled", reason.to_string(), now);
         Ok(())
     }

@@ -37,6 +37,8 @@ impl Order {
         }
         self.fingerprint = fingerprint;
         self.channel_updated_at = new.channel_updated_at.or(self.channel_updated_at);
+        // Money the channel gave back is a fact whatever became of the goods.
+        self.take_channel_refunds(&new.channel_refunds, now);
         if self.status.is_final() {
             self.note(
                 "update_ignored",

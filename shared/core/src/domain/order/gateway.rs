@@ -144,7 +144,7 @@ impl Order {
     }
 
     /// Adds a reason to the order's hold, putting it on hold if it was not.
-    fn add_hold(&mut self, reason: HoldReason, message: String, now: DateTime<Utc>) {
+    pub(super) fn add_hold(&mut self, reason: HoldReason, message: String, now: DateTime<Utc>) {
         match &mut self.hold {
             Some(Hold {
                 reasons, messages, ..

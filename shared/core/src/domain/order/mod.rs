@@ -18,6 +18,7 @@ mod labels;
 mod payment;
 mod placing;
 mod refunds;
+mod risk;
 mod shipments;
 mod stock;
 mod tracking;
@@ -31,7 +32,9 @@ pub use edit::{EditError, LineChange, NewLine, OrderEdit};
 pub use gateway::GatewayOutcome;
 pub use holds::HoldError;
 pub use payment::PaymentCheck;
-pub use refunds::{Refund, RefundError, RefundLine, RefundOrigin, RefundRequest, RefundState};
+pub use refunds::{
+    ChannelRefund, Refund, RefundError, RefundLine, RefundOrigin, RefundRequest, RefundState,
+};
 pub use shipments::VoidError;
 pub use stock::StockHold;
 pub use tracking::TrackingError;
@@ -143,8 +146,14 @@ pub struct NewOrder {
     pub presentment_total: Option<Money>,
     pub customer: Customer,
     pub shipping_address: Option<Address>,
+    /// The billing address's country (ISO 3166-1 alpha-2), when the channel sends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_country: Option<String>,
     pub shipping_method: Option<String>,
     pub lines: Vec<LineItem>,
+    /// Refunds the channel made (Shopify's `refunds`), to record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channel_refunds: Vec<ChannelRefund>,
     pub test: bool,
     /// Not part of the fingerprint: a channel that leaves it out gets "now", which differs per retry.
     #[serde(skip)]
@@ -206,6 +215,12 @@ pub struct Order {
     /// negative, a refund is owed (the payments work settles it).
     #[serde(default, skip_serializing_if = "Decimal::is_zero")]
     pub balance_due: Decimal,
+    /// The billing address's country (ISO 3166-1 alpha-2), when the channel sends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_country: Option<String>,
+    /// The risk screening, once the order was screened (before its release to fulfilment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<crate::risk::Risk>,
     /// Money given back, or asked to be, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refunds: Vec<Refund>,

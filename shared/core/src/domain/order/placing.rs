@@ -37,6 +37,8 @@ impl Order {
             presentment_total: new.presentment_total,
             customer: new.customer,
             shipping_address: new.shipping_address,
+            billing_country: new.billing_country,
+            risk: None,
             shipping_method: new.shipping_method,
             lines: new.lines,
             shipments: Vec::new(),
@@ -63,6 +65,7 @@ impl Order {
             );
         }
         order.put_on_hold(problems, now);
+        order.take_channel_refunds(&new.channel_refunds, now);
         if new.cancelled {
             // Arrived already cancelled (its creation was missed): keep the record, ship nothing.
             let _ = order.cancel("cancelled by the channel before we received it", now);

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Order;
 use crate::domain::money::minor_unit_digits;
-use crate::domain::PaymentStatus;
+use crate::domain::{OrderStatus, PaymentStatus};
 use crate::payments::minor_units;
 use crate::payments::stripe::GatewayRefund;
 
@@ -28,6 +28,20 @@ pub enum RefundOrigin {
     Balance,
     /// Made outside the OMS, in the gateway's dashboard: recorded, not repeated.
     Gateway,
+    /// The order was canceled (or rejected on review) after its money was taken.
+    Cancellation,
+    /// Refunded in the channel (Shopify's admin): recorded, never repeated at a gateway.
+    Channel,
+}
+
+/// A refund the channel reports it made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelRefund {
+    /// The channel's refund id.
+    pub id: String,
+    pub amount: Decimal,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<RefundLine>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +84,30 @@ pub struct Refund {
 }
 
 impl Refund {
+    /// A refund of an amount alone (no lines, no shipping), no one's request.
+    fn of_amount(
+        id: String,
+        amount: Decimal,
+        reason: String,
+        origin: RefundOrigin,
+        state: RefundState,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Refund {
+            id,
+            amount,
+            lines: Vec::new(),
+            shipping: false,
+            reason,
+            origin,
+            state,
+            gateway_refund: None,
+            fingerprint: String::new(),
+            by: None,
+            requested_at: now,
+        }
+    }
+
     fn counts(&self) -> bool {
         self.state != RefundState::Failed
     }
@@ -300,19 +338,14 @@ impl Order {
         if owed <= Decimal::ZERO || self.payment.is_none() {
             return None;
         }
-        let refund = Refund {
-            id: id.to_string(),
-            amount: owed,
-            lines: Vec::new(),
-            shipping: false,
-            reason: "the order was edited to a lower total after it was paid".into(),
-            origin: RefundOrigin::Balance,
-            state: RefundState::Pending,
-            gateway_refund: None,
-            fingerprint: String::new(),
-            by: None,
-            requested_at: now,
-        };
+        let refund = Refund::of_amount(
+            id.to_string(),
+            owed,
+            "the order was edited to a lower total after it was paid".into(),
+            RefundOrigin::Balance,
+            RefundState::Pending,
+            now,
+        );
         self.note(
             "refund_requested",
             format!(
@@ -323,6 +356,57 @@ impl Order {
         );
         self.refunds.push(refund.clone());
         Some(refund)
+    }
+
+    /// Writes down the refund of everything still refundable of a canceled order; the pending
+    /// one when a cancellation's refund was begun before.
+    pub fn open_cancellation_refund(&mut self, id: &str, now: DateTime<Utc>) -> Option<Refund> {
+        if self.status != OrderStatus::Canceled || self.payment.is_none() {
+            return None;
+        }
+        if let Some(existing) = self.refunds.iter().find(|r| r.id == id) {
+            return (existing.state == RefundState::Pending).then(|| existing.clone());
+        }
+        let amount = self.refundable();
+        if amount <= Decimal::ZERO {
+            return None;
+        }
+        let refund = Refund::of_amount(
+            id.to_string(),
+            amount,
+            "the order was canceled".into(),
+            RefundOrigin::Cancellation,
+            RefundState::Pending,
+            now,
+        );
+        self.note(
+            "refund_requested",
+            format!(
+                "Refund {id} of {amount} {}: the order was canceled",
+                self.currency
+            ),
+            now,
+        );
+        self.refunds.push(refund.clone());
+        Some(refund)
+    }
+
+    /// The authorization of a canceled order was voided at the gateway: nothing was charged.
+    pub fn record_void(&mut self, now: DateTime<Utc>) -> bool {
+        let open = matches!(
+            self.payment_status,
+            PaymentStatus::Authorized | PaymentStatus::Pending
+        );
+        if self.status != OrderStatus::Canceled || self.payment.is_none() || !open {
+            return false;
+        }
+        self.payment_status = PaymentStatus::Voided;
+        self.note(
+            "payment_voided",
+            "The payment was canceled at Stripe: the customer is not charged",
+            now,
+        );
+        true
     }
 
     /// The gateway made the refund: `true` the first time.
@@ -398,17 +482,15 @@ impl Order {
             }
             let amount = Decimal::new(refund.amount, digits);
             self.refunds.push(Refund {
-                id: format!("rf_{}", refund.id),
-                amount,
-                lines: Vec::new(),
-                shipping: false,
-                reason: "refunded in Stripe's dashboard".into(),
-                origin: RefundOrigin::Gateway,
-                state: RefundState::Succeeded,
                 gateway_refund: Some(refund.id.clone()),
-                fingerprint: String::new(),
-                by: None,
-                requested_at: now,
+                ..Refund::of_amount(
+                    format!("rf_{}", refund.id),
+                    amount,
+                    "refunded in Stripe's dashboard".into(),
+                    RefundOrigin::Gateway,
+                    RefundState::Succeeded,
+                    now,
+                )
             });
             self.note(
                 "refunded",
@@ -420,6 +502,41 @@ impl Order {
             );
             self.settle_payment_status();
             recorded.push(amount);
+        }
+        recorded
+    }
+
+    /// Records the refunds the channel made that are not recorded yet; how many were new.
+    pub fn take_channel_refunds(&mut self, refunds: &[ChannelRefund], now: DateTime<Utc>) -> usize {
+        let mut recorded = 0;
+        for refund in refunds {
+            let id = format!("rf_{}_{}", self.channel.as_str(), refund.id);
+            if self.refunds.iter().any(|r| r.id == id) {
+                continue;
+            }
+            self.note(
+                "refunded",
+                format!(
+                    "Refund {} of {} {} made in {}, recorded here",
+                    refund.id,
+                    refund.amount,
+                    self.currency,
+                    self.channel.as_str()
+                ),
+                now,
+            );
+            self.refunds.push(Refund {
+                lines: refund.lines.clone(),
+                ..Refund::of_amount(
+                    id,
+                    refund.amount,
+                    format!("refunded in {}", self.channel.as_str()),
+                    RefundOrigin::Channel,
+                    RefundState::Succeeded,
+                    now,
+                )
+            });
+            recorded += 1;
         }
         recorded
     }
@@ -594,6 +711,26 @@ mod tests {
         assert!(order.take_gateway_refunds(&at_stripe, now()).is_empty());
         assert_eq!(order.refunds.len(), 2);
         assert_eq!(order.payment_status, PaymentStatus::PartiallyRefunded);
+    }
+
+    #[test]
+    fn the_channels_refunds_are_recorded_once() {
+        let mut order = Order::place(new_order(PaymentStatus::PartiallyRefunded), now());
+        let refund = ChannelRefund {
+            id: "509562969".into(),
+            amount: d("15.78"),
+            lines: vec![RefundLine {
+                sku: "TOWEL".into(),
+                quantity: 1,
+            }],
+        };
+        assert_eq!(
+            order.take_channel_refunds(std::slice::from_ref(&refund), now()),
+            1
+        );
+        assert_eq!(order.take_channel_refunds(&[refund], now()), 0);
+        assert_eq!(order.refunds[0].origin, RefundOrigin::Channel);
+        assert_eq!(order.refunds[0].id, "rf_shopify_509562969");
     }
 
     #[test]

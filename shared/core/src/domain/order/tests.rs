@@ -54,6 +54,7 @@ pub(crate) fn new_order(payment: PaymentStatus) -> NewOrder {
             name: "Priya Natarajan".into(),
         },
         shipping_address: Some(address()),
+        billing_country: None,
         shipping_method: Some("Standard".into()),
         lines: vec![
             LineItem {
@@ -73,6 +74,7 @@ pub(crate) fn new_order(payment: PaymentStatus) -> NewOrder {
                 requires_shipping: true,
             },
         ],
+        channel_refunds: Vec::new(),
         test: false,
         placed_at: now(),
         channel_updated_at: None,
