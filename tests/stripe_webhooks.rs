@@ -57,6 +57,54 @@ async fn a_payment_confirmed_later_ships_when_localstripe_says_so() {
 }
 
 #[tokio::test]
+async fn a_card_declined_later_fails_the_order_and_the_customer_is_told() {
+    let t = start().await;
+    t.receive_localstripe_events().await;
+    let intent = payment_intent(&[
+        ("amount", "2000"),
+        ("currency", "usd"),
+        ("payment_method", "pm_card_chargeCustomerFail"),
+    ])
+    .await;
+    let pi = intent["id"].as_str().unwrap().to_string();
+    let id = waiting_order(&t, &pi).await;
+    // The customer confirms; the bank declines (localstripe answers 402 and sends
+    // payment_intent.payment_failed).
+    let declined = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/payment_intents/{pi}/confirm",
+            oms_tests::stripe::base()
+        ))
+        .basic_auth("sk_test_storefront", Some(""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(declined.status(), 402);
+    let order = t
+        .order_until(&id, "failed", |o| o["status"] == "failed")
+        .await;
+    assert_eq!(order["payment_status"], "failed");
+    let failed = order["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "payment_failed")
+        .map(|e| e["detail"].as_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert!(failed.contains("declined"), "{failed}");
+    let email = order["customer"]["email"].as_str().unwrap().to_string();
+    let told = eventually(|| async {
+        let emails = emails_to(&email).await;
+        emails
+            .iter()
+            .any(|e| e.to_string().contains("Action needed: payment"))
+            .then_some(())
+    })
+    .await;
+    assert!(told.is_some(), "the customer hears what to do");
+}
+
+#[tokio::test]
 async fn a_storm_of_events_replayed_and_reordered_settles_the_order_once() {
     let t = start().await;
     let pi = unconfirmed_payment().await;

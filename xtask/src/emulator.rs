@@ -34,10 +34,14 @@ impl Emulator {
         Self::start(command, root, target_dir, name, port, "/moto-api/")
     }
 
-    /// localstripe on `port` (it listens on every interface; the tests and `dev` use loopback).
+    /// localstripe on `port` (it listens on every interface; the tests and `dev` use loopback),
+    /// through `xtask/localstripe_server.py`, which keeps its store in memory (localstripe's own
+    /// file is one fixed path every instance shares).
     pub fn localstripe(root: &Path, target_dir: &Path, port: u16) -> Result<Emulator> {
-        let mut command = Command::new(LOCALSTRIPE.bin(root, "localstripe"));
-        command.args(["--port", &port.to_string()]);
+        let mut command = Command::new(LOCALSTRIPE.bin(root, "python"));
+        command
+            .arg(root.join("xtask").join("localstripe_server.py"))
+            .args(["--port", &port.to_string()]);
         Self::start(
             command,
             root,
