@@ -226,3 +226,37 @@ async fn a_gateway_that_is_down_delays_verification_and_never_fails_the_order() 
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
 }
+
+#[tokio::test]
+async fn an_order_the_channel_cancels_has_its_stripe_payment_voided() {
+    let t = start().await;
+    // A customer's bank holds the money while the marketplace decides.
+    let pi = card_payment(7066, true).await;
+    let mut order = oms_tests::native_order(
+        &oms_tests::unique("mkt"),
+        &format!("{}@example.com", oms_tests::unique("c")),
+    );
+    order["payment_status"] = json!("pending");
+    order["payment"] = json!({"gateway": "stripe", "payment_intent": pi});
+    // Not yet in stock: the order waits, authorized, for the marketplace's word.
+    for line in order["lines"].as_array_mut().unwrap() {
+        line["sku"] = json!(oms_tests::unique("NOSTOCK"));
+    }
+    let pushed = t.marketplace(&serde_json::to_vec(&order).unwrap()).await;
+    assert_eq!(pushed.status(), 200);
+    let id = pushed.json::<Value>().await.unwrap()["order_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    t.order_until(&id, "authorized", |o| o["payment_status"] == "authorized")
+        .await;
+    order["cancelled"] = json!(true);
+    order["updated_at"] = json!("2026-10-06T09:00:00Z");
+    let cancelled = t.marketplace(&serde_json::to_vec(&order).unwrap()).await;
+    assert_eq!(cancelled.status(), 200);
+    let order = t
+        .order_until(&id, "voided", |o| o["payment_status"] == "voided")
+        .await;
+    assert_eq!(order["status"], "canceled");
+    assert_eq!(intent_now(&pi).await["status"], "canceled");
+}

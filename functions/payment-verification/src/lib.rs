@@ -90,7 +90,7 @@ pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
             }
             PaymentWork::Order(request) => {
                 app.payments
-                    .verify(&request.order_id, app.clock.now())
+                    .look_at(&request.order_id, &app.refunds, app.clock.now())
                     .await
             }
             PaymentWork::Restock(restock) => {

@@ -125,6 +125,14 @@ impl Intake {
             // Its reservation was released in the cancelling write; a retry after a crash
             // before this point repeats it here (restocks are harmless when nothing waits).
             self.restock(&order.skus()).await?;
+            if order.payment.is_some() {
+                // Payment verification voids or refunds its Stripe payment.
+                self.payment_queue
+                    .send(&OrderMessage {
+                        order_id: order.id.clone(),
+                    })
+                    .await?;
+            }
         }
         self.resume(order).await
     }

@@ -17,9 +17,24 @@ use crate::payments::stripe::IntentStatus;
 use crate::payments::stripe_event::PaymentNews;
 use crate::stripe::StripeError;
 use crate::workflow::payment::PaymentVerification;
-use crate::workflow::refunds::Refunds;
+use crate::workflow::refunds::{RefundFailure, Refunds};
 
 impl PaymentVerification {
+    /// "Look at this order": a canceled one has its Stripe payment voided or refunded (the
+    /// channel canceled it), any other is verified.
+    pub async fn look_at(
+        &self,
+        id: &OrderId,
+        refunds: &Refunds,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        match refunds.after_cancel(id, now).await {
+            Ok(()) | Err(RefundFailure::NotFound) => {}
+            Err(e) => return Err(anyhow!("giving a canceled order's payment back: {e}")),
+        }
+        self.verify(id, now).await
+    }
+
     pub async fn take_news(
         &self,
         news: &GatewayNews,
