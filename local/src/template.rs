@@ -362,6 +362,58 @@ pub fn literal(value: &Value) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// Every function has an error-rate and a throttle alarm, every work queue one on its oldest
+    /// message and every dead-letter queue one on its depth, all to the ops topic: a function or
+    /// queue added later without them fails here.
+    #[test]
+    fn everything_that_can_fail_quietly_has_an_alarm() {
+        let text =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"))
+                .unwrap();
+        let doc: Value = serde_yaml::from_str(&text).unwrap();
+        let resources = doc["Resources"].as_mapping().unwrap();
+        let of_type = |kind: &str| -> Vec<String> {
+            resources
+                .iter()
+                .filter(|(_, r)| r["Type"].as_str() == Some(kind))
+                .filter_map(|(id, _)| id.as_str().map(str::to_string))
+                .collect()
+        };
+        let alarms: Vec<String> = resources
+            .values()
+            .filter(|r| r["Type"].as_str() == Some("AWS::CloudWatch::Alarm"))
+            .map(|r| serde_yaml::to_string(r).unwrap())
+            .collect();
+        let watched = |id: &str, metric: &str| {
+            alarms.iter().any(|a| {
+                a.contains(&format!("MetricName: {metric}"))
+                    && (a.contains(&format!("!Ref {id}\n"))
+                        || a.contains(&format!("!Ref {id} "))
+                        || a.contains(&format!("{id}.QueueName")))
+                    && a.contains("OpsAlarmTopic")
+            })
+        };
+        let mut missing = Vec::new();
+        for function in of_type("AWS::Serverless::Function") {
+            for metric in ["Errors", "Throttles"] {
+                if !watched(&function, metric) {
+                    missing.push(format!("{function} {metric}"));
+                }
+            }
+        }
+        for queue in of_type("AWS::SQS::Queue") {
+            let metric = if queue.ends_with("DeadLetterQueue") {
+                "ApproximateNumberOfMessagesVisible"
+            } else {
+                "ApproximateAgeOfOldestMessage"
+            };
+            if !watched(&queue, metric) {
+                missing.push(format!("{queue} {metric}"));
+            }
+        }
+        assert!(missing.is_empty(), "no alarm on: {missing:?}");
+    }
+
     #[test]
     fn reads_the_project_template() {
         let template =
