@@ -122,6 +122,10 @@ impl LocalOms {
                 provision::provision(&template, &options.prefix, parameters, &aws).await?;
             (aws, resources, None)
         };
+        // Every function of the stack shares this process: their metrics are kept in memory
+        // (tests read them) rather than interleaved on stdout.
+        let mut aws = aws;
+        aws.metrics = oms::metrics::Metrics::memory();
         let carrier = SandboxCarrier::start(options.carrier_port).await?;
 
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))

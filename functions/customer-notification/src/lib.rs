@@ -12,12 +12,14 @@ use oms::workflow::notify::Notifier;
 
 pub struct App {
     clock: oms::clock::Time,
+    metrics: oms::metrics::Metrics,
     notifier: Notifier,
 }
 
 impl App {
     pub fn from_env(env: &dyn Env, aws: &Clients) -> Result<Self, ConfigError> {
         Ok(Self {
+            metrics: aws.metrics.clone(),
             clock: aws.clock.clone(),
             notifier: Notifier {
                 orders: aws.order_store(env)?,
@@ -43,6 +45,7 @@ impl App {
                 carts: CartStore::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),
                 notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
                 cart_reminder_after: oms::config::cart_reminder_after(env)?,
+                metrics: aws.metrics.clone(),
             },
         })
     }
@@ -56,21 +59,26 @@ fn invalid(name: &'static str, e: InvalidBranding) -> ConfigError {
 }
 
 pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
-    sqs_batch::process(event, |message| async move {
-        let outcome = match sqs_batch::body(&message)? {
-            NotifyWork::Order(notification) => {
-                app.notifier.notify(&notification, app.clock.now()).await
-            }
-            NotifyWork::Reorder(request) => app.notifier.reorder(&request).await,
-            NotifyWork::ExportReady(ready) => app.notifier.export_ready(&ready).await,
-            NotifyWork::DelayCheck(check) => {
-                app.notifier.delay_check(&check, app.clock.now()).await
-            }
-            NotifyWork::CartReminder(reminder) => {
-                app.notifier.cart_reminder(&reminder, app.clock.now()).await
-            }
-        };
-        outcome.map(drop)
-    })
+    sqs_batch::process(
+        event,
+        &app.metrics,
+        "customer-notification",
+        |message| async move {
+            let outcome = match sqs_batch::body(&message)? {
+                NotifyWork::Order(notification) => {
+                    app.notifier.notify(&notification, app.clock.now()).await
+                }
+                NotifyWork::Reorder(request) => app.notifier.reorder(&request).await,
+                NotifyWork::ExportReady(ready) => app.notifier.export_ready(&ready).await,
+                NotifyWork::DelayCheck(check) => {
+                    app.notifier.delay_check(&check, app.clock.now()).await
+                }
+                NotifyWork::CartReminder(reminder) => {
+                    app.notifier.cart_reminder(&reminder, app.clock.now()).await
+                }
+            };
+            outcome.map(drop)
+        },
+    )
     .await
 }

@@ -11,6 +11,7 @@ use oms::workflow::labels::LabelPurchase;
 
 pub struct App {
     clock: oms::clock::Time,
+    metrics: oms::metrics::Metrics,
     labels: LabelPurchase,
 }
 
@@ -34,6 +35,7 @@ impl App {
             max_cost_percent: bounded(env, "MAX_LABEL_COST_PERCENT", 1..=1_000)?,
         };
         Ok(Self {
+            metrics: aws.metrics.clone(),
             clock: aws.clock.clone(),
             labels: LabelPurchase {
                 delivery_window_days,
@@ -69,7 +71,7 @@ fn bounded(
 }
 
 pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
-    sqs_batch::process(event, |message| async move {
+    sqs_batch::process(event, &app.metrics, "label-request", |message| async move {
         let request: OrderMessage = sqs_batch::body(&message)?;
         app.labels.fulfill(&request.order_id, app.clock.now()).await
     })

@@ -21,6 +21,7 @@ use oms::workflow::stock_import::StockImport;
 
 pub struct App {
     clock: oms::clock::Time,
+    metrics: oms::metrics::Metrics,
     payments: PaymentVerification,
     refunds: Refunds,
     imports: StockImport,
@@ -48,6 +49,7 @@ impl App {
         };
         let gateway = oms::stripe::Stripe::from_env(env)?;
         Ok(Self {
+            metrics: aws.metrics.clone(),
             clock: aws.clock.clone(),
             exports,
             refunds: Refunds {
@@ -81,32 +83,41 @@ impl App {
 }
 
 pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
-    let response = sqs_batch::process(event, |message| async move {
-        match sqs_batch::body(&message)? {
-            PaymentWork::Gateway(news) => {
-                app.payments
-                    .take_news(&news, &app.refunds, app.clock.now())
-                    .await
+    let response = sqs_batch::process(
+        event,
+        &app.metrics,
+        "payment-verification",
+        |message| async move {
+            match sqs_batch::body(&message)? {
+                PaymentWork::Gateway(news) => {
+                    app.payments
+                        .take_news(&news, &app.refunds, app.clock.now())
+                        .await
+                }
+                PaymentWork::Order(request) => {
+                    app.payments
+                        .look_at(&request.order_id, &app.refunds, app.clock.now())
+                        .await
+                }
+                PaymentWork::Restock(restock) => {
+                    let again = message
+                        .attributes
+                        .get("ApproximateReceiveCount")
+                        .and_then(|count| count.parse::<u32>().ok())
+                        .is_some_and(|count| count > 1);
+                    app.payments
+                        .restock(&restock.restocked_sku, app.clock.now(), again)
+                        .await
+                }
+                PaymentWork::ImportChunk(part) => {
+                    app.imports.apply_part(&part, app.clock.now()).await
+                }
+                PaymentWork::ExportPart(part) => {
+                    app.exports.write_part(&part, app.clock.now()).await
+                }
             }
-            PaymentWork::Order(request) => {
-                app.payments
-                    .look_at(&request.order_id, &app.refunds, app.clock.now())
-                    .await
-            }
-            PaymentWork::Restock(restock) => {
-                let again = message
-                    .attributes
-                    .get("ApproximateReceiveCount")
-                    .and_then(|count| count.parse::<u32>().ok())
-                    .is_some_and(|count| count > 1);
-                app.payments
-                    .restock(&restock.restocked_sku, app.clock.now(), again)
-                    .await
-            }
-            PaymentWork::ImportChunk(part) => app.imports.apply_part(&part, app.clock.now()).await,
-            PaymentWork::ExportPart(part) => app.exports.write_part(&part, app.clock.now()).await,
-        }
-    })
+        },
+    )
     .await;
     // After the batch, so units its own undone reservations freed are announced too.
     app.payments.finish_left_behind().await;

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod dynamo;
 pub mod http;
+pub mod metrics;
 pub mod s3;
 pub mod ses;
 pub mod sqs;

@@ -1,5 +1,6 @@
 //! Runs an SQS batch one message per task, concurrently, and reports the failed ones by id so only
-//! they come back (`ReportBatchItemFailures`). Never fails the batch as a whole.
+//! they come back (`ReportBatchItemFailures`). Never fails the batch as a whole. Each message's
+//! duration, each retry and each message given up on (its last receive) are metrics.
 
 use std::future::Future;
 
@@ -7,7 +8,18 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use futures::future::join_all;
 use tracing::Instrument;
 
-pub async fn process<F, Fut>(event: SqsEvent, handle: F) -> SqsBatchResponse
+use crate::metrics::{now_millis, Metrics, Point, Unit};
+
+/// Every queue's `maxReceiveCount` (template.yaml): a message failing on this receive goes to
+/// the dead-letter queue.
+pub const MAX_RECEIVES: u32 = 5;
+
+pub async fn process<F, Fut>(
+    event: SqsEvent,
+    metrics: &Metrics,
+    function: &str,
+    handle: F,
+) -> SqsBatchResponse
 where
     F: Fn(SqsMessage) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
@@ -22,13 +34,37 @@ where
         let span = tracing::info_span!("message", message_id = %id, receive_count = %receive_count);
         let run = handle(message);
         async move {
-            match run.await {
+            let started = std::time::Instant::now();
+            let result = run.await;
+            let millis = started.elapsed().as_micros() as i64;
+            metrics.emit(
+                &[Point {
+                    name: "MessageDuration",
+                    value: rust_decimal::Decimal::new(millis, 3),
+                    unit: Unit::Milliseconds,
+                    dimension: ("Function", function.to_string()),
+                }],
+                now_millis(),
+            );
+            match result {
                 Ok(()) => None,
                 Err(e) => {
-                    tracing::error!(
-                        error = format!("{e:#}"),
-                        "message failed; it will be retried"
-                    );
+                    let last = receive_count
+                        .parse::<u32>()
+                        .is_ok_and(|count| count >= MAX_RECEIVES);
+                    if last {
+                        tracing::error!(
+                            error = format!("{e:#}"),
+                            "message failed for the last time; it goes to the dead-letter queue"
+                        );
+                        metrics.count("DeadLetters", ("Function", function));
+                    } else {
+                        tracing::error!(
+                            error = format!("{e:#}"),
+                            "message failed; it will be retried"
+                        );
+                        metrics.count("Retries", ("Function", function));
+                    }
                     Some(id)
                 }
             }
@@ -70,7 +106,8 @@ mod tests {
     async fn reports_exactly_the_failed_messages() {
         let mut event = SqsEvent::default();
         event.records = vec![message("a", "ok"), message("b", "fail"), message("c", "ok")];
-        let response = process(event, |m| async move {
+        let metrics = Metrics::memory();
+        let response = process(event, &metrics, "test", |m| async move {
             if m.body.as_deref() == Some("fail") {
                 anyhow::bail!("boom")
             }
@@ -83,5 +120,17 @@ mod tests {
             .map(|f| f.item_identifier.as_str())
             .collect();
         assert_eq!(failed, ["b"]);
+        let lines = metrics.lines();
+        assert_eq!(
+            lines
+                .iter()
+                .filter(|l| l.contains("\"MessageDuration\""))
+                .count(),
+            3
+        );
+        assert_eq!(
+            lines.iter().filter(|l| l.contains("\"Retries\":1")).count(),
+            1
+        );
     }
 }

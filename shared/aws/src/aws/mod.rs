@@ -76,6 +76,8 @@ pub struct Clients {
     /// The carrier a world provides (the in-memory one); `None` speaks EasyPost's API at the
     /// environment's `EASYPOST_API_URL`.
     pub carrier: Option<crate::carrier::Carriers>,
+    /// Where metrics go (stdout as EMF in Lambda; memory locally).
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl Clients {
@@ -97,6 +99,7 @@ impl Clients {
             files: std::sync::Arc::new(crate::s3::sdk::SdkS3::new(config)),
             clock: crate::clock::system(),
             carrier: None,
+            metrics: crate::metrics::Metrics::stdout(),
         }
     }
 
@@ -136,7 +139,8 @@ impl Clients {
             self.db.clone(),
             crate::config::required(env, "ORDERS_TABLE")?,
         )
-        .with_clock(self.clock.clone()))
+        .with_clock(self.clock.clone())
+        .with_metrics(self.metrics.clone()))
     }
 
     /// The carrier (the world's own, else EasyPost at `EASYPOST_API_URL` with `EASYPOST_API_KEY`),

@@ -29,6 +29,8 @@ use crate::dynamo::{
 };
 pub use crate::inventory::write_set::StockEffect;
 use crate::inventory::write_set::{backorder_queue_changes, effect, stock_changes, StockDelta};
+use crate::metrics::{now_millis, Metrics};
+use crate::reporting::metrics::of_change;
 
 /// Optimistic-lock retries before giving up (and letting the queue retry later).
 const MAX_ATTEMPTS: usize = 8;
@@ -50,6 +52,8 @@ pub struct OrderStore {
     reports: ReportStore,
     /// The risk velocity counters a write recording a screening adds to.
     velocity: VelocityStore,
+    /// Where the metrics of each stored change go (orders received, holds, labels).
+    metrics: Metrics,
     /// How long this worker may hold an order while reserving its stock in steps; once it is
     /// over, other writers take the worker for dead and undo those steps.
     lease: chrono::Duration,
@@ -115,11 +119,23 @@ impl OrderStore {
             inventory: InventoryStore::new(db.clone(), table.clone()),
             reports: ReportStore::new(db.clone(), table.clone()),
             velocity: VelocityStore::new(db.clone(), table.clone()),
+            metrics: Metrics::none(),
             db,
             table,
             lease: steps::DEFAULT_LEASE,
             clock: crate::clock::system(),
         }
+    }
+
+    /// Emits each stored change's metrics to `metrics`.
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// The metrics of a change that was stored.
+    fn measure(&self, before: Option<&Order>, after: &Order) {
+        self.metrics.emit(&of_change(before, after), now_millis());
     }
 
     /// Reads `clock` instead of the system's.
@@ -194,7 +210,10 @@ impl OrderStore {
         }
         if counters.is_empty() {
             return match self.db.write(put.op(), ReturnValue::None).await {
-                Ok(_) => Ok(None),
+                Ok(_) => {
+                    self.measure(None, order);
+                    Ok(None)
+                }
                 Err(DynamoError::ConditionFailed { old: Some(item) }) => {
                     decode_order(&item).map(Some)
                 }
@@ -206,7 +225,10 @@ impl OrderStore {
         items.extend(counters);
         for _ in 0..MAX_ATTEMPTS {
             match self.transact(items.clone()).await? {
-                Ok(()) => return Ok(None),
+                Ok(()) => {
+                    self.measure(None, order);
+                    return Ok(None);
+                }
                 Err(reasons) if is_condition_failure(&reasons, 0) => {
                     return self.get(&order.id).await
                 }
@@ -257,6 +279,7 @@ impl OrderStore {
             let changes = stock_changes(&before, &after);
             self.add_sku_entries(Some(&before), &after).await?;
             if self.write_version(&before, &after, &changes).await? {
+                self.measure(Some(&before), &after);
                 self.remove_sku_entries(&before, &after).await?;
                 return Ok(Updated {
                     order: after,

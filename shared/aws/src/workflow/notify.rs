@@ -46,6 +46,8 @@ pub struct Notifier {
     pub notify_queue: Queue,
     /// How long a checkout stays unchanged and unconverted before its shopper is reminded.
     pub cart_reminder_after: chrono::Duration,
+    /// Emails sent, by event.
+    pub metrics: crate::metrics::Metrics,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,7 +117,11 @@ impl Notifier {
             }
         }
         let (kind, detail) = match &sent {
-            Ok((Notified::Sent, detail)) => ("email_sent", detail.clone()),
+            Ok((Notified::Sent, detail)) => {
+                self.metrics
+                    .count("EmailsSent", ("Event", n.event.as_str()));
+                ("email_sent", detail.clone())
+            }
             Ok((Notified::OptedOut | Notified::NotNeeded, detail)) => {
                 ("email_skipped", detail.clone())
             }

@@ -6,6 +6,7 @@
 //! stored, never a Scan, and a write that does not happen counts for nothing.
 
 pub mod latency;
+pub mod metrics;
 pub mod summary;
 pub mod tally;
 

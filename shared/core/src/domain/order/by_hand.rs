@@ -78,6 +78,16 @@ impl HandMove {
 /// The prefix of a parcel recorded by hand (no label of ours).
 const OUTSIDE: &str = "outside";
 
+impl crate::domain::Shipment {
+    /// Its label was bought by the OMS (not a parcel sent outside it and recorded by hand).
+    pub fn label_is_ours(&self) -> bool {
+        !self
+            .carrier_shipment_id
+            .strip_prefix(OUTSIDE)
+            .is_some_and(|rest| rest.starts_with(':'))
+    }
+}
+
 impl Order {
     /// The statuses a person may move this order to now.
     pub fn allowed_by_hand(&self) -> Vec<OrderStatus> {
