@@ -238,9 +238,11 @@ async fn an_order_the_channel_cancels_has_its_stripe_payment_voided() {
     );
     order["payment_status"] = json!("pending");
     order["payment"] = json!({"gateway": "stripe", "payment_intent": pi});
-    // Not yet in stock: the order waits, authorized, for the marketplace's word.
+    // Out of stock: the order waits, authorized, for the marketplace's word.
     for line in order["lines"].as_array_mut().unwrap() {
-        line["sku"] = json!(oms_tests::unique("NOSTOCK"));
+        let sku = oms_tests::unique("NOSTOCK");
+        t.stock(&sku, "main", 0).await;
+        line["sku"] = json!(sku);
     }
     let pushed = t.marketplace(&serde_json::to_vec(&order).unwrap()).await;
     assert_eq!(pushed.status(), 200);

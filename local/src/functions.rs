@@ -20,12 +20,16 @@ pub enum Handler {
     Queue(QueueHandler),
 }
 
+/// A function's handler, each invocation run as deployed: a panic ends the process
+/// (`crate::abort_on_panic`).
 macro_rules! hosted {
-    ($krate:ident, $variant:ident, $env:expr, $aws:expr) => {{
+    ($krate:ident, $name:literal, $variant:ident, $env:expr, $aws:expr) => {{
         let app = Arc::new($krate::App::from_env($env, $aws)?);
         Handler::$variant(Arc::new(move |event| {
             let app = app.clone();
-            Box::pin(async move { $krate::handle(event, &app).await })
+            Box::pin(async move {
+                crate::abort_on_panic::invoke($name, $krate::handle(event, &app)).await
+            })
         }))
     }};
 }
@@ -33,12 +37,24 @@ macro_rules! hosted {
 /// The handler for a cargo binary named in template.yaml.
 pub fn build(binary: &str, env: &HashMap<String, String>, aws: &Clients) -> Result<Handler> {
     Ok(match binary {
-        "order-intake" => hosted!(order_intake, Http, env, aws),
-        "carrier-tracking" => hosted!(carrier_tracking, Http, env, aws),
-        "orders-api" => hosted!(orders_api, Http, env, aws),
-        "payment-verification" => hosted!(payment_verification, Queue, env, aws),
-        "label-request" => hosted!(label_request, Queue, env, aws),
-        "customer-notification" => hosted!(customer_notification, Queue, env, aws),
+        "order-intake" => hosted!(order_intake, "order-intake", Http, env, aws),
+        "carrier-tracking" => hosted!(carrier_tracking, "carrier-tracking", Http, env, aws),
+        "orders-api" => hosted!(orders_api, "orders-api", Http, env, aws),
+        "payment-verification" => hosted!(
+            payment_verification,
+            "payment-verification",
+            Queue,
+            env,
+            aws
+        ),
+        "label-request" => hosted!(label_request, "label-request", Queue, env, aws),
+        "customer-notification" => hosted!(
+            customer_notification,
+            "customer-notification",
+            Queue,
+            env,
+            aws
+        ),
         other => bail!("template.yaml names a binary this runner does not know: {other}"),
     })
 }

@@ -3,6 +3,7 @@
 //! Lambda's event source mappings, and a sandbox carrier sells labels. Used by `cargo xtask dev`
 //! and by the black-box tests.
 
+pub mod abort_on_panic;
 pub mod functions;
 pub mod gateway;
 pub mod memory;

@@ -4,6 +4,7 @@ use oms::config::ProcessEnv;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     oms::telemetry::init();
+    oms::telemetry::log_panics();
     let aws = oms::aws::Clients::load().await;
     let env = oms::aws::secrets::load(ProcessEnv, &aws.config).await?;
     let app = customer_notification::App::from_env(&env, &aws)?;
