@@ -35,13 +35,13 @@ impl World {
 }
 
 async fn moto() -> World {
-    let aws = oms::aws::Clients::load().await;
+    let aws = oms::aws::Clients::load().await.with_files();
     let bucket = unique("files").to_ascii_lowercase();
     provision::create_bucket(&aws, &bucket)
         .await
         .expect("moto creates the bucket (run through `cargo xtask test`)");
     World {
-        files: aws.files.clone(),
+        files: aws.files().expect("the S3 port"),
         bucket,
         memory: None,
     }

@@ -4,12 +4,14 @@
 //! and by the black-box tests.
 
 pub mod abort_on_panic;
+pub mod bench_report;
 pub mod functions;
 pub mod gateway;
 pub mod memory;
 pub mod outbox;
 pub mod poller;
 pub mod provision;
+pub mod runtime_api;
 pub mod sandbox_carrier;
 pub mod simulation;
 pub mod template;
@@ -118,7 +120,7 @@ impl LocalOms {
             {
                 bail!("AWS_ENDPOINT_URL must point at the local emulator (got {endpoint:?}); refusing to touch real AWS");
             }
-            let aws = Clients::load().await;
+            let aws = Clients::load().await.with_files().with_mail();
             let resources =
                 provision::provision(&template, &options.prefix, parameters, &aws).await?;
             (aws, resources, None)

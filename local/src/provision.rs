@@ -107,7 +107,7 @@ pub async fn provision(
         let email = out
             .resolve(identity)
             .ok_or_else(|| anyhow!("email identity {identity:?} does not resolve"))?;
-        aws.ses
+        aws_sdk_ses::Client::new(&aws.config)
             .verify_email_identity()
             .email_address(&email)
             .send()

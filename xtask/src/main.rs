@@ -26,7 +26,10 @@ Commands:
                                   template checks
                                   (cfn-lint, sam validate, checkov, the API documents)
   lint                            fmt, clippy, template checks
-  bench                           criterion benchmarks of the core, then the 100,000-order export
+  bench                           criterion benchmarks of the core, each function's cold start
+                                  and package size next to a hello-world Lambda (release
+                                  builds, against moto), the 100,000-order export; figures
+                                  also in target/oms-bench.json
   simulate [--orders N] [--seed S] [--faults F]
                                   the seeded simulation of the whole OMS in memory (release
                                   build; defaults: 1000 orders, a random seed, 0.1 faults per call)
@@ -191,29 +194,72 @@ fn lint(root: &Path) -> Result<ExitCode> {
     Ok(run_steps("lint", steps))
 }
 
-/// The core's criterion benchmarks, then the queued orders export at 10,000 and 100,000 orders
-/// in memory (`local/src/bin/oms-bench-export.rs`).
+/// The Lambda functions' packages (each builds the binary of the same name).
+const FUNCTIONS: [&str; 6] = [
+    "order-intake",
+    "payment-verification",
+    "label-request",
+    "carrier-tracking",
+    "customer-notification",
+    "orders-api",
+];
+
+/// How many times each binary is started for the cold-start figures.
+const COLD_START_ROUNDS: &str = "21";
+
+/// The core's criterion benchmarks; each function's cold start and package size next to a
+/// hello-world Lambda, against moto (`local/src/bin/oms-bench-coldstart.rs`); then the queued
+/// orders export at 10,000 and 100,000 orders in memory (`local/src/bin/oms-bench-export.rs`).
+/// The figures go to `target/oms-bench.json`.
 fn bench(root: &Path) -> Result<ExitCode> {
-    for args in [
-        &["bench", "-p", "oms-core"][..],
-        &[
-            "run",
-            "--release",
-            "-q",
-            "-p",
-            "oms-local",
-            "--bin",
-            "oms-bench-export",
-        ][..],
-    ] {
-        let code = cargo(root, args)
+    venv::TOOLS.ensure(root)?;
+    let target = target_dir(root);
+    let report = target.join("oms-bench.json");
+    let report = report.to_string_lossy();
+    let release = target.join("release");
+    let release = release.to_string_lossy();
+    // The functions alone, as they are packaged (features unified among them only), then the
+    // benchmark binaries.
+    let mut functions = vec!["build", "--release", "-q"];
+    for function in FUNCTIONS {
+        functions.extend(["-p", function]);
+    }
+    let local_release = |bin: &str| -> Vec<String> {
+        ["build", "--release", "-q", "-p", "oms-local", "--bin", bin]
+            .map(String::from)
+            .to_vec()
+    };
+    let mut steps: Vec<Command> = vec![
+        cargo(root, &["bench", "-p", "oms-core"]),
+        cargo(root, &functions),
+    ];
+    for bin in ["hello-lambda", "oms-bench-coldstart", "oms-bench-export"] {
+        let args = local_release(bin);
+        steps.push(cargo(
+            root,
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        ));
+    }
+    let moto = Emulator::moto(root, &target, "moto-bench", free_port()?)?;
+    let mut cold_start = Command::new(target.join("release/oms-bench-coldstart"));
+    cold_start
+        .current_dir(root)
+        .args([&*release, COLD_START_ROUNDS, &*report]);
+    against(&mut cold_start, &moto, &target);
+    steps.push(cold_start);
+    let mut export = Command::new(target.join("release/oms-bench-export"));
+    export.current_dir(root).arg(&*report);
+    steps.push(export);
+    for mut step in steps {
+        let code = step
             .status()
             .map(exit_code)
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
+            .map_err(|e| format!("cannot run {:?}: {e}", step.get_program()))?;
         if code != ExitCode::SUCCESS {
             return Ok(code);
         }
     }
+    drop(moto);
     Ok(ExitCode::SUCCESS)
 }
 

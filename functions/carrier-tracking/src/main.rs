@@ -1,15 +1,13 @@
 use lambda_http::{service_fn, Error};
-use oms::config::ProcessEnv;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     oms::telemetry::init();
     oms::telemetry::log_panics();
-    let aws = oms::aws::Clients::load().await;
-    let env = oms::aws::secrets::load(ProcessEnv, &aws.config).await?;
-    let app = carrier_tracking::App::from_env(&env, &aws)?;
-    let app = &app;
+    let startup = oms::startup::begin(|aws| aws, carrier_tracking::App::from_env);
+    let startup = &startup;
     lambda_http::run(service_fn(move |request| async move {
+        let app = startup.app().await;
         Ok::<_, std::convert::Infallible>(carrier_tracking::handle(request, app).await)
     }))
     .await

@@ -25,7 +25,7 @@ impl App {
                 orders: aws.order_store(env)?,
                 claims: IdempotencyStore::new(aws.db.clone(), required(env, "ORDERS_TABLE")?)
                     .with_clock(aws.clock.clone()),
-                mailer: Mailer::new(aws.mail.clone(), required(env, "SENDER_EMAIL")?),
+                mailer: Mailer::new(aws.mail()?, required(env, "SENDER_EMAIL")?),
                 branding: Branding {
                     merchant_name: required(env, "MERCHANT_NAME")?,
                     ops_email: required(env, "OPS_EMAIL")?,

@@ -1,15 +1,16 @@
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use oms::config::ProcessEnv;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     oms::telemetry::init();
     oms::telemetry::log_panics();
-    let aws = oms::aws::Clients::load().await;
-    let env = oms::aws::secrets::load(ProcessEnv, &aws.config).await?;
-    let app = customer_notification::App::from_env(&env, &aws)?;
-    let app = &app;
+    let startup = oms::startup::begin(
+        oms::aws::Clients::with_mail,
+        customer_notification::App::from_env,
+    );
+    let startup = &startup;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
+        let app = startup.app().await;
         Ok::<_, Error>(customer_notification::handle(event.payload, app).await)
     }))
     .await

@@ -43,11 +43,11 @@ impl App {
                 orders: aws.order_store(env)?,
                 inventory: InventoryStore::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),
                 carrier,
-                labels: PdfStore::new(aws.files.clone(), required(env, "LABEL_BUCKET")?),
+                labels: PdfStore::new(aws.files()?, required(env, "LABEL_BUCKET")?),
                 notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
                 ship_from,
                 transit: TransitStats::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),
-                gateway: oms::stripe::Stripe::from_env(env)?,
+                gateway: oms::stripe::Stripe::from_env(env),
             },
         })
     }

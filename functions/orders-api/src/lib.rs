@@ -110,7 +110,7 @@ impl App {
         let invoicing = Invoicing {
             orders: aws.order_store(env)?,
             invoices: InvoiceStore::new(aws.db.clone(), table.clone()),
-            pdfs: PdfStore::new(aws.files.clone(), required(env, "DOCUMENT_BUCKET")?),
+            pdfs: PdfStore::new(aws.files()?, required(env, "DOCUMENT_BUCKET")?),
             seller: seller(env, &merchant_name),
             series: Series {
                 invoice: series(env, "INVOICE_SERIES", "INV")?,
@@ -127,7 +127,7 @@ impl App {
         };
         let refunds = Refunds {
             orders: aws.order_store(env)?,
-            gateway: oms::stripe::Stripe::from_env(env)?,
+            gateway: oms::stripe::Stripe::from_env(env),
             notify_queue: notify_queue.clone(),
             invoicing: Some(invoicing.clone()),
         };
@@ -157,7 +157,7 @@ impl App {
                 payment_queue: payment_queue.clone(),
                 stock: stock.clone(),
                 clock: aws.clock.clone(),
-                gateway: oms::stripe::Stripe::from_env(env)?,
+                gateway: oms::stripe::Stripe::from_env(env),
                 risk: oms::config::risk_settings(env)?,
                 velocity: oms::aws::velocity_store::VelocityStore::new(aws.db.clone(), &table),
             },
@@ -166,7 +166,7 @@ impl App {
         let exports = OrderExports {
             exports: ExportStore::new(aws.db.clone(), table.clone()),
             orders: aws.order_store(env)?,
-            files: aws.files.clone(),
+            files: aws.files()?,
             bucket: required(env, "DOCUMENT_BUCKET")?,
             work_queue: payment_queue.clone(),
             notify_queue: notify_queue.clone(),
@@ -204,7 +204,7 @@ impl App {
             status_changes,
             edits,
             refunds,
-            labels: PdfStore::new(aws.files.clone(), required(env, "LABEL_BUCKET")?),
+            labels: PdfStore::new(aws.files()?, required(env, "LABEL_BUCKET")?),
             token: SecretToken::new(&admin_token),
             sessions: admin::Sessions::new(&admin_token),
         })

@@ -42,12 +42,12 @@ impl App {
         let exports = OrderExports {
             exports: ExportStore::new(aws.db.clone(), &table),
             orders: aws.order_store(env)?,
-            files: aws.files.clone(),
+            files: aws.files()?,
             bucket: required(env, "DOCUMENT_BUCKET")?,
             work_queue: payment_queue.clone(),
             notify_queue: notify_queue.clone(),
         };
-        let gateway = oms::stripe::Stripe::from_env(env)?;
+        let gateway = oms::stripe::Stripe::from_env(env);
         Ok(Self {
             metrics: aws.metrics.clone(),
             clock: aws.clock.clone(),

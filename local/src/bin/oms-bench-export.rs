@@ -4,7 +4,8 @@
 //! size, the time the export took, the orders per second, the parts, the CSV's size, and the
 //! export's working memory: the most heap the process held during the export beyond what it held
 //! before (the stored orders themselves are the world's, not the export's), next to the
-//! process's peak RSS for reference.
+//! process's peak RSS for reference. Given a path, it also writes them into that JSON report
+//! (`target/oms-bench.json`).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -198,6 +199,7 @@ async fn main() -> anyhow::Result<()> {
         "orders", "seconds", "orders/s", "parts", "CSV MB", "working heap MB", "peak RSS MB"
     );
     let mut stored = 0;
+    let mut rows = Vec::new();
     for size in [10_000, 100_000] {
         store_orders(&orders, stored, size).await?;
         stored = size;
@@ -213,6 +215,22 @@ async fn main() -> anyhow::Result<()> {
             m.working_mb,
             m.rss_mb
         );
+        rows.push(serde_json::json!({
+            "orders": m.orders,
+            "seconds": m.seconds,
+            "orders_per_second": m.orders as f64 / m.seconds,
+            "parts": m.parts,
+            "csv_bytes": m.bytes,
+            "working_heap_mb": m.working_mb,
+            "peak_rss_mb": m.rss_mb,
+        }));
+    }
+    if let Some(report) = std::env::args().nth(1) {
+        oms_local::bench_report::update(
+            std::path::Path::new(&report),
+            &[("orders_export", serde_json::Value::Array(rows))],
+        )?;
+        println!("written to {report}");
     }
     Ok(())
 }

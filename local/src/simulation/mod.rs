@@ -73,8 +73,8 @@ async fn simulate(config: Config) -> Result<Report> {
     let clients = oms::aws::Clients {
         db: Arc::new(RetryingDynamo::new(world.dynamo.clone())),
         queues: Arc::new(Retrying(ports.queues.clone())),
-        mail: Arc::new(Retrying(ports.mail.clone())),
-        files: Arc::new(Retrying(ports.files.clone())),
+        mail: Some(Arc::new(Retrying(ports.mail()?))),
+        files: Some(Arc::new(Retrying(ports.files()?))),
         ..ports
     };
     let orders_table = resources

@@ -30,6 +30,9 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("environment variable {name} is invalid: {reason}")]
     Invalid { name: &'static str, reason: String },
+    /// The function's `main` did not add this AWS client (`Clients::with_files`, `with_mail`).
+    #[error("this function was started without its {0} client")]
+    NoClient(&'static str),
 }
 
 pub fn required(env: &dyn Env, name: &'static str) -> Result<String, ConfigError> {

@@ -1,14 +1,11 @@
 //! Stripe's API, as the OMS asks it (`STRIPE_API_BASE`, `STRIPE_API_KEY`; locally,
 //! localstripe): a PaymentIntent by id, its capture and cancellation, its refunds.
 
-use std::time::Duration;
-
-use crate::config::{ConfigError, Env};
+use crate::config::Env;
 use crate::payments::stripe::{parse_intent, parse_refund, parse_refunds, GatewayRefund, Intent};
 
 #[derive(Clone)]
 pub struct Stripe {
-    http: reqwest::Client,
     base_url: String,
     api_key: String,
 }
@@ -28,31 +25,20 @@ pub enum StripeError {
 
 impl Stripe {
     /// The gateway the environment names; none without a key (the channel's word stands).
-    pub fn from_env(env: &dyn Env) -> Result<Option<Self>, ConfigError> {
-        let Some(api_key) = env.var("STRIPE_API_KEY").filter(|k| !k.trim().is_empty()) else {
-            return Ok(None);
-        };
+    pub fn from_env(env: &dyn Env) -> Option<Self> {
+        let api_key = env.var("STRIPE_API_KEY").filter(|k| !k.trim().is_empty())?;
         let base_url = env
             .var("STRIPE_API_BASE")
             .unwrap_or_else(|| "https://api.stripe.com".into());
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .connect_timeout(Duration::from_secs(3))
-            .build()
-            .map_err(|e| ConfigError::Invalid {
-                name: "STRIPE_API_BASE",
-                reason: e.to_string(),
-            })?;
-        Ok(Some(Self {
-            http,
+        Some(Self {
             base_url: base_url.trim_end_matches('/').to_string(),
             api_key: api_key.trim().to_string(),
-        }))
+        })
     }
 
     /// The PaymentIntent `id` as Stripe has it now, with the card it was paid with.
     pub async fn payment_intent(&self, id: &str) -> Result<Intent, StripeError> {
-        let request = self.http.get(format!(
+        let request = self.http()?.get(format!(
             "{}/v1/payment_intents/{id}?expand[]=payment_method",
             self.base_url
         ));
@@ -64,7 +50,7 @@ impl Stripe {
     /// the caller settles by reading the intent.
     pub async fn capture(&self, id: &str, amount: i64, key: &str) -> Result<Intent, StripeError> {
         let request = self
-            .http
+            .http()?
             .post(format!("{}/v1/payment_intents/{id}/capture", self.base_url))
             .header("idempotency-key", key)
             .header("content-type", "application/x-www-form-urlencoded")
@@ -75,7 +61,7 @@ impl Stripe {
     /// Cancels an authorized (or not yet paid) PaymentIntent: the authorization is voided.
     pub async fn cancel(&self, id: &str, key: &str) -> Result<Intent, StripeError> {
         let request = self
-            .http
+            .http()?
             .post(format!("{}/v1/payment_intents/{id}/cancel", self.base_url))
             .header("idempotency-key", key);
         self.intent(request, id).await
@@ -84,7 +70,7 @@ impl Stripe {
     /// The refunds of a PaymentIntent, newest first (up to 100: more refunds than that on one
     /// payment are not a shop's).
     pub async fn refunds(&self, payment_intent: &str) -> Result<Vec<GatewayRefund>, StripeError> {
-        let request = self.http.get(format!(
+        let request = self.http()?.get(format!(
             "{}/v1/refunds?payment_intent={payment_intent}&limit=100",
             self.base_url
         ));
@@ -101,7 +87,7 @@ impl Stripe {
         oms_refund: &str,
     ) -> Result<GatewayRefund, StripeError> {
         let request = self
-            .http
+            .http()?
             .post(format!("{}/v1/refunds", self.base_url))
             .header("idempotency-key", oms_refund)
             .header("content-type", "application/x-www-form-urlencoded")
@@ -110,6 +96,11 @@ impl Stripe {
             ));
         let body = self.call(request, payment_intent).await?;
         parse_refund(&body).map_err(|e| StripeError::Unavailable(e.to_string()))
+    }
+
+    /// The process's client for outside APIs (`crate::outside_http`).
+    fn http(&self) -> Result<&'static reqwest::Client, StripeError> {
+        crate::outside_http::client().map_err(StripeError::Unavailable)
     }
 
     async fn intent(

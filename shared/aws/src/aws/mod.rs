@@ -19,6 +19,7 @@ pub mod queue;
 pub mod report_store;
 pub mod secrets;
 pub mod transit_stats;
+pub mod trust;
 pub mod velocity_store;
 
 pub use cart_store::CartStore;
@@ -36,8 +37,11 @@ pub use queue::Queue;
 pub use report_store::ReportStore;
 pub use transit_stats::TransitStats;
 
+/// The environment's settings (region, credentials, `AWS_ENDPOINT_URL`), on an HTTPS client that
+/// trusts the Amazon roots only (`trust`).
 pub async fn load_config() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(trust::http_client())
         .load()
         .await
 }
@@ -57,6 +61,8 @@ where
 }
 
 /// The AWS clients a function uses, built once per process (a cold start), shared by every request.
+/// Every function stores in DynamoDB and hands work on through SQS; only those that send email or
+/// keep files add SES or S3, so the others' binaries do not link those SDKs at all.
 #[derive(Clone)]
 pub struct Clients {
     pub config: aws_config::SdkConfig,
@@ -66,11 +72,10 @@ pub struct Clients {
     pub sqs: aws_sdk_sqs::Client,
     /// The message queue port on `sqs`.
     pub queues: crate::sqs::Queues,
-    pub ses: aws_sdk_ses::Client,
-    /// The email port on `ses`.
-    pub mail: crate::ses::MailService,
-    /// The file port on S3.
-    pub files: crate::s3::Files,
+    /// The email port (SES), for a function that sends email (`with_mail`).
+    pub mail: Option<crate::ses::MailService>,
+    /// The file port (S3), for a function that keeps files (`with_files`).
+    pub files: Option<crate::s3::Files>,
     /// The clock every use case and store built from these clients reads.
     pub clock: crate::clock::Time,
     /// The carrier a world provides (the in-memory one); `None` speaks EasyPost's API at the
@@ -82,21 +87,17 @@ pub struct Clients {
 
 impl Clients {
     pub fn new(config: &aws_config::SdkConfig) -> Self {
+        // One SDK client per service: a port and its raw client share it (a clone is a handle).
+        let dynamodb = aws_sdk_dynamodb::Client::new(config);
+        let sqs = aws_sdk_sqs::Client::new(config);
         Self {
             config: config.clone(),
-            dynamodb: aws_sdk_dynamodb::Client::new(config),
-            db: std::sync::Arc::new(crate::dynamo::sdk::SdkDynamo::new(
-                aws_sdk_dynamodb::Client::new(config),
-            )),
-            sqs: aws_sdk_sqs::Client::new(config),
-            queues: std::sync::Arc::new(crate::sqs::sdk::SdkSqs::new(aws_sdk_sqs::Client::new(
-                config,
-            ))),
-            ses: aws_sdk_ses::Client::new(config),
-            mail: std::sync::Arc::new(crate::ses::sdk::SdkSes::new(aws_sdk_ses::Client::new(
-                config,
-            ))),
-            files: std::sync::Arc::new(crate::s3::sdk::SdkS3::new(config)),
+            db: std::sync::Arc::new(crate::dynamo::sdk::SdkDynamo::new(dynamodb.clone())),
+            dynamodb,
+            queues: std::sync::Arc::new(crate::sqs::sdk::SdkSqs::new(sqs.clone())),
+            sqs,
+            mail: None,
+            files: None,
             clock: crate::clock::system(),
             carrier: None,
             metrics: crate::metrics::Metrics::stdout(),
@@ -120,11 +121,41 @@ impl Clients {
         Self {
             db,
             queues,
-            mail,
-            files,
+            mail: Some(mail),
+            files: Some(files),
             clock,
             ..Self::new(&config)
         }
+    }
+
+    /// These clients with the email port on SES.
+    pub fn with_mail(mut self) -> Self {
+        self.mail = Some(std::sync::Arc::new(crate::ses::sdk::SdkSes::new(
+            aws_sdk_ses::Client::new(&self.config),
+        )));
+        self
+    }
+
+    /// These clients with the file port on S3.
+    pub fn with_files(mut self) -> Self {
+        self.files = Some(std::sync::Arc::new(crate::s3::sdk::SdkS3::new(
+            &self.config,
+        )));
+        self
+    }
+
+    /// The email port; a function built without it cannot start.
+    pub fn mail(&self) -> Result<crate::ses::MailService, crate::config::ConfigError> {
+        self.mail
+            .clone()
+            .ok_or(crate::config::ConfigError::NoClient("SES"))
+    }
+
+    /// The file port; a function built without it cannot start.
+    pub fn files(&self) -> Result<crate::s3::Files, crate::config::ConfigError> {
+        self.files
+            .clone()
+            .ok_or(crate::config::ConfigError::NoClient("S3"))
     }
 
     pub async fn load() -> Self {
@@ -157,11 +188,7 @@ impl Clients {
         let client = crate::carrier::EasyPostClient::new(
             &crate::config::required(env, "EASYPOST_API_URL")?,
             &crate::config::required(env, "EASYPOST_API_KEY")?,
-        )
-        .map_err(|e| crate::config::ConfigError::Invalid {
-            name: "EASYPOST_API_URL",
-            reason: e.to_string(),
-        })?;
+        );
         Ok(std::sync::Arc::new(crate::carrier::Persistent(
             std::sync::Arc::new(client),
         )))

@@ -1,7 +1,5 @@
 //! The carrier port on EasyPost's v2 HTTP API.
 
-use std::time::Duration;
-
 use serde::Serialize;
 
 use super::{Call, Carrier, CarrierError, CarrierShipment, ShipmentRequest};
@@ -9,7 +7,6 @@ use crate::domain::Address;
 
 #[derive(Clone)]
 pub struct EasyPostClient {
-    http: reqwest::Client,
     base_url: String,
     api_key: String,
 }
@@ -42,17 +39,16 @@ impl<'a> From<&'a Address> for AddressBody<'a> {
 }
 
 impl EasyPostClient {
-    pub fn new(base_url: &str, api_key: &str) -> Result<Self, CarrierError> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .connect_timeout(Duration::from_secs(3))
-            .build()
-            .map_err(|e| CarrierError::Rejected(format!("http client: {e}")))?;
-        Ok(Self {
-            http,
+    pub fn new(base_url: &str, api_key: &str) -> Self {
+        Self {
             base_url: base_url.trim_end_matches('/').to_string(),
             api_key: api_key.to_string(),
-        })
+        }
+    }
+
+    /// The process's client for outside APIs (`crate::outside_http`).
+    fn http(&self) -> Result<&'static reqwest::Client, CarrierError> {
+        crate::outside_http::client().map_err(CarrierError::Transient)
     }
 
     async fn send(
@@ -93,7 +89,7 @@ impl Carrier for EasyPostClient {
                 }
             });
             self.send(
-                self.http
+                self.http()?
                     .post(format!("{}/v2/shipments", self.base_url))
                     .json(&body),
             )
@@ -105,7 +101,7 @@ impl Carrier for EasyPostClient {
         Box::pin(async move {
             let body = serde_json::json!({ "rate": { "id": rate_id } });
             self.send(
-                self.http
+                self.http()?
                     .post(format!("{}/v2/shipments/{shipment_id}/buy", self.base_url))
                     .json(&body),
             )
@@ -114,24 +110,33 @@ impl Carrier for EasyPostClient {
     }
 
     fn shipment<'a>(&'a self, shipment_id: &'a str) -> Call<'a, CarrierShipment> {
-        Box::pin(
+        Box::pin(async move {
             self.send(
-                self.http
+                self.http()?
                     .get(format!("{}/v2/shipments/{shipment_id}", self.base_url)),
-            ),
-        )
+            )
+            .await
+        })
     }
 
     fn refund<'a>(&'a self, shipment_id: &'a str) -> Call<'a, CarrierShipment> {
-        Box::pin(self.send(self.http.post(format!(
-            "{}/v2/shipments/{shipment_id}/refund",
-            self.base_url
-        ))))
+        Box::pin(async move {
+            self.send(self.http()?.post(format!(
+                "{}/v2/shipments/{shipment_id}/refund",
+                self.base_url
+            )))
+            .await
+        })
     }
 
     fn download_label<'a>(&'a self, label_url: &'a str) -> Call<'a, Vec<u8>> {
         Box::pin(async move {
-            let response = self.http.get(label_url).send().await.map_err(transient)?;
+            let response = self
+                .http()?
+                .get(label_url)
+                .send()
+                .await
+                .map_err(transient)?;
             let response = check_status(response).await?;
             let bytes = response.bytes().await.map_err(transient)?;
             if !bytes.starts_with(b"%PDF-") {
