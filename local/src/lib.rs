@@ -64,6 +64,9 @@ pub struct Options {
     /// Variables every function of this stack gets instead of the process's (a test pointing one
     /// stack's STRIPE_API_BASE at a gateway that fails on demand).
     pub environment: BTreeMap<String, String>,
+    /// Whether the functions consume their queues here (not when something else invokes them,
+    /// as the cold-start benchmark does with their binaries).
+    pub poll_queues: bool,
 }
 
 impl Default for Options {
@@ -76,6 +79,7 @@ impl Default for Options {
             in_memory: false,
             parameters: BTreeMap::new(),
             environment: BTreeMap::new(),
+            poll_queues: true,
         }
     }
 }
@@ -157,8 +161,10 @@ impl LocalOms {
                 tracing::error!(error = %e, "gateway stopped");
             }
         }));
-        for source in sources {
-            tasks.push(tokio::spawn(poller::run(aws.queues.clone(), source)));
+        if options.poll_queues {
+            for source in sources {
+                tasks.push(tokio::spawn(poller::run(aws.queues.clone(), source)));
+            }
         }
         Ok(Self {
             api_url,

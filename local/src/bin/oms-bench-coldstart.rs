@@ -80,6 +80,8 @@ async fn main() -> Result<()> {
     let oms = LocalOms::start(Options {
         port: 0,
         prefix: format!("bench-{}", std::process::id()),
+        // Only the binaries under test run: what they queue stays queued.
+        poll_queues: false,
         ..Options::default()
     })
     .await

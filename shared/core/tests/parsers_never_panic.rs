@@ -5,15 +5,17 @@ use chrono::Utc;
 use oms_core::carriers::{aftership, easypost, shippo};
 use oms_core::channels::{native, shopify, woocommerce};
 use oms_core::domain::{Channel, Order};
+use oms_core::payments::{stripe, stripe_event};
 use oms_core::signature::WebhookSecrets;
 
-const FIXTURES: [&str; 6] = [
+const FIXTURES: [&str; 7] = [
     include_str!("../../../tests/fixtures/shopify/orders-create.json"),
     include_str!("../../../tests/fixtures/woocommerce/order-created.json"),
     include_str!("../../../tests/fixtures/native/order.json"),
     include_str!("../../../tests/fixtures/easypost/tracker-updated.json"),
     include_str!("../../../tests/fixtures/aftership/tracking-update.json"),
     include_str!("../../../tests/fixtures/shippo/track-updated.json"),
+    include_str!("../../../tests/fixtures/stripe/payment-intent-succeeded.json"),
 ];
 
 /// Tokens that make JSON interesting: structure, extremes, types in the wrong places.
@@ -98,6 +100,11 @@ fn exercise(input: &[u8]) {
     let _ = easypost::parse_tracker_event(input);
     let _ = aftership::parse(input);
     let _ = shippo::parse(input);
+    // Stripe's webhook events, and its API's answers (a PaymentIntent, a refund, a list of them).
+    let _ = stripe_event::parse_event(input);
+    let _ = stripe::parse_intent(input);
+    let _ = stripe::parse_refund(input);
+    let _ = stripe::parse_refunds(input);
     let secrets = WebhookSecrets::parse("secret").expect("secret");
     let header = String::from_utf8_lossy(&input[..input.len().min(80)]).to_string();
     let _ = secrets.verify_base64(input, Some(&header));
