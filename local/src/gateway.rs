@@ -99,17 +99,15 @@ pub async fn invoke(
             b"{\"message\":\"Not Found\"}".to_vec(),
         );
     };
-    let event = v2_event(
+    let route_key = format!("{} {}", route.method, route.path);
+    let incoming = Incoming {
         method,
-        route,
         path,
         query,
         headers,
-        path_parameters,
         body,
-        now,
-    );
-    let request = match lambda_http::request::from_str(&event.to_string()) {
+    };
+    let request = match lambda_request(&route_key, &incoming, path_parameters, now) {
         Ok(request) => request,
         Err(e) => {
             tracing::error!(error = %e, "could not build the API Gateway event");
@@ -169,16 +167,40 @@ fn match_path(pattern: &str, path: &str) -> Option<BTreeMap<String, String>> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn v2_event(
-    method: &Method,
-    route: &RouteTarget,
-    path: &str,
-    raw_query: &str,
-    headers: &HeaderMap,
+/// An HTTP request as it reaches API Gateway.
+pub struct Incoming<'a> {
+    pub method: &'a Method,
+    pub path: &'a str,
+    pub query: &'a str,
+    pub headers: &'a HeaderMap,
+    pub body: &'a Bytes,
+}
+
+/// The request a function's handler gets for `incoming` on the route `route_key` ("POST
+/// /webhooks/shopify"), as API Gateway hands it over at `now`: lambda_http reads the v2 event.
+pub fn lambda_request(
+    route_key: &str,
+    incoming: &Incoming<'_>,
     path_parameters: BTreeMap<String, String>,
-    body: &Bytes,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<lambda_http::Request, serde_json::Error> {
+    let event = v2_event(route_key, incoming, path_parameters, now);
+    lambda_http::request::from_str(&event.to_string())
+}
+
+fn v2_event(
+    route_key: &str,
+    incoming: &Incoming<'_>,
+    path_parameters: BTreeMap<String, String>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> serde_json::Value {
+    let Incoming {
+        method,
+        path,
+        query: raw_query,
+        headers,
+        body,
+    } = *incoming;
     // API Gateway joins repeated headers and query parameters with commas.
     let mut header_map: BTreeMap<String, String> = BTreeMap::new();
     for (name, value) in headers {
@@ -213,7 +235,6 @@ fn v2_event(
                 .collect()
         })
         .unwrap_or_default();
-    let route_key = format!("{} {}", route.method, route.path);
     let text_body = std::str::from_utf8(body).ok().filter(|_| is_text(headers));
     let (body_value, is_base64) = match (body.is_empty(), text_body) {
         (true, _) => (serde_json::Value::Null, false),

@@ -7,6 +7,7 @@ pub mod abort_on_panic;
 pub mod bench_report;
 pub mod functions;
 pub mod gateway;
+pub mod heap;
 pub mod memory;
 pub mod outbox;
 pub mod poller;

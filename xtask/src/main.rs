@@ -28,8 +28,9 @@ Commands:
   lint                            fmt, clippy, template checks
   bench                           criterion benchmarks of the core, each function's cold start
                                   and package size next to a hello-world Lambda (release
-                                  builds, against moto), the 100,000-order export; figures
-                                  also in target/oms-bench.json
+                                  builds, against moto), intake warm up to 100,000 orders,
+                                  the 100,000-order export; figures also in
+                                  target/oms-bench.json
   simulate [--orders N] [--seed S] [--faults F]
                                   the seeded simulation of the whole OMS in memory (release
                                   build; defaults: 1000 orders, a random seed, 0.1 faults per call)
@@ -208,8 +209,9 @@ const FUNCTIONS: [&str; 6] = [
 const COLD_START_ROUNDS: &str = "21";
 
 /// The core's criterion benchmarks; each function's cold start and package size next to a
-/// hello-world Lambda, against moto (`local/src/bin/oms-bench-coldstart.rs`); then the queued
-/// orders export at 10,000 and 100,000 orders in memory (`local/src/bin/oms-bench-export.rs`).
+/// hello-world Lambda, against moto (`local/src/bin/oms-bench-coldstart.rs`); order intake warm
+/// in memory, up to 100,000 orders (`local/src/bin/oms-bench-warm.rs`); then the queued orders
+/// export at 10,000 and 100,000 orders in memory (`local/src/bin/oms-bench-export.rs`).
 /// The figures go to `target/oms-bench.json`.
 fn bench(root: &Path) -> Result<ExitCode> {
     venv::TOOLS.ensure(root)?;
@@ -233,7 +235,12 @@ fn bench(root: &Path) -> Result<ExitCode> {
         cargo(root, &["bench", "-p", "oms-core"]),
         cargo(root, &functions),
     ];
-    for bin in ["hello-lambda", "oms-bench-coldstart", "oms-bench-export"] {
+    for bin in [
+        "hello-lambda",
+        "oms-bench-coldstart",
+        "oms-bench-warm",
+        "oms-bench-export",
+    ] {
         let args = local_release(bin);
         steps.push(cargo(
             root,
@@ -247,6 +254,9 @@ fn bench(root: &Path) -> Result<ExitCode> {
         .args([&*release, COLD_START_ROUNDS, &*report]);
     against(&mut cold_start, &moto, &target);
     steps.push(cold_start);
+    let mut warm = Command::new(target.join("release/oms-bench-warm"));
+    warm.current_dir(root).arg(&*report);
+    steps.push(warm);
     let mut export = Command::new(target.join("release/oms-bench-export"));
     export.current_dir(root).arg(&*report);
     steps.push(export);

@@ -7,7 +7,6 @@
 //! process's peak RSS for reference. Given a path, it also writes them into that JSON report
 //! (`target/oms-bench.json`).
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,32 +19,11 @@ use oms::domain::{Channel, Order};
 use oms::messages::ExportPart;
 use oms::s3::{Call, FileError, S3};
 use oms::workflow::order_export::OrderExports;
+use oms_local::heap;
 use oms_local::memory::{self, Faults, MemorySqs, QueueSettings, SimClock};
 
-/// Counts the heap in use and its peak since the last reset.
-struct Counting;
-
-static IN_USE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let pointer = unsafe { System.alloc(layout) };
-        if !pointer.is_null() {
-            let now = IN_USE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        pointer
-    }
-
-    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(pointer, layout) };
-        IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: oms_local::heap::Counting = oms_local::heap::Counting;
 
 /// A file store that takes parts and forgets them, counting their bytes.
 #[derive(Default)]
@@ -107,19 +85,6 @@ async fn store_orders(orders: &OrderStore, from: usize, to: usize) -> anyhow::Re
     Ok(())
 }
 
-/// The process's peak resident set (VmHWM), in MB.
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 struct Measured {
     orders: u64,
     parts: usize,
@@ -130,8 +95,7 @@ struct Measured {
 }
 
 async fn export(exports: &OrderExports) -> anyhow::Result<Measured> {
-    let before = IN_USE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
+    let before = heap::reset_peak();
     let started = Instant::now();
     let id = exports
         .start(&OrderQuery::default(), "bench", None, Utc::now())
@@ -154,8 +118,8 @@ async fn export(exports: &OrderExports) -> anyhow::Result<Measured> {
                 parts: export.parts.len(),
                 bytes: export.bytes,
                 seconds: started.elapsed().as_secs_f64(),
-                working_mb: (PEAK.load(Ordering::Relaxed) - before) as f64 / 1e6,
-                rss_mb: peak_rss_mb(),
+                working_mb: (heap::peak() - before) as f64 / 1e6,
+                rss_mb: heap::peak_rss_mb(),
             });
         }
         part = export.next_part;

@@ -12,35 +12,14 @@ use oms_core::domain::review::review;
 use oms_core::domain::Order;
 use oms_core::signature::WebhookSecrets;
 
-const SAMPLE: &str = include_str!("../../../tests/fixtures/shopify/orders-create.json");
-
-/// The sample order grown to 20 distinct lines, totals kept consistent.
-fn twenty_line_order() -> Vec<u8> {
-    let mut order: serde_json::Value = serde_json::from_str(SAMPLE).expect("fixture");
-    let template = order["line_items"][0].clone();
-    let mut lines = Vec::new();
-    for i in 0..20u64 {
-        let mut line = template.clone();
-        line["id"] = serde_json::json!(17_120_554_433_221_101u64 + i);
-        line["variant_id"] = serde_json::json!(47_120_554_433_221u64 + i);
-        line["sku"] = serde_json::json!(format!("SKU-{i:03}"));
-        line["title"] = serde_json::json!(format!("Product number {i}"));
-        line["quantity"] = serde_json::json!(1 + i % 3);
-        line["price"] = serde_json::json!("14.00");
-        lines.push(line);
-    }
-    let units: u64 = (0..20u64).map(|i| 1 + i % 3).sum();
-    let subtotal = 14 * units;
-    order["line_items"] = serde_json::Value::Array(lines);
-    order["total_line_items_price"] = serde_json::json!(format!("{subtotal}.00"));
-    order["subtotal_price"] = serde_json::json!(format!("{subtotal}.00"));
-    order["total_price"] = serde_json::json!(format!("{}.38", subtotal + 18));
-    serde_json::to_vec(&order).expect("JSON")
-}
+/// The sample order grown to 20 distinct lines, totals kept consistent (also the warm-cost
+/// benchmark's order, `local/src/bin/oms-bench-warm.rs`).
+const TWENTY_LINES: &str =
+    include_str!("../../../tests/fixtures/shopify/orders-create-20-lines.json");
 
 fn intake(c: &mut Criterion) {
     let secrets = WebhookSecrets::parse("bench-secret").expect("secret");
-    let body = twenty_line_order();
+    let body = TWENTY_LINES.as_bytes().to_vec();
     let header = base64::engine::general_purpose::STANDARD.encode(secrets.sign(&body));
     let parsed = parse_order(&body).expect("the bench order parses");
     assert_eq!(parsed.lines.len(), 20);
