@@ -1,4 +1,5 @@
-//! `target/oms-bench.json`, the report `cargo xtask bench` writes: each benchmark replaces its own
+//! `target/oms-bench.json`, the report `cargo xtask bench` writes, and the summary figures its
+//! benchmarks share (median, p90): each benchmark replaces its own
 //! sections and stamps the date and the machine it ran on.
 
 use std::path::Path;
@@ -23,6 +24,23 @@ pub fn update(path: &Path, sections: &[(&str, Value)]) -> Result<()> {
     }
     std::fs::write(path, serde_json::to_string_pretty(&report)? + "\n")?;
     Ok(())
+}
+
+/// The median of sorted figures (NaN for none).
+pub fn median(sorted: &[f64]) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+/// The nearest-rank 90th percentile of sorted figures (NaN for none).
+pub fn p90(sorted: &[f64]) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        n => sorted[(n * 9).div_ceil(10) - 1],
+    }
 }
 
 /// The processor, its cores and the memory, as Linux reports them ("x86_64" alone elsewhere).
@@ -53,4 +71,19 @@ pub fn machine() -> String {
     parts.push(format!("{cores} cores"));
     parts.extend(memory_gib.map(|g| format!("{g:.0} GiB")));
     parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_and_p90_of_sorted_figures() {
+        assert_eq!(median(&[1.0, 2.0, 9.0]), 2.0);
+        assert_eq!(median(&[1.0, 2.0, 4.0, 9.0]), 3.0);
+        let ten: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(p90(&ten), 9.0);
+        assert_eq!(p90(&[5.0]), 5.0);
+        assert!(median(&[]).is_nan() && p90(&[]).is_nan());
+    }
 }

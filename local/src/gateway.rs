@@ -166,7 +166,6 @@ fn match_path(pattern: &str, path: &str) -> Option<BTreeMap<String, String>> {
     Some(params)
 }
 
-#[allow(clippy::too_many_arguments)]
 /// An HTTP request as it reaches API Gateway.
 pub struct Incoming<'a> {
     pub method: &'a Method,

@@ -226,27 +226,28 @@ fn bench(root: &Path) -> Result<ExitCode> {
     for function in FUNCTIONS {
         functions.extend(["-p", function]);
     }
-    let local_release = |bin: &str| -> Vec<String> {
-        ["build", "--release", "-q", "-p", "oms-local", "--bin", bin]
-            .map(String::from)
-            .to_vec()
-    };
     let mut steps: Vec<Command> = vec![
         cargo(root, &["bench", "-p", "oms-core"]),
         cargo(root, &functions),
-    ];
-    for bin in [
-        "hello-lambda",
-        "oms-bench-coldstart",
-        "oms-bench-warm",
-        "oms-bench-export",
-    ] {
-        let args = local_release(bin);
-        steps.push(cargo(
+        cargo(
             root,
-            &args.iter().map(String::as_str).collect::<Vec<_>>(),
-        ));
-    }
+            &[
+                "build",
+                "--release",
+                "-q",
+                "-p",
+                "oms-local",
+                "--bin",
+                "hello-lambda",
+                "--bin",
+                "oms-bench-coldstart",
+                "--bin",
+                "oms-bench-warm",
+                "--bin",
+                "oms-bench-export",
+            ],
+        ),
+    ];
     let moto = Emulator::moto(root, &target, "moto-bench", free_port()?)?;
     let mut cold_start = Command::new(target.join("release/oms-bench-coldstart"));
     cold_start

@@ -20,6 +20,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
+use oms_local::bench_report::{median, p90};
 use oms_local::runtime_api::{self, Invocation, Output};
 use oms_local::{LocalOms, Options};
 
@@ -220,22 +221,6 @@ fn times(runs: &[Invocation], pick: impl Fn(&Invocation) -> Duration) -> Vec<f64
     let mut ms: Vec<f64> = runs.iter().map(|r| pick(r).as_secs_f64() * 1e3).collect();
     ms.sort_by(f64::total_cmp);
     ms
-}
-
-fn median(sorted: &[f64]) -> f64 {
-    match sorted.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-    }
-}
-
-/// The nearest-rank 90th percentile.
-fn p90(sorted: &[f64]) -> f64 {
-    match sorted.len() {
-        0 => f64::NAN,
-        n => sorted[(n * 9).div_ceil(10) - 1],
-    }
 }
 
 /// The size of a zip holding the binary as `bootstrap`: its deflated bytes (level 6, the zip

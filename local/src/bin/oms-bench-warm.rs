@@ -22,6 +22,7 @@ use http::{HeaderMap, HeaderValue, Method};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
+use oms_local::bench_report::{median, p90};
 use oms_local::functions::{self, Handler, HttpHandler};
 use oms_local::gateway::{self, Incoming};
 use oms_local::{heap, LocalOms, Options};
@@ -139,14 +140,6 @@ fn with_lines(template: &Value, lines: usize) -> Value {
     // The 20-line order's shipping and tax on top of its lines: 18.38.
     order["total_price"] = json!(money(cents + 1_838));
     order
-}
-
-fn median(sorted: &[f64]) -> f64 {
-    sorted[sorted.len() / 2]
-}
-
-fn p90(sorted: &[f64]) -> f64 {
-    sorted[(sorted.len() * 9).div_ceil(10) - 1]
 }
 
 #[tokio::main(flavor = "current_thread")]
