@@ -15,7 +15,8 @@ const EVERY_FUNCTION: [&str; 4] = ["dynamodb", "secretsmanager", "sqs", "sts"];
 const BEYOND: [(&str, &[&str]); 6] = [
     ("order-intake", &[]),
     ("carrier-tracking", &[]),
-    ("customer-notification", &["ses"]),
+    // Waits past SQS's 15 minutes go to EventBridge Scheduler.
+    ("customer-notification", &["scheduler", "ses"]),
     ("payment-verification", &["s3"]),
     ("label-request", &["s3"]),
     ("orders-api", &["s3"]),

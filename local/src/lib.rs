@@ -5,6 +5,7 @@
 
 pub mod abort_on_panic;
 pub mod bench_report;
+pub mod cost;
 pub mod functions;
 pub mod gateway;
 pub mod heap;
@@ -14,6 +15,7 @@ pub mod poller;
 pub mod provision;
 pub mod runtime_api;
 pub mod sandbox_carrier;
+pub mod schedule_runner;
 pub mod simulation;
 pub mod template;
 
@@ -125,7 +127,11 @@ impl LocalOms {
             {
                 bail!("AWS_ENDPOINT_URL must point at the local emulator (got {endpoint:?}); refusing to touch real AWS");
             }
-            let aws = Clients::load().await.with_files().with_mail();
+            let aws = Clients::load()
+                .await
+                .with_files()
+                .with_mail()
+                .with_schedules();
             let resources =
                 provision::provision(&template, &options.prefix, parameters, &aws).await?;
             (aws, resources, None)
@@ -166,6 +172,12 @@ impl LocalOms {
             for source in sources {
                 tasks.push(tokio::spawn(poller::run(aws.queues.clone(), source)));
             }
+            // The in-memory scheduler delivers by itself; the emulator's needs firing.
+            if memory.is_none() {
+                tasks.push(tokio::spawn(
+                    schedule_runner(&template, &resources, &aws).run(),
+                ));
+            }
         }
         Ok(Self {
             api_url,
@@ -185,6 +197,34 @@ impl LocalOms {
             .values()
             .find_map(|env| env.get(name))
             .map(String::as_str)
+    }
+}
+
+/// Fires the emulator's schedules of the stack's groups into the stack's queues.
+pub fn schedule_runner(
+    template: &template::Template,
+    resources: &Provisioned,
+    aws: &Clients,
+) -> schedule_runner::Runner {
+    schedule_runner::Runner {
+        client: aws_sdk_scheduler::Client::new(&aws.config),
+        queues: aws.queues.clone(),
+        groups: template
+            .schedule_groups
+            .iter()
+            .filter_map(|group| resources.refs.get(group).cloned())
+            .collect(),
+        queue_urls: template
+            .queues
+            .iter()
+            .filter_map(|q| {
+                Some((
+                    resources.arns.get(&q.logical_id)?.clone(),
+                    resources.refs.get(&q.logical_id)?.clone(),
+                ))
+            })
+            .collect(),
+        clock: aws.clock.clone(),
     }
 }
 

@@ -103,6 +103,20 @@ pub async fn provision(
         create_bucket(aws, &name).await?;
         out.refs.insert(bucket.clone(), name);
     }
+    for group in &template.schedule_groups {
+        let name = format!("{prefix}-{group}");
+        aws_sdk_scheduler::Client::new(&aws.config)
+            .create_schedule_group()
+            .name(&name)
+            .send()
+            .await
+            .with_context(|| format!("creating schedule group {name}"))?;
+        out.refs.insert(group.clone(), name);
+    }
+    for role in &template.roles {
+        out.arns
+            .insert(role.clone(), role_arn("123456789012", prefix, role));
+    }
     for identity in &template.email_identities {
         let email = out
             .resolve(identity)
@@ -115,6 +129,11 @@ pub async fn provision(
             .with_context(|| format!("verifying sender {email}"))?;
     }
     Ok(out)
+}
+
+/// The ARN a role of the stack would have (nothing checks roles locally; functions pass them on).
+pub fn role_arn(account: &str, prefix: &str, role: &str) -> String {
+    format!("arn:aws:iam::{account}:role/{prefix}-{role}")
 }
 
 /// Creates one table as template.yaml declares it (`props`: its Properties).

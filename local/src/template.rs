@@ -16,6 +16,10 @@ pub struct Template {
     pub tables: Vec<Table>,
     pub queues: Vec<QueueDef>,
     pub buckets: Vec<String>,
+    /// EventBridge Scheduler groups, by logical id.
+    pub schedule_groups: Vec<String>,
+    /// IAM roles, by logical id (only their ARNs matter locally).
+    pub roles: Vec<String>,
     /// Email identity values (usually a `!Ref` to a parameter).
     pub email_identities: Vec<Value>,
     pub functions: Vec<Function>,
@@ -42,6 +46,8 @@ pub struct Function {
     pub environment: BTreeMap<String, Value>,
     pub routes: Vec<Route>,
     pub queue_sources: Vec<QueueSource>,
+    /// `MemorySize`, its own or the template's global one (Lambda's default, 128, when neither).
+    pub memory_mb: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +79,11 @@ pub fn parse(text: &str) -> Result<Template> {
         .and_then(Value::as_mapping)
         .map(variables)
         .unwrap_or_default();
+    let global_memory = doc
+        .get("Globals")
+        .and_then(|g| g.get("Function"))
+        .and_then(|f| f.get("MemorySize"))
+        .and_then(Value::as_u64);
     let parameters = doc
         .get("Parameters")
         .and_then(Value::as_mapping)
@@ -96,6 +107,8 @@ pub fn parse(text: &str) -> Result<Template> {
         tables: Vec::new(),
         queues: Vec::new(),
         buckets: Vec::new(),
+        schedule_groups: Vec::new(),
+        roles: Vec::new(),
         email_identities: Vec::new(),
         functions: Vec::new(),
     };
@@ -116,17 +129,21 @@ pub fn parse(text: &str) -> Result<Template> {
             }),
             "AWS::SQS::Queue" => template.queues.push(queue(id, &props)?),
             "AWS::S3::Bucket" => template.buckets.push(id),
+            "AWS::Scheduler::ScheduleGroup" => template.schedule_groups.push(id),
+            "AWS::IAM::Role" => template.roles.push(id),
             "AWS::SES::EmailIdentity" => template.email_identities.push(
                 props
                     .get("EmailIdentity")
                     .cloned()
                     .ok_or_else(|| anyhow!("{id} has no EmailIdentity"))?,
             ),
-            "AWS::Serverless::Function" => {
-                template
-                    .functions
-                    .push(function(id, resource, &props, &global_env, resources)?)
-            }
+            "AWS::Serverless::Function" => template.functions.push(function(
+                id,
+                resource,
+                &props,
+                (&global_env, global_memory),
+                resources,
+            )?),
             _ => {}
         }
     }
@@ -159,7 +176,7 @@ fn function(
     id: String,
     resource: &Value,
     props: &Value,
-    global_env: &BTreeMap<String, Value>,
+    (global_env, global_memory): (&BTreeMap<String, Value>, Option<u64>),
     resources: &Mapping,
 ) -> Result<Function> {
     let binary = resource
@@ -225,6 +242,11 @@ fn function(
         environment,
         routes,
         queue_sources,
+        memory_mb: props
+            .get("MemorySize")
+            .and_then(Value::as_u64)
+            .or(global_memory)
+            .unwrap_or(128),
     })
 }
 

@@ -29,8 +29,8 @@ Commands:
   bench                           criterion benchmarks of the core, each function's cold start
                                   and package size next to a hello-world Lambda (release
                                   builds, against moto), intake warm up to 100,000 orders,
-                                  the 100,000-order export; figures also in
-                                  target/oms-bench.json
+                                  the 100,000-order export, the cost of 1,000 orders' lives
+                                  on AWS; figures also in target/oms-bench.json
   simulate [--orders N] [--seed S] [--faults F]
                                   the seeded simulation of the whole OMS in memory (release
                                   build; defaults: 1000 orders, a random seed, 0.1 faults per call)
@@ -211,7 +211,8 @@ const COLD_START_ROUNDS: &str = "21";
 /// The core's criterion benchmarks; each function's cold start and package size next to a
 /// hello-world Lambda, against moto (`local/src/bin/oms-bench-coldstart.rs`); order intake warm
 /// in memory, up to 100,000 orders (`local/src/bin/oms-bench-warm.rs`); then the queued orders
-/// export at 10,000 and 100,000 orders in memory (`local/src/bin/oms-bench-export.rs`).
+/// export at 10,000 and 100,000 orders in memory (`local/src/bin/oms-bench-export.rs`); then
+/// what 1,000 orders' whole lives cost on AWS (`local/src/bin/oms-bench-cost.rs`).
 /// The figures go to `target/oms-bench.json`.
 fn bench(root: &Path) -> Result<ExitCode> {
     venv::TOOLS.ensure(root)?;
@@ -245,6 +246,8 @@ fn bench(root: &Path) -> Result<ExitCode> {
                 "oms-bench-warm",
                 "--bin",
                 "oms-bench-export",
+                "--bin",
+                "oms-bench-cost",
             ],
         ),
     ];
@@ -261,6 +264,9 @@ fn bench(root: &Path) -> Result<ExitCode> {
     let mut export = Command::new(target.join("release/oms-bench-export"));
     export.current_dir(root).arg(&*report);
     steps.push(export);
+    let mut cost = Command::new(target.join("release/oms-bench-cost"));
+    cost.current_dir(root).arg(&*report);
+    steps.push(cost);
     for mut step in steps {
         let code = step
             .status()

@@ -43,7 +43,7 @@ impl App {
                 preferences: PreferenceStore::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),
                 inventory: InventoryStore::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),
                 carts: CartStore::new(aws.db.clone(), required(env, "ORDERS_TABLE")?),
-                notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
+                later: aws.later(env, "NOTIFY_QUEUE_URL", "NOTIFY_QUEUE_ARN")?,
                 cart_reminder_after: oms::config::cart_reminder_after(env)?,
                 metrics: aws.metrics.clone(),
             },

@@ -5,7 +5,7 @@ async fn main() -> Result<(), Error> {
     oms::telemetry::init();
     oms::telemetry::log_panics();
     let startup = oms::startup::begin(
-        oms::aws::Clients::with_mail,
+        |clients| clients.with_mail().with_schedules(),
         customer_notification::App::from_env,
     );
     let startup = &startup;

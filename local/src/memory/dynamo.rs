@@ -15,6 +15,7 @@ use oms::dynamo::{
     MAX_BATCH_WRITES, MAX_ITEM_BYTES, MAX_TRANSACTION_ITEMS,
 };
 
+use super::capacity::{self, Read, Units};
 use super::expression::{ConditionExpr, Invalid, Placeholders, UpdateExpr};
 use super::faults::{Fate, Faults};
 
@@ -52,6 +53,9 @@ struct Table {
     indexes: BTreeMap<String, BTreeMap<IndexKey, ()>>,
     /// The attribute whose every change is kept, and the changes so far.
     watched: Option<(String, Vec<Change>)>,
+    /// The capacity units its calls have consumed, as on-demand DynamoDB bills them, by what
+    /// they were for (`Table::kind`).
+    used: BTreeMap<String, Units>,
 }
 
 /// A string attribute of an item changing value in one write.
@@ -113,6 +117,66 @@ impl Table {
         Some((ipk, isk, key.0.clone(), key.1.clone()))
     }
 
+    /// What an index answers of an item: the table's and the index's keys and, unless it
+    /// projects everything, the attributes it includes.
+    fn projected(&self, index: &IndexSchema, item: &Item) -> Item {
+        match &index.projection {
+            Projection::All => item.clone(),
+            Projection::Keys(attributes) => item
+                .iter()
+                .filter(|(name, _)| {
+                    self.key_names().contains(&name.as_str())
+                        || **name == index.pk
+                        || Some(*name) == index.sk.as_ref()
+                        || attributes.contains(name)
+                })
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect(),
+        }
+    }
+
+    /// What the units spent on an item are for: its partition key's prefix (`ORDER`, `SKU`...).
+    fn kind(partition: &str) -> String {
+        partition.split('#').next().unwrap_or_default().to_string()
+    }
+
+    fn charge(&mut self, kind: String, units: Units) {
+        *self.used.entry(kind).or_default() += units;
+    }
+
+    /// The write units of replacing the item at `key` with `item`: the item itself (the larger
+    /// of before and after) and every index whose entry for it comes, goes, moves or changes.
+    fn write_cost(
+        &self,
+        key: &Key,
+        item: Option<&Item>,
+        transactional: bool,
+    ) -> Vec<(String, Units)> {
+        let before = self.items.get(key);
+        let mut costs = vec![(
+            Self::kind(&key.0),
+            capacity::write(
+                before.map_or(0, item_bytes),
+                item.map_or(0, item_bytes),
+                transactional,
+            ),
+        )];
+        for (name, index) in &self.schema.indexes {
+            let entry = |item: Option<&Item>| {
+                let item = item?;
+                let position = self.index_key(name, key, item)?;
+                let projected = self.projected(index, item);
+                let size = item_bytes(&projected);
+                Some((position, projected, size))
+            };
+            costs.push((
+                format!("{name} (index)"),
+                capacity::index_write(entry(before), entry(item)),
+            ));
+        }
+        costs
+    }
+
     fn check_index_types(&self, item: &Item) -> Result<(), Invalid> {
         for IndexSchema { pk, sk, .. } in self.schema.indexes.values() {
             for name in std::iter::once(pk).chain(sk) {
@@ -128,7 +192,11 @@ impl Table {
         Ok(())
     }
 
-    fn store(&mut self, key: Key, item: Option<Item>) {
+    /// Replaces the item at `key`, charging the write (`transactional`: at twice the units).
+    fn store(&mut self, key: Key, item: Option<Item>, transactional: bool) {
+        for (kind, units) in self.write_cost(&key, item.as_ref(), transactional) {
+            self.charge(kind, units);
+        }
         if let Some((attribute, changes)) = &mut self.watched {
             let text = |item: Option<&Item>| match item.and_then(|i| i.get(attribute.as_str())) {
                 Some(AttributeValue::S(s)) => Some(s.clone()),
@@ -241,6 +309,7 @@ impl MemoryDynamo {
                 items: BTreeMap::new(),
                 indexes: BTreeMap::new(),
                 watched: None,
+                used: BTreeMap::new(),
             },
         );
     }
@@ -411,10 +480,34 @@ impl MemoryDynamo {
         }))
     }
 
-    fn apply(tables: &mut BTreeMap<String, Table>, planned: Planned) {
+    fn apply(tables: &mut BTreeMap<String, Table>, planned: Planned, transactional: bool) {
         if let Some(table) = tables.get_mut(&planned.table) {
-            table.store(planned.key, planned.after);
+            table.store(planned.key, planned.after, transactional);
         }
+    }
+
+    /// Charges `units` for an item of `partition` in `table` (a read, or a write refused by its
+    /// condition, which DynamoDB bills all the same).
+    fn charge(tables: &mut BTreeMap<String, Table>, table: &str, partition: &str, units: Units) {
+        if let Some(table) = tables.get_mut(table) {
+            table.charge(Table::kind(partition), units);
+        }
+    }
+
+    /// The capacity units each table's calls have consumed so far, as on-demand DynamoDB bills
+    /// them (`capacity`), by what they were for: the items' partition key prefix, or an index.
+    pub fn consumed(&self) -> BTreeMap<(String, String), Units> {
+        self.with_tables(|tables| {
+            tables
+                .iter()
+                .flat_map(|(name, table)| {
+                    table
+                        .used
+                        .iter()
+                        .map(|(kind, units)| ((name.clone(), kind.clone()), *units))
+                })
+                .collect()
+        })
     }
 
     fn single_write(
@@ -430,13 +523,21 @@ impl MemoryDynamo {
         self.with_tables(|tables| match Self::plan(tables, write)? {
             Ok(planned) => {
                 let old = planned.before.clone();
-                Self::apply(tables, planned);
+                Self::apply(tables, planned, false);
                 Ok(match returns {
                     ReturnValue::AllOld => old,
                     _ => None,
                 })
             }
-            Err(old) => Err(DynamoError::ConditionFailed { old }),
+            Err(old) => {
+                let (table, key) = Self::write_key(tables, write)?;
+                let size = tables
+                    .get(&table)
+                    .and_then(|t| t.items.get(&key))
+                    .map_or(0, item_bytes);
+                Self::charge(tables, &table, &key.0, capacity::write(size, 0, false));
+                Err(DynamoError::ConditionFailed { old })
+            }
         })
     }
 
@@ -502,8 +603,14 @@ impl MemoryDynamo {
             if cancelled {
                 return Err(DynamoError::Cancelled(reasons));
             }
-            for planned in plans {
-                Self::apply(tables, planned);
+            for (write, planned) in items.iter().zip(plans) {
+                if write.condition_check.is_some() {
+                    let size = planned.before.as_ref().map_or(0, item_bytes);
+                    let units = capacity::read(size, Read::Transactional);
+                    Self::charge(tables, &planned.table, &planned.key.0, units);
+                } else {
+                    Self::apply(tables, planned, true);
+                }
             }
             Ok(())
         })
@@ -663,19 +770,12 @@ impl MemoryDynamo {
             };
             let more = found.len() > limit;
             found.truncate(limit);
-            let projected = |item: &Item| match &projection {
-                Projection::All => item.clone(),
-                Projection::Keys(attributes) => item
-                    .iter()
-                    .filter(|(name, _)| {
-                        table.key_names().contains(&name.as_str())
-                            || *name == &pk_name
-                            || Some(*name) == sk_name.as_ref()
-                            || attributes.contains(name)
-                    })
-                    .map(|(name, value)| (name.clone(), value.clone()))
-                    .collect(),
+            let read = IndexSchema {
+                pk: pk_name.clone(),
+                sk: sk_name.clone(),
+                projection,
             };
+            let projected = |item: &Item| table.projected(&read, item);
             let items: Vec<Item> = found
                 .iter()
                 .filter_map(|(_, key)| table.items.get(key).map(projected))
@@ -689,6 +789,14 @@ impl MemoryDynamo {
                     .filter(|(name, _)| key_names.contains(&name.as_str()))
                     .collect()
             });
+            // One charge for every item read, rounded up once.
+            let bytes = items.iter().map(item_bytes).sum();
+            let units = capacity::read(bytes, Read::consistent(query.consistent));
+            let kind = match &query.index {
+                Some(index) => format!("{index} (index)"),
+                None => query.partition.1.clone(),
+            };
+            Self::charge(tables, &query.table, &kind, units);
             Ok(QueryPage { items, last_key })
         })
     }
@@ -699,14 +807,21 @@ impl MemoryDynamo {
         table: &str,
         key: &Item,
         attributes: Option<&[&str]>,
+        consistent: bool,
     ) -> Result<Option<Item>, DynamoError> {
         self.with_tables(|tables| {
-            let table = tables.get(table).ok_or_else(|| {
+            let table = tables.get_mut(table).ok_or_else(|| {
                 DynamoError::Invalid(format!("Requested resource not found: table {table}"))
             })?;
             let key = table
                 .exact_key(key)
                 .map_err(|e| DynamoError::Invalid(e.0))?;
+            // The whole item is billed, whatever the projection leaves out.
+            let size = table.items.get(&key).map_or(0, item_bytes);
+            table.charge(
+                Table::kind(&key.0),
+                capacity::read(size, Read::consistent(consistent)),
+            );
             let Some(item) = table.items.get(&key) else {
                 return Ok(None);
             };
@@ -720,9 +835,14 @@ impl MemoryDynamo {
         })
     }
 
-    fn batch_read(&self, table: &str, keys: &[Item]) -> Result<Vec<Item>, DynamoError> {
+    fn batch_read(
+        &self,
+        table: &str,
+        keys: &[Item],
+        consistent: bool,
+    ) -> Result<Vec<Item>, DynamoError> {
         self.with_tables(|tables| {
-            let table = tables.get(table).ok_or_else(|| {
+            let table = tables.get_mut(table).ok_or_else(|| {
                 DynamoError::Invalid(format!("Requested resource not found: table {table}"))
             })?;
             let mut seen = std::collections::BTreeSet::new();
@@ -731,6 +851,11 @@ impl MemoryDynamo {
                 let key = table
                     .exact_key(key)
                     .map_err(|e| DynamoError::Invalid(e.0))?;
+                let size = table.items.get(&key).map_or(0, item_bytes);
+                table.charge(
+                    Table::kind(&key.0),
+                    capacity::read(size, Read::consistent(consistent)),
+                );
                 found.extend(table.items.get(&key).cloned());
                 if !seen.insert(key) {
                     return Err(DynamoError::Invalid(
@@ -777,7 +902,7 @@ impl MemoryDynamo {
                 planned.push((key, item));
             }
             for (key, item) in planned {
-                t.store(key, item);
+                t.store(key, item, false);
             }
             Ok(())
         })
@@ -813,11 +938,11 @@ fn value_bytes(value: &AttributeValue) -> usize {
 }
 
 impl Dynamo for MemoryDynamo {
-    fn get<'a>(&'a self, table: &'a str, key: Item, _consistent: bool) -> Call<'a, Option<Item>> {
+    fn get<'a>(&'a self, table: &'a str, key: Item, consistent: bool) -> Call<'a, Option<Item>> {
         Box::pin(async move {
             let fate = self.faults.call("dynamodb", "GetItem").await;
             fate.before()?;
-            let item = self.get_item(table, &key, None)?;
+            let item = self.get_item(table, &key, None, consistent)?;
             fate.after(item)
         })
     }
@@ -827,7 +952,7 @@ impl Dynamo for MemoryDynamo {
         table: &'a str,
         key: Item,
         attributes: &'a [&'a str],
-        _consistent: bool,
+        consistent: bool,
     ) -> Call<'a, Option<Item>> {
         Box::pin(async move {
             let fate = self.faults.call("dynamodb", "GetItem").await;
@@ -837,7 +962,7 @@ impl Dynamo for MemoryDynamo {
                     "Invalid ProjectionExpression: The expression can not be empty".into(),
                 ));
             }
-            let item = self.get_item(table, &key, Some(attributes))?;
+            let item = self.get_item(table, &key, Some(attributes), consistent)?;
             fate.after(item)
         })
     }
@@ -889,7 +1014,7 @@ impl Dynamo for MemoryDynamo {
         &'a self,
         table: &'a str,
         keys: Vec<Item>,
-        _consistent: bool,
+        consistent: bool,
     ) -> Call<'a, (Vec<Item>, Vec<Item>)> {
         Box::pin(async move {
             if keys.is_empty() || keys.len() > MAX_BATCH_READS {
@@ -902,7 +1027,7 @@ impl Dynamo for MemoryDynamo {
                 return Ok((Vec::new(), keys));
             }
             fate.before()?;
-            let found = self.batch_read(table, &keys)?;
+            let found = self.batch_read(table, &keys, consistent)?;
             fate.after((found, Vec::new()))
         })
     }

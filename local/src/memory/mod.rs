@@ -2,12 +2,15 @@
 //! so use cases and whole simulations run without an emulator. Its contract with the real
 //! services is checked by the suites in `tests/contract_*.rs`, run on both this world and moto.
 
+pub mod capacity;
 pub mod carrier;
 pub mod clock;
 pub mod dynamo;
 pub mod expression;
 pub mod faults;
+pub mod meter;
 pub mod s3;
+pub mod scheduler;
 pub mod ses;
 pub mod sqs;
 
@@ -15,7 +18,9 @@ pub use carrier::{MemoryCarrier, SoldLabel};
 pub use clock::{epoch, SimClock};
 pub use dynamo::{MemoryDynamo, TableSchema};
 pub use faults::{Fate, FaultPlan, Faults};
+pub use meter::Meter;
 pub use s3::MemoryS3;
+pub use scheduler::MemoryScheduler;
 pub use ses::{MemorySes, Sent};
 pub use sqs::{MemorySqs, QueueSettings};
 
@@ -78,6 +83,7 @@ pub struct MemoryWorld {
     pub sqs: MemorySqs,
     pub ses: MemorySes,
     pub s3: MemoryS3,
+    pub scheduler: MemoryScheduler,
     pub carrier: MemoryCarrier,
     pub clock: SimClock,
 }
@@ -107,13 +113,32 @@ impl MemoryWorld {
             out.refs.insert(table.logical_id.clone(), name);
         }
         let (sqs, urls) = sqs_from_template(template, prefix, clock.clone(), faults.clone());
+        let mut queue_urls = std::collections::BTreeMap::new();
         for (id, url) in urls {
-            out.arns.insert(
-                id.clone(),
-                format!("arn:aws:sqs:us-east-1:000000000000:{prefix}-{id}"),
-            );
+            let arn = format!("arn:aws:sqs:us-east-1:000000000000:{prefix}-{id}");
+            queue_urls.insert(arn.clone(), url.clone());
+            out.arns.insert(id.clone(), arn);
             out.refs.insert(id, url);
         }
+        let mut groups = Vec::new();
+        for group in &template.schedule_groups {
+            groups.push(format!("{prefix}-{group}"));
+            out.refs.insert(group.clone(), format!("{prefix}-{group}"));
+        }
+        let mut roles = std::collections::BTreeSet::new();
+        for role in &template.roles {
+            let arn = crate::provision::role_arn("000000000000", prefix, role);
+            roles.insert(arn.clone());
+            out.arns.insert(role.clone(), arn);
+        }
+        let scheduler = MemoryScheduler::new(
+            groups,
+            queue_urls,
+            roles,
+            sqs.clone(),
+            clock.clone(),
+            faults.clone(),
+        );
         for bucket in &template.buckets {
             out.refs.insert(
                 bucket.clone(),
@@ -125,6 +150,7 @@ impl MemoryWorld {
             sqs,
             ses: MemorySes::new(faults.clone()),
             s3: MemoryS3::new(faults.clone()),
+            scheduler,
             carrier: MemoryCarrier::new(faults),
             clock,
         };
@@ -135,6 +161,7 @@ impl MemoryWorld {
     pub fn clients(&self) -> oms::aws::Clients {
         oms::aws::Clients {
             carrier: Some(std::sync::Arc::new(self.carrier.clone())),
+            schedules: Some(std::sync::Arc::new(self.scheduler.clone())),
             ..oms::aws::Clients::with_ports(
                 std::sync::Arc::new(self.dynamo.clone()),
                 std::sync::Arc::new(self.sqs.clone()),

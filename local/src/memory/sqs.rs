@@ -176,12 +176,18 @@ impl MemorySqs {
                 "InvalidParameterValue: DelaySeconds must be between 0 and {MAX_DELAY_SECONDS}"
             )));
         }
+        let at = self.clock.now() + Duration::seconds(i64::from(delay_seconds));
+        self.deliver_at(url, body, at)
+    }
+
+    /// A message visible from `at`, put on the queue by another service (the scheduler
+    /// delivering a schedule when it is due), not by a caller's request.
+    pub fn deliver_at(&self, url: &str, body: String, at: DateTime<Utc>) -> Result<(), SqsError> {
         if body.len() > MAX_BODY_BYTES || body.is_empty() {
             return Err(SqsError::Invalid(
                 "InvalidParameterValue: the message body must be 1 byte to 1 MiB".into(),
             ));
         }
-        let now = self.clock.now();
         let mut state = self.state.lock().expect("queues");
         state.next_id += 1;
         let id = format!("m-{:08}", state.next_id);
@@ -191,7 +197,7 @@ impl MemorySqs {
             .get_mut(url)
             .ok_or_else(|| SqsError::Invalid(format!("NonExistentQueue: {url}")))?;
         messages.push(
-            now + Duration::seconds(i64::from(delay_seconds)),
+            at,
             serial,
             Message {
                 id,

@@ -39,6 +39,11 @@ pub struct Tally {
     /// The first refusal (4xx) of each kind, to show what was refused.
     pub refusals: BTreeMap<(String, String), String>,
     pub invocations: u64,
+    /// Queue polls that handed the function a batch (the invocations Lambda's event source
+    /// mapping makes; an empty poll invokes nothing).
+    pub batches: u64,
+    /// Requests through the API Gateway routes.
+    pub requests: u64,
     pub deaths: u64,
     /// Invocations that died after sending an email they never recorded.
     pub mail_windows: u64,
@@ -76,6 +81,7 @@ enum Done {
         source: usize,
         died: bool,
         mailed: bool,
+        delivered: bool,
     },
 }
 
@@ -247,6 +253,7 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
                     let status = answer
                         .as_ref()
                         .map_or("died".to_string(), |(status, _)| status.to_string());
+                    tally.requests += 1;
                     if answer.is_none() {
                         tally.deaths += 1;
                     }
@@ -305,8 +312,10 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
                     source,
                     died,
                     mailed,
+                    delivered,
                 } => {
                     polling[source] -= 1;
+                    tally.batches += u64::from(delivered);
                     if died {
                         tally.deaths += 1;
                         if mailed {
@@ -323,11 +332,11 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
         for label in &sold {
             let skew = Duration::seconds(rng.between(-12 * 3600, 12 * 3600));
             let mut at = ms(now);
-            for (status, after) in [
-                ("in_transit", rng.between(600, 7200)),
-                ("out_for_delivery", rng.between(3 * 3600, 8 * 3600)),
-                ("delivered", rng.between(9 * 3600, 16 * 3600)),
-            ] {
+            let scans = traffic
+                .journey
+                .scans
+                .map(|(status, (low, high))| (status, rng.between(low, high)));
+            for (status, after) in scans {
                 let when = now + Duration::seconds(after);
                 at = at.max(ms(when));
                 let event_id = format!("evt_{}_{status}", label.tracking_code);
@@ -338,7 +347,7 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
                     status,
                     when + skew,
                 );
-                for copy in 0..2 {
+                for copy in 0..traffic.journey.copies {
                     let again = if copy == 0 {
                         0
                     } else {
@@ -461,14 +470,15 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
                 let done = done_tx.clone();
                 tokio::spawn(async move {
                     let outcome = invocation::run(poller::poll_once(&queues, &source)).await;
-                    let (died, mailed) = match outcome {
-                        Outcome::Finished(_) => (false, false),
-                        Outcome::Died { mailed } => (true, mailed),
+                    let (died, mailed, delivered) = match outcome {
+                        Outcome::Finished(polled) => (false, false, polled.unwrap_or(true)),
+                        Outcome::Died { mailed } => (true, mailed, true),
                     };
                     let _ = done.send(Done::Poll {
                         source: index,
                         died,
                         mailed,
+                        delivered,
                     });
                 });
             }

@@ -5,11 +5,13 @@
 //! `traffic` decides what the world sends, `requests` signs it, `driver` plays it (requests,
 //! queue polls, carrier scans, staff), `plan` decides every call's interleaving and fate,
 //! `retries` plays the SDK's retries, `invocation` kills an invocation at an await point, and
-//! `checks` holds the world to the invariants once every queue is drained.
+//! `checks` holds the world to the invariants once every queue is drained. `lives` plays ordinary
+//! orders' whole lives on a metered world, for what they cost.
 
 mod checks;
 mod driver;
 mod invocation;
+pub mod lives;
 mod plan;
 mod requests;
 mod retries;

@@ -115,6 +115,37 @@ pub struct Traffic {
     pub checkouts: Vec<CheckoutPlan>,
     /// `(seconds from the start, action)`, in no particular order.
     pub schedule: Vec<(i64, Action)>,
+    /// How every parcel travels once its label is bought.
+    pub journey: Journey,
+}
+
+/// The carrier's scans of a parcel: each status at a time drawn from its range of seconds after
+/// the label was bought, each event sent `copies` times.
+pub struct Journey {
+    pub scans: [(&'static str, (i64, i64)); 3],
+    pub copies: u32,
+}
+
+impl Journey {
+    /// A quick journey (under a day), each event delivered twice, hours apart at most.
+    pub const SIMULATION: Journey = Journey {
+        scans: [
+            ("in_transit", (600, 7200)),
+            ("out_for_delivery", (3 * 3600, 8 * 3600)),
+            ("delivered", (9 * 3600, 16 * 3600)),
+        ],
+        copies: 2,
+    };
+
+    /// Three days on the road, each event delivered once.
+    pub const THREE_DAYS: Journey = Journey {
+        scans: [
+            ("in_transit", (2 * 3600, 6 * 3600)),
+            ("out_for_delivery", (60 * 3600, 64 * 3600)),
+            ("delivered", (66 * 3600, 70 * 3600)),
+        ],
+        copies: 1,
+    };
 }
 
 /// The run's traffic for `orders` orders over about one simulated second per order.
@@ -321,6 +352,87 @@ pub fn generate(orders: usize, rng: &mut Rng, secrets: &Secrets, start: DateTime
         orders: plans,
         checkouts,
         schedule,
+        journey: Journey::SIMULATION,
+    }
+}
+
+/// The SKUs every order of `order_lives` buys one unit of.
+const LIFE_SKUS: usize = 3;
+
+/// Stock for the SKUs `order_lives` sells, counted before the shop opens.
+pub fn life_stock(secrets: &Secrets) -> Traffic {
+    let skus: Vec<Sku> = (0..LIFE_SKUS)
+        .map(|index| Sku {
+            code: sku_code(index),
+            initial: PLENTY,
+            hot: false,
+        })
+        .collect();
+    let schedule = skus
+        .iter()
+        .map(|sku| {
+            let request = secrets.admin(
+                http::Method::PUT,
+                &format!("/inventory/{}", sku.code),
+                Some(json!({"location": "main", "on_hand": sku.initial})),
+            );
+            (
+                0,
+                Action::Send {
+                    request,
+                    purpose: Purpose::Setup,
+                    attempt: 0,
+                },
+            )
+        })
+        .collect();
+    Traffic {
+        skus,
+        orders: Vec::new(),
+        checkouts: Vec::new(),
+        schedule,
+        journey: Journey::THREE_DAYS,
+    }
+}
+
+/// `orders` ordinary orders, one a second: each from its own Shopify customer, three lines of
+/// one unit, paid, delivered once, its parcel three days on the road.
+pub fn order_lives(orders: usize, secrets: &Secrets, start: DateTime<Utc>) -> Traffic {
+    let plans: Vec<OrderPlan> = (0..orders)
+        .map(|index| OrderPlan {
+            channel: Channel::Shopify,
+            number: 7_100_000_000_000 + index as u64,
+            email: format!("buyer{index}@life.example"),
+            lines: (0..LIFE_SKUS).map(|sku| (sku, 1)).collect(),
+            paid_at_once: true,
+            paid_later: false,
+            canceled_by_channel: false,
+            checkout: None,
+        })
+        .collect();
+    let schedule = plans
+        .iter()
+        .enumerate()
+        .map(|(index, plan)| {
+            let second = 1 + index as i64;
+            let stamp = start + Duration::seconds(60 + second);
+            let request = order_request(plan, secrets, Version::Placed, 0, stamp);
+            (
+                second,
+                Action::Send {
+                    request,
+                    purpose: Purpose::Create(index),
+                    attempt: 0,
+                },
+            )
+        })
+        .collect();
+    Traffic {
+        skus: Vec::new(),
+        orders: plans,
+        checkouts: Vec::new(),
+        schedule,
+        journey: Journey::THREE_DAYS,
     }
 }
 

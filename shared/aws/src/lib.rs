@@ -17,6 +17,7 @@ pub mod http;
 pub mod metrics;
 pub mod outside_http;
 pub mod s3;
+pub mod scheduler;
 pub mod ses;
 pub mod sqs;
 pub mod sqs_batch;

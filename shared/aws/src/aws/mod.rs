@@ -11,6 +11,7 @@ pub mod import_store;
 pub mod inventory_store;
 pub mod invoice_store;
 pub mod item;
+pub mod later;
 pub mod mailer;
 pub mod order_store;
 pub mod pdf_store;
@@ -76,6 +77,9 @@ pub struct Clients {
     pub mail: Option<crate::ses::MailService>,
     /// The file port (S3), for a function that keeps files (`with_files`).
     pub files: Option<crate::s3::Files>,
+    /// The scheduler port (EventBridge Scheduler), for a function that waits longer than SQS
+    /// can delay (`with_schedules`).
+    pub schedules: Option<crate::scheduler::Schedules>,
     /// The clock every use case and store built from these clients reads.
     pub clock: crate::clock::Time,
     /// The carrier a world provides (the in-memory one); `None` speaks EasyPost's API at the
@@ -98,6 +102,7 @@ impl Clients {
             sqs,
             mail: None,
             files: None,
+            schedules: None,
             clock: crate::clock::system(),
             carrier: None,
             metrics: crate::metrics::Metrics::stdout(),
@@ -142,6 +147,42 @@ impl Clients {
             &self.config,
         )));
         self
+    }
+
+    /// These clients with the scheduler port on EventBridge Scheduler.
+    pub fn with_schedules(mut self) -> Self {
+        self.schedules = Some(std::sync::Arc::new(
+            crate::scheduler::sdk::SdkScheduler::new(aws_sdk_scheduler::Client::new(&self.config)),
+        ));
+        self
+    }
+
+    /// Messages due later on the queue at `url_variable` (its ARN at `arn_variable`), scheduled
+    /// in `SCHEDULE_GROUP` with `SCHEDULER_ROLE_ARN` beyond SQS's 15 minutes, undeliverable ones
+    /// to `SCHEDULE_DEAD_LETTER_ARN`; a function built without the scheduler cannot start.
+    pub fn later(
+        &self,
+        env: &dyn crate::config::Env,
+        url_variable: &'static str,
+        arn_variable: &'static str,
+    ) -> Result<later::Later, crate::config::ConfigError> {
+        use crate::config::required;
+        let schedules = self
+            .schedules
+            .clone()
+            .ok_or(crate::config::ConfigError::NoClient(
+                "EventBridge Scheduler",
+            ))?;
+        Ok(later::Later::new(
+            self.queue(env, url_variable)?,
+            schedules,
+            later::ScheduleTarget {
+                group: required(env, "SCHEDULE_GROUP")?,
+                queue_arn: required(env, arn_variable)?,
+                role_arn: required(env, "SCHEDULER_ROLE_ARN")?,
+                dead_letter_arn: required(env, "SCHEDULE_DEAD_LETTER_ARN")?,
+            },
+        ))
     }
 
     /// The email port; a function built without it cannot start.

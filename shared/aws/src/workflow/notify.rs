@@ -6,9 +6,9 @@ use anyhow::{anyhow, Context};
 use chrono::{DateTime, Utc};
 
 use crate::aws::cart_store::{CartState, CartStore};
-use crate::aws::queue::MAX_DELAY_SECONDS;
+use crate::aws::later::Later;
 use crate::aws::{
-    Claim, IdempotencyStore, InventoryStore, MailError, Mailer, OrderStore, PreferenceStore, Queue,
+    Claim, IdempotencyStore, InventoryStore, MailError, Mailer, OrderStore, PreferenceStore,
 };
 use crate::domain::review::is_plausible_email;
 use crate::domain::status::IllegalTransition;
@@ -42,8 +42,8 @@ pub struct Notifier {
     pub preferences: PreferenceStore,
     pub inventory: InventoryStore,
     pub carts: CartStore,
-    /// Where not-yet-due cart reminders go back to wait.
-    pub notify_queue: Queue,
+    /// Where cart reminders and delay checks not yet due go back to wait, until they are.
+    pub later: Later,
     /// How long a checkout stays unchanged and unconverted before its shopper is reminded.
     pub cart_reminder_after: chrono::Duration,
     /// Emails sent, by event.
@@ -165,8 +165,8 @@ impl Notifier {
         // the notifier sends once.
         if shipment.delayed_since.is_none() {
             if now <= check.due {
-                let wait = crate::workflow::delays::wait_until(check.due, now).max(1);
-                self.notify_queue.send_after(check, wait).await?;
+                let due = check.due + chrono::Duration::seconds(1);
+                self.later.send_at("delay", check, due, now).await?;
                 return Ok(Notified::NotNeeded);
             }
             self.orders
@@ -204,12 +204,7 @@ impl Notifier {
             let received = stored.received_at.unwrap_or(stored.cart.channel_updated_at);
             let due = received + self.cart_reminder_after;
             if now < due {
-                let wait = (due - now)
-                    .num_seconds()
-                    .clamp(1, i64::from(MAX_DELAY_SECONDS));
-                self.notify_queue
-                    .send_after(reminder, u32::try_from(wait).unwrap_or(MAX_DELAY_SECONDS))
-                    .await?;
+                self.later.send_at("cart", reminder, due, now).await?;
                 return Ok(Notified::NotNeeded);
             }
             if !self

@@ -1,0 +1,116 @@
+//! `cargo xtask bench`: what 1,000 orders cost to run on AWS. Plays ordinary orders' whole lives
+//! (Shopify, three lines, paid, a label, three days on the road with three carrier events,
+//! delivered, an email at each step) through the six functions on the metered in-memory world,
+//! then prices what the services were asked with `local/aws-prices.yaml`: DynamoDB units counted
+//! from the items read and written, SQS, SES, S3 and Scheduler requests, API Gateway requests,
+//! Lambda requests and GB-seconds at the template's MemorySize. Prints the bill, dearest line
+//! first, and writes it to the report.
+//!
+//! Usage: `oms-bench-cost [report.json] [orders]` (default 1,000 orders).
+
+use anyhow::{ensure, Context, Result};
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use oms_local::cost::{self, Prices};
+use oms_local::simulation::lives;
+
+/// Infrastructure, email left out, per 1,000 orders.
+const TARGET_DOLLARS: Decimal = Decimal::from_parts(2, 0, 0, false, 2);
+const SEED: u64 = 20261206;
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let report = args.next();
+    let orders: usize = match args.next() {
+        Some(n) => n.parse().context("orders must be a number")?,
+        None => 1000,
+    };
+    let template = oms_local::template::load(
+        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
+    )?;
+    let memory_mb = template
+        .functions
+        .iter()
+        .map(|f| f.memory_mb)
+        .max()
+        .unwrap_or(128);
+    let prices = Prices::committed()?;
+    let lives = lives::order_lives(orders, SEED)?;
+    ensure!(
+        lives.statuses.get("closed") == Some(&orders),
+        "not every order was delivered: {:?}",
+        lives.statuses
+    );
+    let bill = cost::bill(&lives, &prices, memory_mb);
+    println!(
+        "cost: {orders} order lives in {:.1} s; {} invocations, {} requests, {} emails, {} labels; largest order item {:.1} KB",
+        lives.seconds,
+        lives.invocations,
+        lives.requests,
+        lives.emails,
+        lives.labels,
+        lives.largest_order_bytes as f64 / 1024.0
+    );
+    for ((table, kind), units) in &lives.capacity {
+        println!(
+            "  {table:<14} {kind:<24} {:>8.1} write units, {:>8.1} read units per order",
+            units.writes as f64 / orders as f64,
+            units.read_units() / orders as f64
+        );
+    }
+    for ((service, operation), n) in &lives.calls {
+        println!(
+            "  {service:<10} {operation:<26} {:>8.2} per order",
+            *n as f64 / orders as f64
+        );
+    }
+    print!("{}", bill.table());
+    let infrastructure = bill.infrastructure();
+    println!(
+        "target: infrastructure under ${TARGET_DOLLARS} per 1,000 orders: {}",
+        if infrastructure < TARGET_DOLLARS {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+    if let Some(path) = report {
+        let lines: Vec<_> = bill
+            .lines
+            .iter()
+            .map(|l| {
+                json!({
+                    "service": l.service,
+                    "what": l.what,
+                    "quantity": l.quantity.round_dp(2).to_string(),
+                    "dollars": l.dollars.round_dp(6).to_string(),
+                })
+            })
+            .collect();
+        let calls: serde_json::Map<_, _> = lives
+            .calls
+            .iter()
+            .map(|((s, o), n)| (format!("{s}.{o}"), json!(n)))
+            .collect();
+        oms_local::bench_report::update(
+            std::path::Path::new(&path),
+            &[(
+                "cost_per_1000_orders",
+                json!({
+                    "orders": orders,
+                    "prices_date": prices.date,
+                    "memory_mb": memory_mb,
+                    "infrastructure_dollars": infrastructure.round_dp(6).to_string(),
+                    "with_email_dollars": bill.total().round_dp(6).to_string(),
+                    "target_dollars": TARGET_DOLLARS.to_string(),
+                    "lines": lines,
+                    "calls": calls,
+                    "invocations": lives.invocations,
+                    "largest_order_item_bytes": lives.largest_order_bytes,
+                }),
+            )],
+        )?;
+    }
+    Ok(())
+}
