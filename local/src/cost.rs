@@ -84,7 +84,8 @@ pub struct Bill {
     pub lines: Vec<Line>,
     pub prices_date: String,
     pub memory_mb: u64,
-    /// Lambda's billed milliseconds per invocation, on average: compute measured, waits modelled.
+    /// Lambda's billed milliseconds per invocation, on average: compute measured (each
+    /// invocation rounded up to Lambda's 1 ms), waits modelled.
     pub compute_ms: Decimal,
     pub wait_ms: Decimal,
 }
@@ -222,8 +223,18 @@ pub fn bill(lives: &Lives, prices: &Prices, memory_mb: u64) -> Bill {
     // Billed time: each invocation's measured compute, rounded up to Lambda's 1 ms, plus the round
     // trips its calls wait for.
     let invocations = Decimal::from(lives.invocations.max(1));
-    let measured_ms = Decimal::from_f64_retain(lives.seconds * 1000.0).unwrap_or_default();
-    let compute_ms = (measured_ms / invocations).ceil().max(Decimal::ONE);
+    let billed_ms: Decimal = lives
+        .took
+        .values()
+        .flatten()
+        .map(|seconds| {
+            Decimal::from_f64_retain(seconds * 1000.0)
+                .unwrap_or_default()
+                .ceil()
+                .max(Decimal::ONE)
+        })
+        .sum();
+    let compute_ms = billed_ms / invocations;
     let waited_ms: u64 = lives
         .calls
         .iter()
@@ -275,6 +286,10 @@ mod tests {
             invocations: 100,
             emails: 40,
             seconds: 0.05,
+            took: BTreeMap::from([
+                ("order delivery".to_string(), vec![0.0004; 40]),
+                ("CustomerNotificationFunction".to_string(), vec![0.0015; 60]),
+            ]),
             ..Lives::default()
         }
     }
@@ -307,9 +322,9 @@ mod tests {
             Decimal::new(4, 1),
             "4,000 emails at $0.10 a thousand"
         );
-        // 0.5 ms measured per invocation bills as 1 ms; the waits: 100 reads at 6 ms, 60 SQS
-        // calls at 12 ms and 40 emails at 40 ms, over 100 invocations.
-        assert_eq!(bill.compute_ms, Decimal::ONE);
+        // 0.4 ms bills as 1 ms and 1.5 ms as 2: 40 + 120 ms over 100 invocations; the waits:
+        // 100 reads at 6 ms, 60 SQS calls at 12 ms and 40 emails at 40 ms.
+        assert_eq!(bill.compute_ms, Decimal::new(16, 1));
         assert_eq!(bill.wait_ms, Decimal::new(292, 1));
     }
 }

@@ -31,6 +31,10 @@ Commands:
                                   builds, against moto), intake warm up to 100,000 orders,
                                   the 100,000-order export, the cost of 1,000 orders' lives
                                   on AWS; figures also in target/oms-bench.json
+  package                         every function built for Lambda (release, arm64, with
+                                  cargo-lambda and zig from the tools venv) as
+                                  target/lambda/<function>/bootstrap.zip, weighed against
+                                  the 5 MB target
   simulate [--orders N] [--seed S] [--faults F]
                                   the seeded simulation of the whole OMS in memory (release
                                   build; defaults: 1000 orders, a random seed, 0.1 faults per call)
@@ -77,9 +81,10 @@ fn run(args: &[String]) -> Result<ExitCode> {
         ("test", [sep, test_args @ ..]) if sep == "--" => test(&root, test_args),
         ("lint", []) => lint(&root),
         ("bench", []) => bench(&root),
+        ("package", []) => package(&root),
         ("simulate", args) => simulate(&root, args),
         ("help" | "-h" | "--help", _) => Ok(usage()),
-        ("test" | "lint" | "bench", [arg, ..]) => {
+        ("test" | "lint" | "bench" | "package", [arg, ..]) => {
             Ok(usage_error(&format!("unexpected argument `{arg}`")))
         }
         (other, _) => Ok(usage_error(&format!("unknown command `{other}`"))),
@@ -278,6 +283,80 @@ fn bench(root: &Path) -> Result<ExitCode> {
     }
     drop(moto);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Lambda's processor.
+const LAMBDA_TARGET: &str = "aarch64-unknown-linux-gnu";
+/// What each function's package should stay under, with room to grow.
+const PACKAGE_LIMIT_BYTES: u64 = 5_000_000;
+
+/// Builds the functions as `sam build` does (cargo-lambda, release profile, arm64) into
+/// `target/lambda/<function>/bootstrap.zip`, and weighs each zip.
+fn package(root: &Path) -> Result<ExitCode> {
+    venv::TOOLS.ensure(root)?;
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("cannot run rustup: {e}"))?;
+    if !String::from_utf8_lossy(&installed.stdout).contains(LAMBDA_TARGET) {
+        let added = Command::new("rustup")
+            .args(["target", "add", LAMBDA_TARGET])
+            .status()
+            .map_err(|e| format!("cannot run rustup: {e}"))?;
+        if !added.success() {
+            return Err(format!(
+                "rustup cannot add the {LAMBDA_TARGET} standard library"
+            ));
+        }
+    }
+    // cargo-lambda cross-links with zig, which the venv's ziglang provides (`python3 -m ziglang`).
+    let venv_bin = venv::TOOLS.bin(root, "");
+    let path = env::join_paths(
+        std::iter::once(venv_bin).chain(env::split_paths(&env::var_os("PATH").unwrap_or_default())),
+    )
+    .map_err(|e| format!("PATH: {e}"))?;
+    let mut build = Command::new(venv::TOOLS.bin(root, "cargo-lambda"));
+    build.current_dir(root).env("PATH", path).args([
+        "lambda",
+        "build",
+        "--release",
+        "--arm64",
+        "--output-format",
+        "zip",
+    ]);
+    for function in FUNCTIONS {
+        build.args(["--package", function]);
+    }
+    let code = build
+        .status()
+        .map(exit_code)
+        .map_err(|e| format!("cannot run cargo-lambda: {e}"))?;
+    if code != ExitCode::SUCCESS {
+        return Ok(code);
+    }
+    let lambda_dir = target_dir(root).join("lambda");
+    let mut over = Vec::new();
+    println!("{:<24} {:>10} {:>10}", "function", "zip", "target");
+    for function in FUNCTIONS {
+        let zip = lambda_dir.join(function).join("bootstrap.zip");
+        let bytes = std::fs::metadata(&zip)
+            .map_err(|e| format!("{}: {e}", zip.display()))?
+            .len();
+        println!(
+            "{function:<24} {:>7.2} MB {:>7.2} MB",
+            bytes as f64 / 1e6,
+            PACKAGE_LIMIT_BYTES as f64 / 1e6
+        );
+        if bytes > PACKAGE_LIMIT_BYTES {
+            over.push(function);
+        }
+    }
+    if over.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("xtask: over the package target: {}", over.join(", "));
+        Ok(ExitCode::FAILURE)
+    }
 }
 
 /// One simulation, built with optimizations (the debug build runs it about ten times slower).

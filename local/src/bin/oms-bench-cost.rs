@@ -12,6 +12,7 @@ use anyhow::{ensure, Context, Result};
 use rust_decimal::Decimal;
 use serde_json::json;
 
+use oms_local::bench_report::{median, p90};
 use oms_local::cost::{self, Prices};
 use oms_local::simulation::lives;
 
@@ -65,6 +66,24 @@ fn main() -> Result<()> {
             *n as f64 / orders as f64
         );
     }
+    println!(
+        "  {:<34} {:>7} {:>10} {:>10}",
+        "invocation", "count", "median", "p90"
+    );
+    let mut invocations = serde_json::Map::new();
+    for (what, took) in &lives.took {
+        let mut micros: Vec<f64> = took.iter().map(|s| s * 1e6).collect();
+        micros.sort_by(f64::total_cmp);
+        let (median, p90) = (median(&micros), p90(&micros));
+        println!(
+            "  {what:<34} {:>7} {median:>7.0} µs {p90:>7.0} µs",
+            micros.len()
+        );
+        invocations.insert(
+            what.clone(),
+            json!({"count": micros.len(), "median_us": median.round(), "p90_us": p90.round()}),
+        );
+    }
     print!("{}", bill.table());
     let infrastructure = bill.infrastructure();
     println!(
@@ -107,6 +126,7 @@ fn main() -> Result<()> {
                     "lines": lines,
                     "calls": calls,
                     "invocations": lives.invocations,
+                    "invocation_times": invocations,
                     "largest_order_item_bytes": lives.largest_order_bytes,
                 }),
             )],

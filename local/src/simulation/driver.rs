@@ -44,6 +44,10 @@ pub struct Tally {
     pub batches: u64,
     /// Requests through the API Gateway routes.
     pub requests: u64,
+    /// Each finished invocation's own time in seconds, by what it was (a request's purpose, or
+    /// the function a queue's batch went to). The in-memory world answers every call at once, so
+    /// an invocation runs without yielding and its time is its compute.
+    pub took: BTreeMap<String, Vec<f64>>,
     pub deaths: u64,
     /// Invocations that died after sending an email they never recorded.
     pub mail_windows: u64,
@@ -76,12 +80,14 @@ enum Done {
         request: Box<Request>,
         attempt: u32,
         answer: Option<(u16, Value)>,
+        took: f64,
     },
     Poll {
         source: usize,
         died: bool,
         mailed: bool,
         delivered: bool,
+        took: f64,
     },
 }
 
@@ -249,7 +255,15 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
                     request,
                     attempt,
                     answer,
+                    took,
                 } => {
+                    if answer.is_some() {
+                        tally
+                            .took
+                            .entry(purpose_name(purpose).to_string())
+                            .or_default()
+                            .push(took);
+                    }
                     let status = answer
                         .as_ref()
                         .map_or("died".to_string(), |(status, _)| status.to_string());
@@ -313,9 +327,14 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
                     died,
                     mailed,
                     delivered,
+                    took,
                 } => {
                     polling[source] -= 1;
                     tally.batches += u64::from(delivered);
+                    if delivered && !died {
+                        let function = stage.sources[source].function.clone();
+                        tally.took.entry(function).or_default().push(took);
+                    }
                     if died {
                         tally.deaths += 1;
                         if mailed {
@@ -469,7 +488,9 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
                 let source = source.clone();
                 let done = done_tx.clone();
                 tokio::spawn(async move {
+                    let started = std::time::Instant::now();
                     let outcome = invocation::run(poller::poll_once(&queues, &source)).await;
+                    let took = started.elapsed().as_secs_f64();
                     let (died, mailed, delivered) = match outcome {
                         Outcome::Finished(polled) => (false, false, polled.unwrap_or(true)),
                         Outcome::Died { mailed } => (true, mailed, true),
@@ -479,6 +500,7 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
                         died,
                         mailed,
                         delivered,
+                        took,
                     });
                 });
             }
@@ -533,12 +555,15 @@ fn spawn_send(
     let done = done.clone();
     let request = stage.secrets.sent_at(request, now.timestamp());
     tokio::spawn(async move {
+        let started = std::time::Instant::now();
         let answer = send(&routes, &request, now).await;
+        let took = started.elapsed().as_secs_f64();
         let _ = done.send(Done::Answer {
             purpose,
             request: Box::new(request),
             attempt,
             answer,
+            took,
         });
     });
 }

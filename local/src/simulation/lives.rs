@@ -34,6 +34,9 @@ pub struct Lives {
     pub labels: usize,
     /// The run's own time: every invocation's work on one thread, and the driver's.
     pub seconds: f64,
+    /// Each invocation's own time in seconds, by what it was (a request's purpose, or the
+    /// function a batch went to).
+    pub took: BTreeMap<String, Vec<f64>>,
     /// The largest order item stored, in bytes (DynamoDB's measure).
     pub largest_order_bytes: usize,
 }
@@ -137,6 +140,7 @@ async fn play(orders: usize, seed: u64) -> Result<Lives> {
         emails: stage.world.ses.sent().len() - emails_before,
         labels: stage.world.carrier.sold().len(),
         seconds,
+        took: played.tally.took,
         largest_order_bytes,
     })
 }

@@ -267,6 +267,7 @@ impl OrderStore {
             }
             let mut after = before.clone();
             let outcome = change(&mut after).map_err(UpdateError::Rejected)?;
+            after.keep_bounded();
             if after == before {
                 return Ok(Updated {
                     order: after,

@@ -59,6 +59,9 @@ pub struct OrderView<'a> {
     pub note: Option<&'a str>,
     /// Oldest first: entries are appended by several functions, each with its own clock.
     pub timeline: Vec<&'a TimelineEntry>,
+    /// Entries let go after the first ones of a long timeline (`Order::keep_bounded`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub timeline_trimmed: u64,
     pub test: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -190,8 +193,13 @@ pub fn order_view<'a>(order: &'a Order, label_urls: &[Option<String>]) -> OrderV
             entries.sort_by_key(|e| e.at);
             entries
         },
+        timeline_trimmed: order.timeline_trimmed,
         test: order.test,
         created_at: order.created_at,
         updated_at: order.updated_at,
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::progress::ParcelProgress;
 use super::{ShipmentId, TrackingStatus};
 
+/// Scans a parcel keeps (its status comes from `progress`, which keeps what every scan said).
+pub const MAX_SCANS: usize = 100;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shipment {
     pub id: ShipmentId,
@@ -106,11 +109,10 @@ impl Shipment {
     /// everything the carrier said decides (`ParcelProgress`), whatever order it arrives in and
     /// whatever the carrier's clock says compared with ours.
     pub fn apply(&mut self, update: &TrackingUpdate) -> TrackingChange {
-        let mut added = false;
+        let known = self.events.clone();
         for event in &update.events {
             if !self.events.contains(event) {
                 self.events.push(event.clone());
-                added = true;
             }
         }
         // A total order, so that the same events in any arrival order are the same history.
@@ -122,6 +124,13 @@ impl Shipment {
                 &b.location,
             ))
         });
+        // Bounded: the first scan and the latest ones. What a carrier sends again of what was
+        // let go falls between them and goes again, so it changes nothing.
+        let excess = self.events.len().saturating_sub(MAX_SCANS);
+        if excess > 0 {
+            self.events.drain(1..1 + excess);
+        }
+        let added = self.events != known;
         if update.estimated_delivery.is_some() {
             self.estimated_delivery = update.estimated_delivery;
         }
@@ -244,6 +253,44 @@ mod tests {
         );
         assert_eq!(s.tracking_status, TrackingStatus::OutForDelivery);
         assert_eq!(s.events[0].at, at(5), "history stays in carrier order");
+    }
+
+    #[test]
+    fn a_long_journey_keeps_its_first_scan_and_the_latest_and_forgets_the_rest_for_good() {
+        let mut s = shipment();
+        let scan = |minute: i64| TrackingEvent {
+            at: at(2) + chrono::Duration::minutes(minute),
+            status: TrackingStatus::InTransit,
+            message: format!("scan {minute}"),
+            location: None,
+        };
+        // The carrier sends its whole history every time, as EasyPost does.
+        let mut history = Vec::new();
+        for minute in 0..(MAX_SCANS as i64 + 30) {
+            history.push(scan(minute));
+            s.apply(&TrackingUpdate {
+                status: TrackingStatus::InTransit,
+                at: scan(minute).at,
+                detail: None,
+                estimated_delivery: None,
+                events: history.clone(),
+            });
+        }
+        assert_eq!(s.events.len(), MAX_SCANS);
+        assert_eq!(s.events[0], scan(0), "the first scan stays");
+        assert_eq!(s.events.last(), Some(&scan(MAX_SCANS as i64 + 29)));
+        let again = TrackingUpdate {
+            status: TrackingStatus::InTransit,
+            at: scan(5).at,
+            detail: None,
+            estimated_delivery: None,
+            events: history,
+        };
+        assert_eq!(
+            s.apply(&again),
+            TrackingChange::Nothing,
+            "what was let go and comes again changes nothing"
+        );
     }
 
     #[test]

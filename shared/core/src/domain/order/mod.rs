@@ -7,6 +7,7 @@
 //! its lines and what is left to ship, `labels` buying a parcel's label, `shipments` parcels
 //! recorded and voided, `tracking` what the carrier reports.
 
+mod bounds;
 mod by_hand;
 mod cancel;
 mod channel_update;
@@ -255,12 +256,19 @@ pub struct Order {
     #[serde(default)]
     pub fingerprint: String,
     pub timeline: Vec<TimelineEntry>,
+    /// Timeline entries let go to keep the order's item bounded (`bounds`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub timeline_trimmed: u64,
     pub test: bool,
     pub placed_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Optimistic lock: every stored change increments it, conditioned on the old value.
     pub version: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Why customer service should look at an order.

@@ -51,6 +51,7 @@ impl Order {
             channel_updated_at: new.channel_updated_at,
             fingerprint,
             timeline: vec![TimelineEntry::new(now, "order_created", detail)],
+            timeline_trimmed: 0,
             test: new.test,
             placed_at: new.placed_at,
             created_at: now,
