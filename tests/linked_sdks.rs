@@ -17,7 +17,7 @@ const BEYOND: [(&str, &[&str]); 6] = [
     ("carrier-tracking", &[]),
     // Waits past SQS's 15 minutes go to EventBridge Scheduler.
     ("customer-notification", &["scheduler", "ses"]),
-    ("payment-verification", &["s3"]),
+    ("payment-verification", &[]),
     ("label-request", &["s3"]),
     ("orders-api", &["s3"]),
 ];

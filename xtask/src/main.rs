@@ -290,10 +290,22 @@ const LAMBDA_TARGET: &str = "aarch64-unknown-linux-gnu";
 /// What each function's package should stay under, with room to grow.
 const PACKAGE_LIMIT_BYTES: u64 = 5_000_000;
 
+/// Where `package` records each zip's size next to the debug binary's that `cargo xtask test`
+/// builds, so the tests can tell when a package outgrows its limit without a release build.
+const PACKAGE_SIZES: &str = "tests/fixtures/package-sizes.json";
+
 /// Builds the functions as `sam build` does (cargo-lambda, release profile, arm64) into
-/// `target/lambda/<function>/bootstrap.zip`, and weighs each zip.
+/// `target/lambda/<function>/bootstrap.zip`, weighs each zip, and records the sizes with the
+/// debug binaries' (`tests/package_size.rs` reads them).
 fn package(root: &Path) -> Result<ExitCode> {
     venv::TOOLS.ensure(root)?;
+    let debug = cargo(root, &["build", "--workspace", "--bins"])
+        .status()
+        .map(exit_code)
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if debug != ExitCode::SUCCESS {
+        return Ok(debug);
+    }
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
@@ -334,14 +346,18 @@ fn package(root: &Path) -> Result<ExitCode> {
     if code != ExitCode::SUCCESS {
         return Ok(code);
     }
-    let lambda_dir = target_dir(root).join("lambda");
+    let size = |path: PathBuf| {
+        std::fs::metadata(&path)
+            .map(|m| m.len())
+            .map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let target = target_dir(root);
     let mut over = Vec::new();
+    let mut recorded = Vec::new();
     println!("{:<24} {:>10} {:>10}", "function", "zip", "target");
     for function in FUNCTIONS {
-        let zip = lambda_dir.join(function).join("bootstrap.zip");
-        let bytes = std::fs::metadata(&zip)
-            .map_err(|e| format!("{}: {e}", zip.display()))?
-            .len();
+        let bytes = size(target.join("lambda").join(function).join("bootstrap.zip"))?;
+        let debug_bytes = size(target.join("debug").join(function))?;
         println!(
             "{function:<24} {:>7.2} MB {:>7.2} MB",
             bytes as f64 / 1e6,
@@ -350,7 +366,16 @@ fn package(root: &Path) -> Result<ExitCode> {
         if bytes > PACKAGE_LIMIT_BYTES {
             over.push(function);
         }
+        recorded.push(format!(
+            "    \"{function}\": {{\"zip_bytes\": {bytes}, \"debug_bytes\": {debug_bytes}}}"
+        ));
     }
+    let sizes = format!(
+        "{{\n  \"limit_bytes\": {PACKAGE_LIMIT_BYTES},\n  \"functions\": {{\n{}\n  }}\n}}\n",
+        recorded.join(",\n")
+    );
+    std::fs::write(root.join(PACKAGE_SIZES), sizes).map_err(|e| format!("{PACKAGE_SIZES}: {e}"))?;
+    println!("recorded in {PACKAGE_SIZES}");
     if over.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {

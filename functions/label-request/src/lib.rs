@@ -1,18 +1,21 @@
 //! Label request: consumes the label queue; rate-shops and buys the label from the carrier (never
-//! twice), stores the PDF in S3 and records the shipment.
+//! twice), stores the PDF in S3 and records the shipment. Export parts write a big orders export
+//! to S3, part by part (the one consumer that keeps files in S3 already).
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use oms::aws::{Clients, InventoryStore, PdfStore, TransitStats};
+use oms::aws::{Clients, ExportStore, InventoryStore, PdfStore, TransitStats};
 use oms::config::{required, ConfigError, Env};
 use oms::domain::shipping_limits::ShippingLimits;
-use oms::messages::OrderMessage;
+use oms::messages::LabelWork;
 use oms::sqs_batch;
 use oms::workflow::labels::LabelPurchase;
+use oms::workflow::order_export::OrderExports;
 
 pub struct App {
     clock: oms::clock::Time,
     metrics: oms::metrics::Metrics,
     labels: LabelPurchase,
+    exports: OrderExports,
 }
 
 impl App {
@@ -34,9 +37,18 @@ impl App {
             max_parcel_grams: bounded(env, "MAX_PARCEL_GRAMS", 1..=1_000_000)?,
             max_cost_percent: bounded(env, "MAX_LABEL_COST_PERCENT", 1..=1_000)?,
         };
+        let table = required(env, "ORDERS_TABLE")?;
         Ok(Self {
             metrics: aws.metrics.clone(),
             clock: aws.clock.clone(),
+            exports: OrderExports {
+                exports: ExportStore::new(aws.db.clone(), &table),
+                orders: aws.order_store(env)?,
+                files: aws.files()?,
+                bucket: required(env, "DOCUMENT_BUCKET")?,
+                work_queue: aws.queue(env, "LABEL_QUEUE_URL")?,
+                notify_queue: aws.queue(env, "NOTIFY_QUEUE_URL")?,
+            },
             labels: LabelPurchase {
                 delivery_window_days,
                 limits,
@@ -72,8 +84,12 @@ fn bounded(
 
 pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
     sqs_batch::process(event, &app.metrics, "label-request", |message| async move {
-        let request: OrderMessage = sqs_batch::body(&message)?;
-        app.labels.fulfill(&request.order_id, app.clock.now()).await
+        match sqs_batch::body(&message)? {
+            LabelWork::Order(request) => {
+                app.labels.fulfill(&request.order_id, app.clock.now()).await
+            }
+            LabelWork::ExportPart(part) => app.exports.write_part(&part, app.clock.now()).await,
+        }
     })
     .await
 }

@@ -168,7 +168,7 @@ impl App {
             orders: aws.order_store(env)?,
             files: aws.files()?,
             bucket: required(env, "DOCUMENT_BUCKET")?,
-            work_queue: payment_queue.clone(),
+            work_queue: aws.queue(env, "LABEL_QUEUE_URL")?,
             notify_queue: notify_queue.clone(),
         };
         let admin_token = required(env, "OMS_ADMIN_TOKEN")?;

@@ -2,18 +2,17 @@
 //! stock reserved and becomes `ready_to_ship` (on to the label queue), or waits as a backorder.
 //! Stripe's news of a payment (from its webhooks) has the order follow the payment's state.
 //! Restock messages retry a SKU's backorders, oldest first. Import parts apply a big stock import,
-//! part by part; export parts write a big orders export to S3, part by part.
+//! part by part.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use oms::aws::import_store::ImportStore;
 use oms::aws::velocity_store::VelocityStore;
+use oms::aws::Clients;
 use oms::aws::InventoryStore;
-use oms::aws::{Clients, ExportStore};
 use oms::config::required;
 use oms::config::{ConfigError, Env};
 use oms::messages::PaymentWork;
 use oms::sqs_batch;
-use oms::workflow::order_export::OrderExports;
 use oms::workflow::payment::PaymentVerification;
 use oms::workflow::refunds::Refunds;
 use oms::workflow::stock::StockFollowUp;
@@ -25,7 +24,6 @@ pub struct App {
     payments: PaymentVerification,
     refunds: Refunds,
     imports: StockImport,
-    exports: OrderExports,
 }
 
 impl App {
@@ -39,19 +37,10 @@ impl App {
             payment_queue: payment_queue.clone(),
             notify_queue: notify_queue.clone(),
         };
-        let exports = OrderExports {
-            exports: ExportStore::new(aws.db.clone(), &table),
-            orders: aws.order_store(env)?,
-            files: aws.files()?,
-            bucket: required(env, "DOCUMENT_BUCKET")?,
-            work_queue: payment_queue.clone(),
-            notify_queue: notify_queue.clone(),
-        };
         let gateway = oms::stripe::Stripe::from_env(env);
         Ok(Self {
             metrics: aws.metrics.clone(),
             clock: aws.clock.clone(),
-            exports,
             refunds: Refunds {
                 orders: aws.order_store(env)?,
                 gateway: gateway.clone(),
@@ -111,9 +100,6 @@ pub async fn handle(event: SqsEvent, app: &App) -> SqsBatchResponse {
                 }
                 PaymentWork::ImportChunk(part) => {
                     app.imports.apply_part(&part, app.clock.now()).await
-                }
-                PaymentWork::ExportPart(part) => {
-                    app.exports.write_part(&part, app.clock.now()).await
                 }
             }
         },

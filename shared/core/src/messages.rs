@@ -22,7 +22,16 @@ pub enum PaymentWork {
     Order(OrderMessage),
     Restock(Restock),
     ImportChunk(ImportChunk),
+}
+
+/// What the label queue carries: an order to buy labels for, or a part of a big orders export to
+/// write (label-request is the consumer that keeps files in S3 already).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LabelWork {
+    /// Before `Order`: both are objects, and an export part names no order.
     ExportPart(ExportPart),
+    Order(OrderMessage),
 }
 
 /// On the payment queue: a Stripe event about this order's payment (`POST /webhooks/stripe`).
@@ -35,7 +44,7 @@ pub struct GatewayNews {
     pub news: crate::payments::stripe_event::PaymentNews,
 }
 
-/// On the payment queue: "write part `export_part` of this export" (each part once; the last
+/// On the label queue: "write part `export_part` of this export" (each part once; the last
 /// completes the file and has staff told).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -30,7 +30,7 @@ pub struct OrderExports {
     pub orders: OrderStore,
     pub files: Files,
     pub bucket: String,
-    /// Where export parts wait to be written (the payment queue).
+    /// Where export parts wait to be written (the label queue).
     pub work_queue: Queue,
     pub notify_queue: Queue,
 }
