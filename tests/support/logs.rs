@@ -16,7 +16,7 @@ impl Logs {
             let writer = logs.clone();
             tracing_subscriber::fmt()
                 .json()
-                .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
+                .with_max_level(tracing_subscriber::filter::LevelFilter::DEBUG)
                 .with_current_span(true)
                 .with_writer(move || writer.clone())
                 .try_init()

@@ -1,14 +1,24 @@
-//! JSON logs for CloudWatch, filtered by `RUST_LOG`.
+//! JSON logs for CloudWatch, at the level `RUST_LOG` names.
+
+use tracing_subscriber::filter::LevelFilter;
 
 pub fn init() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let level = level(std::env::var("RUST_LOG").ok().as_deref());
     // A second init (the local runner hosts every function in one process) keeps the first.
     let _ = tracing_subscriber::fmt()
         .json()
-        .with_env_filter(filter)
+        .with_max_level(level)
         .with_current_span(true)
         .try_init();
+}
+
+/// The one level a function logs at: `error`, `warn`, `info`, `debug`, `trace` or `off`, as
+/// `RUST_LOG` says; `info` when it says nothing else. Per-module directives are not read: their
+/// parser would link a regular expression engine into every package.
+pub fn level(setting: Option<&str>) -> LevelFilter {
+    setting
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(LevelFilter::INFO)
 }
 
 /// A deployed function's panic as one JSON log line before the process ends (`panic = "abort"`):
@@ -23,4 +33,18 @@ pub fn log_panics() {
         let message = info.payload().downcast_ref::<&str>().copied().unwrap_or("");
         tracing::error!(panic.location = %location, panic.message = message, "panicked; the process ends");
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_level_comes_from_rust_log_and_defaults_to_info() {
+        assert_eq!(level(Some("debug")), LevelFilter::DEBUG);
+        assert_eq!(level(Some(" WARN ")), LevelFilter::WARN);
+        assert_eq!(level(Some("off")), LevelFilter::OFF);
+        assert_eq!(level(Some("oms=debug,hyper=warn")), LevelFilter::INFO);
+        assert_eq!(level(None), LevelFilter::INFO);
+    }
 }
