@@ -270,7 +270,7 @@ fn bench(root: &Path) -> Result<ExitCode> {
     export.current_dir(root).arg(&*report);
     steps.push(export);
     let mut cost = Command::new(target.join("release/oms-bench-cost"));
-    cost.current_dir(root).arg(&*report);
+    cost.current_dir(root).args([&*report, "1000", "10000"]);
     steps.push(cost);
     for mut step in steps {
         let code = step

@@ -4,9 +4,10 @@
 //! then prices what the services were asked with `local/aws-prices.yaml`: DynamoDB units counted
 //! from the items read and written, SQS, SES, S3 and Scheduler requests, API Gateway requests,
 //! Lambda requests and GB-seconds at the template's MemorySize. Prints the bill, dearest line
-//! first, and writes it to the report.
+//! first, and writes it to the report. With a second count, plays that many lives too and compares
+//! what an order costs at each size (the pipeline's scale: flat if nothing scans).
 //!
-//! Usage: `oms-bench-cost [report.json] [orders]` (default 1,000 orders).
+//! Usage: `oms-bench-cost [report.json] [orders] [more orders]` (default 1,000 orders).
 
 use anyhow::{ensure, Context, Result};
 use rust_decimal::Decimal;
@@ -27,6 +28,10 @@ fn main() -> Result<()> {
         Some(n) => n.parse().context("orders must be a number")?,
         None => 1000,
     };
+    let scale_to: Option<usize> = args
+        .next()
+        .map(|n| n.parse().context("orders must be a number"))
+        .transpose()?;
     let template = oms_local::template::load(
         &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml"),
     )?;
@@ -94,6 +99,36 @@ fn main() -> Result<()> {
             "NOT met"
         }
     );
+    let mut scale = serde_json::Value::Null;
+    if let Some(more) = scale_to {
+        let bigger = lives::order_lives(more, SEED)?;
+        ensure!(
+            bigger.statuses.get("closed") == Some(&more),
+            "not every order was delivered: {:?}",
+            bigger.statuses
+        );
+        let (small, large) = (PerOrder::of(&lives), PerOrder::of(&bigger));
+        println!(
+            "scale: {:>8} {:>12} {:>12} {:>12} {:>12}",
+            "orders", "compute µs", "invocations", "write units", "requests"
+        );
+        for (count, per) in [(orders, &small), (more, &large)] {
+            println!(
+                "scale: {count:>8} {:>12.0} {:>12.2} {:>12.2} {:>12.2}",
+                per.compute_us, per.invocations, per.write_units, per.requests
+            );
+        }
+        let ratio = large.compute_us / small.compute_us;
+        println!(
+            "scale: an order's compute at {more} orders is {ratio:.2}x its cost at {orders} (target: within 1.10x)"
+        );
+        scale = json!({
+            "orders": [orders, more],
+            "compute_us_per_order": [small.compute_us.round(), large.compute_us.round()],
+            "write_units_per_order": [small.write_units, large.write_units],
+            "ratio": (ratio * 100.0).round() / 100.0,
+        });
+    }
     if let Some(path) = report {
         let lines: Vec<_> = bill
             .lines
@@ -128,9 +163,31 @@ fn main() -> Result<()> {
                     "invocations": lives.invocations,
                     "invocation_times": invocations,
                     "largest_order_item_bytes": lives.largest_order_bytes,
+                    "scale": scale,
                 }),
             )],
         )?;
     }
     Ok(())
+}
+
+/// What one order of a run took, on average.
+struct PerOrder {
+    compute_us: f64,
+    invocations: f64,
+    write_units: f64,
+    requests: f64,
+}
+
+impl PerOrder {
+    fn of(lives: &lives::Lives) -> Self {
+        let orders = lives.orders.max(1) as f64;
+        let seconds: f64 = lives.took.values().flatten().sum();
+        Self {
+            compute_us: seconds * 1e6 / orders,
+            invocations: lives.invocations as f64 / orders,
+            write_units: lives.capacity.values().map(|u| u.writes).sum::<u64>() as f64 / orders,
+            requests: lives.calls.values().sum::<u64>() as f64 / orders,
+        }
+    }
 }
