@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use aws_sdk_sqs::types::QueueAttributeName;
 use chrono::{DateTime, Duration, Utc};
 use oms::scheduler::{OneTime, SchedulerError, Schedules};
 use oms::sqs::Queues;
@@ -79,17 +78,7 @@ async fn moto() -> World {
         .expect("moto creates queues (run through `cargo xtask test`)")
         .queue_url
         .unwrap();
-    let queue_arn = aws
-        .sqs
-        .get_queue_attributes()
-        .queue_url(&queue)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&QueueAttributeName::QueueArn]
-        .clone();
+    let queue_arn = oms_tests::queue_arn(&aws.sqs, &queue).await;
     let client = aws_sdk_scheduler::Client::new(&aws.config);
     client
         .create_schedule_group()

@@ -41,17 +41,7 @@ async fn moto() -> World {
         .expect("moto creates queues (run through `cargo xtask test`)")
         .queue_url
         .unwrap();
-    let dlq_arn = aws
-        .sqs
-        .get_queue_attributes()
-        .queue_url(&dlq)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&QueueAttributeName::QueueArn]
-        .clone();
+    let dlq_arn = oms_tests::queue_arn(&aws.sqs, &dlq).await;
     let queue = aws
         .sqs
         .create_queue()

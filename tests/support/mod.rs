@@ -28,6 +28,20 @@ pub struct TestOms {
     pub http: reqwest::Client,
 }
 
+/// The ARN of the emulator's queue at `url`.
+pub async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> String {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    sqs.get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("moto answers a queue's attributes")
+        .attributes
+        .and_then(|mut attributes| attributes.remove(&QueueAttributeName::QueueArn))
+        .expect("a queue has an ARN")
+}
+
 /// A unique suffix per test run, so ids and resource names never collide in the shared emulator.
 pub fn unique(label: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);

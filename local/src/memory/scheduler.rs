@@ -62,18 +62,6 @@ impl MemoryScheduler {
         }
     }
 
-    /// Schedules not yet fired, in every group.
-    pub fn pending(&self) -> usize {
-        let now = self.clock.now();
-        self.groups
-            .lock()
-            .expect("schedules")
-            .values()
-            .flat_map(BTreeMap::values)
-            .filter(|at| **at > now)
-            .count()
-    }
-
     fn add(&self, schedule: &OneTime) -> Result<(), SchedulerError> {
         let invalid = |what: String| {
             Err(SchedulerError::Invalid(format!(

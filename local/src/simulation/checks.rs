@@ -48,6 +48,14 @@ pub struct Figures {
     pub labels: usize,
 }
 
+/// The order id of an order's own item (`ORDER#<id>`, `META`), not of its other records.
+pub fn order_id_of(item: &oms::dynamo::Item) -> Option<&str> {
+    let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok());
+    (text("SK")? == "META")
+        .then(|| text("PK")?.strip_prefix("ORDER#"))
+        .flatten()
+}
+
 pub async fn run(
     stage: &Stage,
     traffic: &Traffic,
@@ -59,12 +67,8 @@ pub async fn run(
     let items = stage.world.dynamo.items(orders_table);
     let mut orders: Vec<Order> = Vec::new();
     for item in &items {
-        let (Some(pk), Some(sk)) = (item.get("PK"), item.get("SK")) else {
-            continue;
-        };
-        if pk.as_s().is_ok_and(|p| p.starts_with("ORDER#")) && sk.as_s().is_ok_and(|s| s == "META")
-        {
-            let id = oms::domain::OrderId::parse(&pk.as_s().expect("checked")["ORDER#".len()..])?;
+        if let Some(id) = order_id_of(item) {
+            let id = oms::domain::OrderId::parse(id)?;
             if let Some(order) = stage.orders.get(&id).await? {
                 orders.push(order);
             }

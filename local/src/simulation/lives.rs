@@ -109,12 +109,7 @@ async fn play(orders: usize, seed: u64) -> Result<Lives> {
     let mut statuses = BTreeMap::new();
     let mut largest_order_bytes = 0;
     for item in stage.world.dynamo.items(orders_table) {
-        let is_order = item.get("SK").and_then(|sk| sk.as_s().ok()) == Some(&"META".to_string())
-            && item
-                .get("PK")
-                .and_then(|pk| pk.as_s().ok())
-                .is_some_and(|pk| pk.starts_with("ORDER#"));
-        if !is_order {
+        if super::checks::order_id_of(&item).is_none() {
             continue;
         }
         largest_order_bytes = largest_order_bytes.max(crate::memory::dynamo::item_bytes(&item));
