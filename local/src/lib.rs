@@ -11,6 +11,7 @@ pub mod gateway;
 pub mod heap;
 pub mod memory;
 pub mod outbox;
+pub mod own_time;
 pub mod poller;
 pub mod provision;
 pub mod runtime_api;

@@ -2,6 +2,7 @@
 //! so use cases and whole simulations run without an emulator. Its contract with the real
 //! services is checked by the suites in `tests/contract_*.rs`, run on both this world and moto.
 
+pub mod answering;
 pub mod capacity;
 pub mod carrier;
 pub mod clock;

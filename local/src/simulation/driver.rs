@@ -24,6 +24,7 @@ use super::rng::Rng;
 use super::traffic::{self, Action, Purpose};
 use crate::gateway::{self, RouteTarget};
 use crate::memory::MemoryWorld;
+use crate::own_time;
 use crate::poller::{self, EventSource};
 
 /// Invocations of one queue's function at once.
@@ -488,9 +489,10 @@ pub async fn play(stage: &Stage, traffic: &mut traffic::Traffic, rng: &mut Rng) 
                 let source = source.clone();
                 let done = done_tx.clone();
                 tokio::spawn(async move {
-                    let started = std::time::Instant::now();
-                    let outcome = invocation::run(poller::poll_once(&queues, &source)).await;
-                    let took = started.elapsed().as_secs_f64();
+                    let (outcome, took) =
+                        own_time::measured(invocation::run(poller::poll_once(&queues, &source)))
+                            .await;
+                    let took = took.as_secs_f64();
                     let (died, mailed, delivered) = match outcome {
                         Outcome::Finished(polled) => (false, false, polled.unwrap_or(true)),
                         Outcome::Died { mailed } => (true, mailed, true),
@@ -555,9 +557,8 @@ fn spawn_send(
     let done = done.clone();
     let request = stage.secrets.sent_at(request, now.timestamp());
     tokio::spawn(async move {
-        let started = std::time::Instant::now();
-        let answer = send(&routes, &request, now).await;
-        let took = started.elapsed().as_secs_f64();
+        let (answer, took) = own_time::measured(send(&routes, &request, now)).await;
+        let took = took.as_secs_f64();
         let _ = done.send(Done::Answer {
             purpose,
             request: Box::new(request),

@@ -192,24 +192,27 @@ impl OrderStore {
     /// Its report counters move in the same transaction.
     pub async fn create(&self, order: &Order) -> Result<Option<Order>, StoreError> {
         self.add_sku_entries(None, order).await?;
-        let put = built(
-            Put::builder()
+        // The order, its payment lookup, then its report counters; made again for each attempt
+        // rather than cloned for it, as attempts after the first are rare.
+        let items = || -> Result<Vec<TransactWriteItem>, StoreError> {
+            let put = Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(encode_order(order)?))
                 .condition_expression("attribute_not_exists(PK)")
                 .return_values_on_condition_check_failure(
                     ReturnValuesOnConditionCheckFailure::AllOld,
                 )
-                .build(),
-        )?;
-        let mut counters = self.reports.changes(None, order)?;
-        let payment = self.payment_lookup(order)?;
-        let pays_at = payment.as_ref().map(|_| 1);
-        if let Some(lookup) = payment {
-            counters.insert(0, lookup);
-        }
-        if counters.is_empty() {
-            return match self.db.write(put.op(), ReturnValue::None).await {
+                .build();
+            let mut items = vec![built(put)?.op()];
+            items.extend(self.payment_lookup(order)?);
+            items.extend(self.reports.changes(None, order)?);
+            Ok(items)
+        };
+        let pays_at = order.payment.as_ref().map(|_| 1);
+        let mut first = items()?;
+        if first.len() == 1 {
+            let put = first.pop().expect("the order's own put");
+            return match self.db.write(put, ReturnValue::None).await {
                 Ok(_) => {
                     self.measure(None, order);
                     Ok(None)
@@ -221,10 +224,13 @@ impl OrderStore {
                 Err(e) => Err(e.into()),
             };
         }
-        let mut items = vec![put.op()];
-        items.extend(counters);
+        let mut first = Some(first);
         for _ in 0..MAX_ATTEMPTS {
-            match self.transact(items.clone()).await? {
+            let items = match first.take() {
+                Some(items) => items,
+                None => items()?,
+            };
+            match self.transact(items).await? {
                 Ok(()) => {
                     self.measure(None, order);
                     return Ok(None);
@@ -677,5 +683,9 @@ mod tests {
         let b = a + chrono::Duration::microseconds(1500);
         assert!(sortable(a) < sortable(b));
         assert_eq!(sortable(a).len(), sortable(b).len());
+        assert_eq!(sortable(b), "2026-01-01T00:00:00.001500Z");
+        let c = Utc.with_ymd_and_hms(2031, 12, 9, 23, 5, 59).unwrap()
+            + chrono::Duration::nanoseconds(987_654_321);
+        assert_eq!(sortable(c), c.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
     }
 }
