@@ -184,10 +184,12 @@ pub fn bill(lives: &Lives, prices: &Prices, memory_mb: u64) -> Bill {
         Decimal::from(read_halves) / Decimal::from(2),
         prices.dynamodb.read_units_per_million / million,
     );
+    // A schedule firing sends its message to its queue: one more SendMessage, billed by SQS
+    // (the in-memory scheduler queues it at once, so the meter never sees that call).
     line(
         "SQS",
-        "requests (send, receive, delete)",
-        calls("sqs", &|_| true),
+        "requests (send, receive, delete; schedules' deliveries)",
+        calls("sqs", &|_| true) + calls("scheduler", &|o| o == "CreateSchedule"),
         prices.sqs.requests_per_million / million,
     );
     line(
@@ -274,6 +276,7 @@ mod tests {
                 (("sqs", "ReceiveMessage"), 30),
                 (("ses", "SendEmail"), 40),
                 (("dynamodb", "GetItem"), 100),
+                (("scheduler", "CreateSchedule"), 5),
             ]),
             capacity: BTreeMap::from([(
                 ("OrdersTable".to_string(), "ORDER".to_string()),
@@ -313,9 +316,10 @@ mod tests {
             Some(Decimal::new(3125, 5)),
             "50,000 x $0.625 / 1e6"
         );
-        // 60 SQS requests for 10 orders: 6,000 per 1,000 at $0.40 a million.
+        // 60 SQS requests and 5 schedules' deliveries for 10 orders: 6,500 per 1,000 at $0.40 a
+        // million.
         let sqs = bill.lines.iter().find(|l| l.service == "SQS");
-        assert_eq!(sqs.map(|l| l.dollars), Some(Decimal::new(24, 4)));
+        assert_eq!(sqs.map(|l| l.dollars), Some(Decimal::new(26, 4)));
         assert!(bill.lines.windows(2).all(|w| w[0].dollars >= w[1].dollars));
         assert_eq!(
             bill.total() - bill.infrastructure(),
@@ -323,8 +327,8 @@ mod tests {
             "4,000 emails at $0.10 a thousand"
         );
         // 0.4 ms bills as 1 ms and 1.5 ms as 2: 40 + 120 ms over 100 invocations; the waits:
-        // 100 reads at 6 ms, 60 SQS calls at 12 ms and 40 emails at 40 ms.
+        // 100 reads at 6 ms, 60 SQS calls at 12 ms, 40 emails at 40 ms and 5 schedules at 20 ms.
         assert_eq!(bill.compute_ms, Decimal::new(16, 1));
-        assert_eq!(bill.wait_ms, Decimal::new(292, 1));
+        assert_eq!(bill.wait_ms, Decimal::new(302, 1));
     }
 }

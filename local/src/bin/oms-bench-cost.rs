@@ -171,7 +171,10 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// What one order of a run took, on average.
+/// What one order of a run took, on average. Its compute counts each kind of invocation at that
+/// kind's median: a sum of every invocation's time would also sum the machine's hiccups (a page
+/// fault as the world's heap grows, another process's turn), which vary by a tenth or more from
+/// run to run on two cores.
 struct PerOrder {
     compute_us: f64,
     invocations: f64,
@@ -182,7 +185,15 @@ struct PerOrder {
 impl PerOrder {
     fn of(lives: &lives::Lives) -> Self {
         let orders = lives.orders.max(1) as f64;
-        let seconds: f64 = lives.took.values().flatten().sum();
+        let seconds: f64 = lives
+            .took
+            .values()
+            .map(|took| {
+                let mut sorted = took.clone();
+                sorted.sort_by(f64::total_cmp);
+                median(&sorted) * sorted.len() as f64
+            })
+            .sum();
         Self {
             compute_us: seconds * 1e6 / orders,
             invocations: lives.invocations as f64 / orders,
