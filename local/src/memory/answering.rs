@@ -1,7 +1,7 @@
 //! The time the in-memory world spends answering calls, kept apart from the caller's own: on AWS
-//! that work is the service's, not the function's. Each service's call holds an [`Answering`]
-//! while it does its work; a call made while answering another (the scheduler delivering to a
-//! queue) is not counted twice. Kept per thread: a call is answered within one poll of the
+//! that work is the service's, not the function's. Every service call holds an [`Answering`]
+//! from the moment its fate is decided (`faults::Faults::call`) until it answers; a call made
+//! while answering another is not counted twice. Kept per thread: a call is answered within one poll of the
 //! caller's future, on the caller's thread.
 
 use std::cell::Cell;

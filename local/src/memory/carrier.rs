@@ -116,7 +116,6 @@ impl MemoryCarrier {
         act: impl FnOnce(&mut Ledger) -> Result<T, CarrierError>,
     ) -> Result<T, CarrierError> {
         let fate = self.faults.call("carrier", operation).await;
-        let _answering = super::answering::start();
         fate.before::<CarrierError>()?;
         let answer = act(&mut self.ledger())?;
         fate.after(answer)

@@ -322,8 +322,7 @@ impl MemoryDynamo {
         token: Option<u64>,
     ) -> Result<(), DynamoError> {
         let fate = self.faults.call("dynamodb", "TransactWriteItems").await;
-        let _answering = super::answering::start();
-        if let Fate::Throttle = fate {
+        if fate.is(Fate::Throttle) {
             // DynamoDB's own way of refusing a transaction under contention.
             return Err(DynamoError::Cancelled(vec![
                 "TransactionConflict".into();
@@ -942,7 +941,6 @@ impl Dynamo for MemoryDynamo {
     fn get<'a>(&'a self, table: &'a str, key: Item, consistent: bool) -> Call<'a, Option<Item>> {
         Box::pin(async move {
             let fate = self.faults.call("dynamodb", "GetItem").await;
-            let _answering = super::answering::start();
             fate.before()?;
             let item = self.get_item(table, &key, None, consistent)?;
             fate.after(item)
@@ -958,7 +956,6 @@ impl Dynamo for MemoryDynamo {
     ) -> Call<'a, Option<Item>> {
         Box::pin(async move {
             let fate = self.faults.call("dynamodb", "GetItem").await;
-            let _answering = super::answering::start();
             fate.before()?;
             if attributes.is_empty() {
                 return Err(DynamoError::Invalid(
@@ -977,7 +974,6 @@ impl Dynamo for MemoryDynamo {
     ) -> Call<'a, Option<Item>> {
         Box::pin(async move {
             let fate = self.faults.call("dynamodb", "WriteItem").await;
-            let _answering = super::answering::start();
             fate.before()?;
             let old = self.single_write(&write, &returns)?;
             fate.after(old)
@@ -991,7 +987,6 @@ impl Dynamo for MemoryDynamo {
     fn query<'a>(&'a self, query: Query) -> Call<'a, QueryPage> {
         Box::pin(async move {
             let fate = self.faults.call("dynamodb", "Query").await;
-            let _answering = super::answering::start();
             fate.before()?;
             let page = self.run_query(&query)?;
             fate.after(page)
@@ -1005,8 +1000,7 @@ impl Dynamo for MemoryDynamo {
     ) -> Call<'a, Vec<BatchWrite>> {
         Box::pin(async move {
             let fate = self.faults.call("dynamodb", "BatchWriteItem").await;
-            let _answering = super::answering::start();
-            if let Fate::Throttle = fate {
+            if fate.is(Fate::Throttle) {
                 // Throttled batches come back unprocessed, not as errors.
                 return Ok(writes);
             }
@@ -1029,8 +1023,7 @@ impl Dynamo for MemoryDynamo {
                 )));
             }
             let fate = self.faults.call("dynamodb", "BatchGetItem").await;
-            let _answering = super::answering::start();
-            if let Fate::Throttle = fate {
+            if fate.is(Fate::Throttle) {
                 return Ok((Vec::new(), keys));
             }
             fate.before()?;

@@ -38,11 +38,45 @@ impl Faults {
         Self(Some(plan))
     }
 
-    pub async fn call(&self, service: &'static str, operation: &'static str) -> Fate {
-        match &self.0 {
+    /// A call's fate, once the plan decided it; the world's time answering the call counts from
+    /// then until it is answered (`answering`).
+    pub async fn call(&self, service: &'static str, operation: &'static str) -> Calling {
+        let fate = match &self.0 {
             Some(plan) => plan.decide(service, operation).await,
             None => Fate::Proceed,
+        };
+        Calling {
+            fate,
+            _answering: super::answering::start(),
         }
+    }
+}
+
+/// A call being answered: its fate, and the answering time counted until it is dropped or its
+/// answer given.
+pub struct Calling {
+    fate: Fate,
+    _answering: super::answering::Answering,
+}
+
+impl Calling {
+    pub fn is(&self, fate: Fate) -> bool {
+        self.fate == fate
+    }
+
+    /// The error to answer instead of doing the call, if any.
+    pub fn before<E: Injected>(&self) -> Result<(), E> {
+        self.fate.before()
+    }
+
+    /// The call's answer, or the error that replaced it; the answering is over.
+    pub fn after<T, E: Injected>(self, answer: T) -> Result<T, E> {
+        self.fate.after(answer)
+    }
+
+    /// Ends the answering before the answer is given (a wait that is not the world's work).
+    pub fn answered(self) -> Fate {
+        self.fate
     }
 }
 

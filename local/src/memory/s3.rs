@@ -80,7 +80,6 @@ impl S3 for MemoryS3 {
     ) -> Call<'a, ()> {
         Box::pin(async move {
             let fate = self.faults.call("s3", "PutObject").await;
-            let _answering = super::answering::start();
             fate.before()?;
             self.files.lock().expect("files").insert(
                 (bucket.to_string(), key.to_string()),
@@ -103,7 +102,6 @@ impl S3 for MemoryS3 {
     ) -> Call<'a, String> {
         Box::pin(async move {
             let fate = self.faults.call("s3", "CreateMultipartUpload").await;
-            let _answering = super::answering::start();
             fate.before()?;
             let id = format!(
                 "upload-{}",
@@ -132,7 +130,6 @@ impl S3 for MemoryS3 {
     ) -> Call<'a, String> {
         Box::pin(async move {
             let fate = self.faults.call("s3", "UploadPart").await;
-            let _answering = super::answering::start();
             fate.before()?;
             if !(1..=10_000).contains(&number) {
                 return Err(FileError(format!(
@@ -160,7 +157,6 @@ impl S3 for MemoryS3 {
     ) -> Call<'a, ()> {
         Box::pin(async move {
             let fate = self.faults.call("s3", "CompleteMultipartUpload").await;
-            let _answering = super::answering::start();
             fate.before()?;
             let mut uploads = self.uploads.lock().expect("uploads");
             let completed = self

@@ -108,7 +108,6 @@ impl Scheduler for MemoryScheduler {
     fn create<'a>(&'a self, schedule: &'a OneTime) -> Call<'a, ()> {
         Box::pin(async move {
             let fate = self.faults.call("scheduler", "CreateSchedule").await;
-            let _answering = super::answering::start();
             fate.before()?;
             self.add(schedule)?;
             fate.after(())

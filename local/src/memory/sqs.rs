@@ -289,7 +289,6 @@ impl Sqs for MemorySqs {
     fn send<'a>(&'a self, queue_url: &'a str, body: String, delay_seconds: u32) -> Call<'a, ()> {
         Box::pin(async move {
             let fate = self.faults.call("sqs", "SendMessage").await;
-            let _answering = super::answering::start();
             fate.before()?;
             self.enqueue(queue_url, body, delay_seconds)?;
             fate.after(())
@@ -308,7 +307,6 @@ impl Sqs for MemorySqs {
                 ));
             }
             let fate = self.faults.call("sqs", "SendMessageBatch").await;
-            let _answering = super::answering::start();
             fate.before()?;
             let mut refused = Vec::new();
             for (i, body) in bodies.into_iter().enumerate() {
@@ -324,10 +322,8 @@ impl Sqs for MemorySqs {
         Box::pin(async move {
             let fate = self.faults.call("sqs", "ReceiveMessage").await;
             fate.before()?;
-            let received = {
-                let _answering = super::answering::start();
-                self.take(queue_url, max)?
-            };
+            let received = self.take(queue_url, max)?;
+            let fate = fate.answered();
             if received.is_empty() && self.clock.is_real() {
                 // Long polling, briefly: an idle poller waits instead of spinning.
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -340,8 +336,7 @@ impl Sqs for MemorySqs {
     fn delete<'a>(&'a self, queue_url: &'a str, receipts: Vec<String>) -> Call<'a, ()> {
         Box::pin(async move {
             let fate = self.faults.call("sqs", "DeleteMessageBatch").await;
-            let _answering = super::answering::start();
-            if fate == Fate::Throttle {
+            if fate.is(Fate::Throttle) {
                 return Err(SqsError::throttled());
             }
             fate.before()?;
