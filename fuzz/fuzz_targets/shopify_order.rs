@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(order) = oms_core::channels::shopify::parse_order(data) {
-        oms_fuzz::exercise_order(order);
+    if let Ok(body) = oms_core::channels::shopify::parse_order(data) {
+        oms_fuzz::exercise_order(body.order);
     }
 });

@@ -3,7 +3,7 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use oms::aws::cart_store::Saved;
-use oms::channels::shopify::{checkout_token, parse_checkout, parse_order, Topic};
+use oms::channels::shopify::{parse_checkout, parse_order, Topic};
 use oms::domain::Channel;
 use oms::http::{header, json, raw_body, require_json, ApiError};
 
@@ -26,8 +26,9 @@ pub async fn receive(request: &Request, app: &App) -> Result<Response<Body>, Api
     delivery::once(app, "shopify", delivery_id, body, async {
         match topic {
             Topic::Order => {
-                let response = take_in(app, parse_order(body)).await?;
-                if let Some(token) = checkout_token(body) {
+                let body = parse_order(body)?;
+                let response = take_in(app, Ok(body.order)).await?;
+                if let Some(token) = body.checkout_token {
                     app.checkouts
                         .converted(Channel::Shopify, &token, app.clock.now())
                         .await

@@ -21,7 +21,7 @@ fn intake(c: &mut Criterion) {
     let secrets = WebhookSecrets::parse("bench-secret").expect("secret");
     let body = TWENTY_LINES.as_bytes().to_vec();
     let header = base64::engine::general_purpose::STANDARD.encode(secrets.sign(&body));
-    let parsed = parse_order(&body).expect("the bench order parses");
+    let parsed = parse_order(&body).expect("the bench order parses").order;
     assert_eq!(parsed.lines.len(), 20);
     assert!(review(&parsed).is_empty(), "the bench order is clean");
 
@@ -35,7 +35,7 @@ fn intake(c: &mut Criterion) {
                 .verify_base64(black_box(&body), Some(black_box(&header)))
                 .expect("signed");
             // Placing the order normalizes it further, reviews it and fingerprints it.
-            let order = parse_order(black_box(&body)).expect("parses");
+            let order = parse_order(black_box(&body)).expect("parses").order;
             black_box(Order::place(order, Utc::now()))
         })
     });

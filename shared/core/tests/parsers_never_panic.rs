@@ -85,7 +85,7 @@ fn mangle(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
 
 fn exercise(input: &[u8]) {
     for order in [
-        shopify::parse_order(input),
+        shopify::parse_order(input).map(|body| body.order),
         woocommerce::parse_order(input),
         native::parse_order(input, Channel::Marketplace, || None),
     ]

@@ -48,8 +48,12 @@ pub async fn put_all(db: &Db, table: &str, items: Vec<Item>) -> Result<(), Store
 
 /// Every put and delete, 25 a call.
 pub async fn write_all(db: &Db, table: &str, writes: Vec<BatchWrite>) -> Result<(), StoreError> {
-    for batch in writes.chunks(MAX_BATCH_WRITES) {
-        let mut writes = batch.to_vec();
+    let mut all = writes.into_iter();
+    loop {
+        let mut writes: Vec<BatchWrite> = all.by_ref().take(MAX_BATCH_WRITES).collect();
+        if writes.is_empty() {
+            return Ok(());
+        }
         for round in 0.. {
             writes = db.batch_write(table, writes).await?;
             if writes.is_empty() {
@@ -58,14 +62,17 @@ pub async fn write_all(db: &Db, table: &str, writes: Vec<BatchWrite>) -> Result<
             backoff(round).await?;
         }
     }
-    Ok(())
 }
 
 /// The items that exist among `keys`, read consistently.
 pub async fn get_all(db: &Db, table: &str, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
     let mut found = Vec::new();
-    for batch in keys.chunks(MAX_BATCH_READS) {
-        let mut wanted = batch.to_vec();
+    let mut all = keys.into_iter();
+    loop {
+        let mut wanted: Vec<Item> = all.by_ref().take(MAX_BATCH_READS).collect();
+        if wanted.is_empty() {
+            return Ok(found);
+        }
         let mut round = 0;
         while !wanted.is_empty() {
             let (items, left) = db.batch_get(table, wanted, true).await?;
@@ -77,7 +84,6 @@ pub async fn get_all(db: &Db, table: &str, keys: Vec<Item>) -> Result<Vec<Item>,
             }
         }
     }
-    Ok(found)
 }
 
 async fn backoff(round: u32) -> Result<(), StoreError> {

@@ -5,8 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::attribute_serializer;
 use super::inventory_store::sortable;
-use super::item::{from_item, string, to_item};
+use super::item::{from_item, string};
 use super::StoreError;
 use crate::domain::{Cart, Channel};
 use crate::dynamo::{
@@ -93,11 +94,10 @@ impl CartStore {
         cart: &Cart,
         received_at: DateTime<Utc>,
     ) -> Result<Stored, StoreError> {
-        let value = serde_json::to_value(cart).map_err(|e| StoreError::Corrupt {
+        let mut item = attribute_serializer::to_item(cart).map_err(|e| StoreError::Corrupt {
             id: cart.token.clone(),
             reason: e.to_string(),
         })?;
-        let mut item = to_item(value);
         let updated = cart.channel_updated_at.timestamp_micros();
         item.insert("PK".into(), s(pk(cart.channel, &cart.token)));
         item.insert("SK".into(), s("META"));

@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::item::{from_item, number, string, to_item};
+use super::attribute_serializer;
+use super::item::{from_item, number, string};
 use super::StoreError;
 use crate::domain::OrderId;
 use crate::dynamo::{
@@ -138,12 +139,10 @@ impl InventoryStore {
 
     pub async fn put_location(&self, location: &Location) -> Result<(), StoreError> {
         let mut item =
-            to_item(
-                serde_json::to_value(location).map_err(|e| StoreError::Corrupt {
-                    id: location.id.to_string(),
-                    reason: e.to_string(),
-                })?,
-            );
+            attribute_serializer::to_item(location).map_err(|e| StoreError::Corrupt {
+                id: location.id.to_string(),
+                reason: e.to_string(),
+            })?;
         item.insert("PK".into(), s("LOCATIONS"));
         item.insert("SK".into(), s(location.id.as_str()));
         let put = built(
@@ -578,12 +577,10 @@ impl InventoryStore {
     /// A timeline entry as a put for a transaction. The sort key is unique per entry: time, then
     /// location and order (two entries for one SKU in one write differ by location).
     pub fn log_put(&self, sku: &str, entry: &StockEntry) -> Result<Put, StoreError> {
-        let mut item = to_item(
-            serde_json::to_value(entry).map_err(|e| StoreError::Corrupt {
-                id: sku_pk(sku),
-                reason: e.to_string(),
-            })?,
-        );
+        let mut item = attribute_serializer::to_item(entry).map_err(|e| StoreError::Corrupt {
+            id: sku_pk(sku),
+            reason: e.to_string(),
+        })?;
         let order = entry.order_id.as_ref().map_or("-", |o| o.as_str());
         item.insert("PK".into(), s(sku_pk(sku)));
         item.insert(

@@ -1,6 +1,7 @@
 //! Adapters to AWS services. Clients are built once per process from one `SdkConfig`, which honours
 //! `AWS_ENDPOINT_URL` (the local emulator) like every AWS SDK.
 
+pub mod attribute_serializer;
 pub mod batch;
 pub mod cart_store;
 pub mod catalog_store;

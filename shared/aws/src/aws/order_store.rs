@@ -18,8 +18,9 @@
 
 use chrono::{DateTime, Utc};
 
+use super::attribute_serializer;
 use super::inventory_store::{backorder_pk, sku_pk, sortable, InventoryStore, StockEntry};
-use super::item::{from_attribute, from_item, string, to_item};
+use super::item::{from_attribute, from_item, string};
 use super::report_store::ReportStore;
 use super::velocity_store::VelocityStore;
 use crate::domain::{Order, OrderId, Shipment, ShipmentId};
@@ -641,11 +642,10 @@ fn tracking_pk(carrier: &str, code: &str) -> String {
 }
 
 fn encode_order(order: &Order) -> Result<Item, StoreError> {
-    let value = serde_json::to_value(order).map_err(|e| StoreError::Corrupt {
+    let mut item = attribute_serializer::to_item(order).map_err(|e| StoreError::Corrupt {
         id: order.id.to_string(),
         reason: e.to_string(),
     })?;
-    let mut item = to_item(value);
     item.insert("PK".into(), s(order_pk(&order.id)));
     item.insert("SK".into(), s("META"));
     for (name, value) in search::index_attributes(order) {

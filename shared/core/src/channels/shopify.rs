@@ -64,6 +64,9 @@ struct ShopifyOrder {
     refunds: Option<Vec<ShopifyRefund>>,
     shipping_lines: Option<Vec<ShopifyShippingLine>>,
     line_items: Option<Vec<ShopifyLine>>,
+    /// The checkout the order was placed from: anything but a plain id means none.
+    #[serde(default, deserialize_with = "plain_id_or_none")]
+    checkout_token: Option<String>,
 }
 
 /// An amount in the shop's currency and in the one the customer paid in.
@@ -189,9 +192,22 @@ struct ShopifyLine {
     requires_shipping: Option<bool>,
 }
 
+/// An order body (any of the `orders/*` topics), read in one pass.
+#[derive(Debug)]
+pub struct OrderBody {
+    pub order: NewOrder,
+    /// The checkout it was placed from, so its cart can be marked converted.
+    pub checkout_token: Option<String>,
+}
+
 /// Parses and normalizes an order (any of the `orders/*` topics).
-pub fn parse_order(body: &[u8]) -> Result<NewOrder, PayloadError> {
-    normalize(parse_json(body, "order payload")?)
+pub fn parse_order(body: &[u8]) -> Result<OrderBody, PayloadError> {
+    let mut order: ShopifyOrder = parse_json(body, "order payload")?;
+    let checkout_token = order.checkout_token.take();
+    Ok(OrderBody {
+        order: normalize(order)?,
+        checkout_token,
+    })
 }
 
 fn normalize(order: ShopifyOrder) -> Result<NewOrder, PayloadError> {
@@ -434,17 +450,21 @@ pub fn parse_checkout(body: &[u8]) -> Result<Cart, PayloadError> {
     })
 }
 
-/// The checkout an order was placed from, so its cart can be marked converted. Read from an
-/// order body that already parsed, so anything odd simply means "none".
-pub fn checkout_token(body: &[u8]) -> Option<String> {
+/// A checkout token that is a plain id; any other value (a number, an object, a string with
+/// anything odd in it) reads as none rather than refusing the order it rides on.
+fn plain_id_or_none<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
     #[derive(Deserialize)]
-    struct OrderCheckout {
-        checkout_token: Option<String>,
+    #[serde(untagged)]
+    enum Token {
+        Text(String),
+        Other(serde::de::IgnoredAny),
     }
-    serde_json::from_slice::<OrderCheckout>(body)
-        .ok()?
-        .checkout_token
-        .filter(|t| super::fields::is_plain_id(t))
+    Ok(match Token::deserialize(deserializer)? {
+        Token::Text(token) => Some(token).filter(|t| super::fields::is_plain_id(t)),
+        Token::Other(_) => None,
+    })
 }
 
 #[cfg(test)]
@@ -452,6 +472,29 @@ mod tests {
     use super::*;
 
     const SAMPLE: &str = include_str!("../../../../tests/fixtures/shopify/orders-create.json");
+
+    /// The order alone, as most of these specifications read it.
+    fn parse_order(body: &[u8]) -> Result<NewOrder, PayloadError> {
+        super::parse_order(body).map(|body| body.order)
+    }
+
+    #[test]
+    fn the_checkout_an_order_came_from_is_read_with_it_and_an_odd_one_is_none() {
+        let token = |value: serde_json::Value| {
+            let body = with(|v| v["checkout_token"] = value);
+            super::parse_order(&body)
+                .expect("the order parses")
+                .checkout_token
+        };
+        assert_eq!(
+            token(serde_json::json!("0c5f1e2a9b7d4e3f")).as_deref(),
+            Some("0c5f1e2a9b7d4e3f")
+        );
+        assert_eq!(token(serde_json::json!(1234)), None);
+        assert_eq!(token(serde_json::json!({"nested": [1, 2]})), None);
+        assert_eq!(token(serde_json::json!("a\r\nBcc: x")), None);
+        assert_eq!(token(serde_json::Value::Null), None);
+    }
 
     fn with(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
         let mut v: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();

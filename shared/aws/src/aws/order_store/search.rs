@@ -98,10 +98,15 @@ impl OrderStore {
         after: &Order,
     ) -> Result<(), StoreError> {
         let had = before.map(skus).unwrap_or_default();
-        let entries: Vec<Item> = skus(after)
-            .difference(&had)
+        let now = skus(after);
+        let mut new = now.difference(&had).peekable();
+        if new.peek().is_none() {
+            return Ok(());
+        }
+        let created = created_key(after);
+        let entries: Vec<Item> = new
             .map(|sku| {
-                let mut item = key(sku_pk(sku), created_key(after));
+                let mut item = key(sku_pk(sku), created.clone());
                 item.insert("order_id".into(), s(after.id.as_str()));
                 item
             })
@@ -115,9 +120,14 @@ impl OrderStore {
         before: &Order,
         after: &Order,
     ) -> Result<(), StoreError> {
-        let gone: Vec<BatchWrite> = skus(before)
-            .difference(&skus(after))
-            .map(|sku| BatchWrite::Delete(key(sku_pk(sku), created_key(before))))
+        let (had, now) = (skus(before), skus(after));
+        let mut gone = had.difference(&now).peekable();
+        if gone.peek().is_none() {
+            return Ok(());
+        }
+        let created = created_key(before);
+        let gone: Vec<BatchWrite> = gone
+            .map(|sku| BatchWrite::Delete(key(sku_pk(sku), created.clone())))
             .collect();
         batch::write_all(&self.db, &self.table, gone).await
     }
