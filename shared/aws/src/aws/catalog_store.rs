@@ -6,9 +6,10 @@
 
 use std::collections::HashMap;
 
+use super::attribute_serializer;
 use super::batch::get_all;
 use super::inventory_store::sku_pk;
-use super::item::{from_attribute, string, to_attribute};
+use super::item::{from_attribute, string};
 use super::StoreError;
 use crate::dynamo::{built, key, s, Db, Item, Op, Put, ReturnValue};
 use crate::inventory::CatalogEntry;
@@ -28,7 +29,7 @@ impl CatalogStore {
     }
 
     pub async fn put(&self, sku: &str, entry: &CatalogEntry) -> Result<(), StoreError> {
-        let value = serde_json::to_value(entry).map_err(|e| StoreError::Corrupt {
+        let entry = attribute_serializer::to_attribute(entry).map_err(|e| StoreError::Corrupt {
             id: sku_pk(sku),
             reason: e.to_string(),
         })?;
@@ -37,7 +38,7 @@ impl CatalogStore {
             .item("PK", s(sku_pk(sku)))
             .item("SK", s("CATALOG"))
             .item("sku", s(sku))
-            .item("entry", to_attribute(value))
+            .item("entry", entry)
             .build();
         self.db.write(built(put)?.op(), ReturnValue::None).await?;
         Ok(())

@@ -12,7 +12,8 @@ use std::collections::HashMap;
 
 use oms_core::invoicing::Document;
 
-use super::item::{from_attribute, number, string, to_attribute};
+use super::attribute_serializer;
+use super::item::{from_attribute, number, string};
 use super::StoreError;
 use crate::dynamo::{
     built, key, n, s, AttributeValue, Db, DynamoError, Op, Put, Query, ReturnValue,
@@ -242,14 +243,15 @@ impl InvoiceStore {
 }
 
 fn encode(document: &Document) -> Result<HashMap<String, AttributeValue>, StoreError> {
-    let value = serde_json::to_value(document).map_err(|e| StoreError::Corrupt {
-        id: document.number.clone(),
-        reason: e.to_string(),
-    })?;
+    let document_attribute =
+        attribute_serializer::to_attribute(document).map_err(|e| StoreError::Corrupt {
+            id: document.number.clone(),
+            reason: e.to_string(),
+        })?;
     Ok(HashMap::from([
         ("PK".to_string(), s(order_pk(&document.order_id))),
         ("SK".to_string(), s(format!("DOC#{}", document.number))),
-        ("document".to_string(), to_attribute(value)),
+        ("document".to_string(), document_attribute),
     ]))
 }
 

@@ -15,7 +15,7 @@ pub fn to_item(value: Value) -> Item {
     }
 }
 
-pub fn to_attribute(value: Value) -> AttributeValue {
+fn to_attribute(value: Value) -> AttributeValue {
     match value {
         Value::Null => AttributeValue::Null(true),
         Value::Bool(b) => AttributeValue::Bool(b),
