@@ -114,7 +114,7 @@ async fn play(orders: usize, seed: u64) -> Result<Lives> {
         }
         largest_order_bytes = largest_order_bytes.max(crate::memory::dynamo::item_bytes(&item));
         let status = item
-            .get("status")
+            .get("ix_status")
             .and_then(|s| s.as_s().ok())
             .cloned()
             .unwrap_or_default();

@@ -84,7 +84,7 @@ async fn simulate(config: Config) -> Result<Report> {
         .get("OrdersTable")
         .cloned()
         .ok_or_else(|| anyhow!("template.yaml declares no OrdersTable"))?;
-    world.dynamo.watch(&orders_table, "status");
+    world.dynamo.watch(&orders_table, "ix_status");
     let (stage, environments) = driver::stage(&template, world, &resources, clients.clone())?;
     crate::create_default_location(&clients, &environments).await?;
     let mut traffic = traffic::generate(config.orders, &mut rng, &stage.secrets, stage.start);

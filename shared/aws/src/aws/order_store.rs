@@ -3,7 +3,7 @@
 //!
 //! | item | PK | SK |
 //! |---|---|---|
-//! | order | `ORDER#<id>` | `META` (+ one attribute per index it is found by, see `search`) |
+//! | order | `ORDER#<id>` | `META` (+ `version`, the order compressed in `body` (see `packed`), one attribute per index it is found by (see `search`)) |
 //! | SKU entry | `ORDERSKU#<sku>` | `<created>#<id>` (the orders with that SKU) |
 //! | tracking lookup | `TRACK#<carrier>#<code>` | `REF` (+ `GSI1PK` `TRACKCODE#<code>`: found by code alone when a sender names no carrier) |
 //! | payment lookup | `PAYMENT#stripe#<payment intent>` | `REF` (the one order that payment pays; written with the order) |
@@ -18,15 +18,15 @@
 
 use chrono::{DateTime, Utc};
 
-use super::attribute_serializer;
 use super::inventory_store::{backorder_pk, sku_pk, sortable, InventoryStore, StockEntry};
 use super::item::{from_attribute, from_item, string};
 use super::report_store::ReportStore;
 use super::velocity_store::VelocityStore;
 use crate::domain::{Order, OrderId, Shipment, ShipmentId};
 use crate::dynamo::{
-    built, key, n, s, Db, Delete, DynamoError, Item, Op, Put, Query, ReturnValue,
-    ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update, MAX_TRANSACTION_ITEMS,
+    built, key, n, s, AttributeValue, Blob, Db, Delete, DynamoError, Item, Op, Put, Query,
+    ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    MAX_TRANSACTION_ITEMS,
 };
 pub use crate::inventory::write_set::StockEffect;
 use crate::inventory::write_set::{backorder_queue_changes, effect, stock_changes, StockDelta};
@@ -39,6 +39,7 @@ const MAX_ATTEMPTS: usize = 8;
 /// Every plain write of an order: the version read, and no write in steps under way.
 const UNLOCKED_VERSION: &str = "version = :expected AND attribute_not_exists(saga_token)";
 
+mod packed;
 mod search;
 mod steps;
 
@@ -153,8 +154,8 @@ impl OrderStore {
         Ok(self.read(id).await?.map(|(order, _)| order))
     }
 
-    /// One parcel of an order, read without the rest of it (its lines, timeline and holds): what a
-    /// parcel's delay check needs, every quarter of an hour while the parcel travels.
+    /// One parcel of an order: what a parcel's delay check needs while the parcel travels. Reads
+    /// the order's body alone, not its index attributes.
     pub async fn shipment(
         &self,
         id: &OrderId,
@@ -162,16 +163,27 @@ impl OrderStore {
     ) -> Result<Option<Shipment>, StoreError> {
         let item = self
             .db
-            .get_attributes(&self.table, key(order_pk(id), "META"), &["shipments"], true)
+            .get_attributes(
+                &self.table,
+                key(order_pk(id), "META"),
+                &[packed::BODY, "shipments"],
+                true,
+            )
             .await?;
-        let Some(stored) = item.as_ref().and_then(|item| item.get("shipments")) else {
-            return Ok(None);
+        let shipments: Vec<Shipment> = match item {
+            Some(item) if item.contains_key(packed::BODY) => decode_order(&item)?.shipments,
+            // An order written before orders were packed.
+            Some(item) => match item.get("shipments") {
+                Some(stored) => serde_json::from_value(from_attribute(stored)).map_err(|e| {
+                    StoreError::Corrupt {
+                        id: id.to_string(),
+                        reason: e.to_string(),
+                    }
+                })?,
+                None => return Ok(None),
+            },
+            None => return Ok(None),
         };
-        let shipments: Vec<Shipment> =
-            serde_json::from_value(from_attribute(stored)).map_err(|e| StoreError::Corrupt {
-                id: id.to_string(),
-                reason: e.to_string(),
-            })?;
         Ok(shipments.into_iter().find(|s| &s.id == shipment))
     }
 
@@ -641,24 +653,36 @@ fn tracking_pk(carrier: &str, code: &str) -> String {
     )
 }
 
+/// An order's item: its keys, `version` and index attributes, and the order itself packed.
 fn encode_order(order: &Order) -> Result<Item, StoreError> {
-    let mut item = attribute_serializer::to_item(order).map_err(|e| StoreError::Corrupt {
+    let body = packed::pack(order).map_err(|e| StoreError::Corrupt {
         id: order.id.to_string(),
         reason: e.to_string(),
     })?;
+    let mut item = Item::with_capacity(14);
     item.insert("PK".into(), s(order_pk(&order.id)));
     item.insert("SK".into(), s("META"));
+    item.insert("version".into(), n(order.version as i64));
+    item.insert(packed::BODY.into(), AttributeValue::B(Blob::new(body)));
     for (name, value) in search::index_attributes(order) {
         item.insert(name.into(), s(value));
     }
     Ok(item)
 }
 
+/// The order an item holds: packed, or (written before orders were packed) one attribute per
+/// field.
 fn decode_order(item: &Item) -> Result<Order, StoreError> {
-    serde_json::from_value(from_item(item)).map_err(|e| StoreError::Corrupt {
+    let corrupt = |reason: String| StoreError::Corrupt {
         id: string(item, "PK").unwrap_or_default(),
-        reason: e.to_string(),
-    })
+        reason,
+    };
+    match item.get(packed::BODY) {
+        Some(AttributeValue::B(body)) => {
+            packed::unpack(body.as_ref()).map_err(|e| corrupt(e.to_string()))
+        }
+        _ => serde_json::from_value(from_item(item)).map_err(|e| corrupt(e.to_string())),
+    }
 }
 
 /// A global secondary index and its partition key attribute.
@@ -687,5 +711,50 @@ mod tests {
         let c = Utc.with_ymd_and_hms(2031, 12, 9, 23, 5, 59).unwrap()
             + chrono::Duration::nanoseconds(987_654_321);
         assert_eq!(sortable(c), c.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
+    }
+
+    fn order() -> Order {
+        use chrono::TimeZone;
+        let body = include_bytes!("../../../../tests/fixtures/shopify/orders-create-20-lines.json");
+        let placed = oms_core::channels::shopify::parse_order(body)
+            .expect("the fixture parses")
+            .order;
+        Order::place(placed, Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap())
+    }
+
+    #[test]
+    fn an_order_item_is_its_keys_version_and_index_attributes_around_the_packed_order() {
+        let order = order();
+        let item = encode_order(&order).unwrap();
+        assert_eq!(string(&item, "PK").unwrap(), format!("ORDER#{}", order.id));
+        assert_eq!(item["version"], n(order.version as i64));
+        assert!(matches!(item[packed::BODY], AttributeValue::B(_)));
+        for (name, value) in search::index_attributes(&order) {
+            assert_eq!(item[name], s(value), "{name}");
+        }
+        assert_eq!(item.len(), 4 + search::index_attributes(&order).len());
+        assert_eq!(decode_order(&item).unwrap(), order);
+    }
+
+    #[test]
+    fn an_order_written_before_orders_were_packed_still_reads() {
+        let order = order();
+        let mut item = crate::aws::attribute_serializer::to_item(&order).unwrap();
+        item.insert("PK".into(), s(order_pk(&order.id)));
+        item.insert("SK".into(), s("META"));
+        assert_eq!(decode_order(&item).unwrap(), order);
+    }
+
+    #[test]
+    fn a_damaged_body_is_a_corrupt_order_not_a_panic() {
+        let mut item = encode_order(&order()).unwrap();
+        item.insert(
+            packed::BODY.into(),
+            AttributeValue::B(Blob::new(b"\x00\x01".to_vec())),
+        );
+        assert!(matches!(
+            decode_order(&item),
+            Err(StoreError::Corrupt { id, .. }) if id.starts_with("ORDER#")
+        ));
     }
 }
