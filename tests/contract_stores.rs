@@ -10,9 +10,13 @@ use oms::aws::{InventoryStore, InvoiceStore, OrderStore, ReportStore};
 use oms::channels::native::parse_order;
 use oms::domain::order::PaymentCheck;
 use oms::domain::order_query::OrderQuery;
+use oms::domain::progress::ParcelProgress;
 use oms::domain::review::{Hold, HoldReason};
-use oms::domain::{Channel, FulfillmentStatus, Order, OrderStatus, PaymentStatus};
-use oms::dynamo::Db;
+use oms::domain::{
+    Channel, FulfillmentStatus, Order, OrderStatus, PaymentStatus, Shipment, ShipmentId,
+    TrackingStatus,
+};
+use oms::dynamo::{built, s, Db, Op, Put, ReturnValue};
 use oms::inventory::{Location, LocationId};
 use oms::invoicing::{bill, document_number, Document, Seller, Split};
 use oms::reporting::SummaryRange;
@@ -20,6 +24,8 @@ use oms_tests::oms_local::{memory, provision};
 use oms_tests::{order_of, unique};
 
 struct World {
+    db: Db,
+    table: String,
     orders: OrderStore,
     inventory: InventoryStore,
     invoices: InvoiceStore,
@@ -28,6 +34,8 @@ struct World {
 
 fn world(db: Db, table: &str) -> World {
     World {
+        db: db.clone(),
+        table: table.to_string(),
         orders: OrderStore::new(db.clone(), table),
         inventory: InventoryStore::new(db.clone(), table),
         invoices: InvoiceStore::new(db.clone(), table),
@@ -59,6 +67,7 @@ oms_tests::in_both_worlds!(
     stock_is_reserved_while_it_lasts_and_released_on_cancel,
     a_number_is_taken_only_with_its_document_and_only_once,
     report_counters_move_with_the_orders_written,
+    an_order_is_read_whole_or_by_parcel_packed_or_as_stored_before_packing,
 );
 
 fn placed(lines: &[(&str, u32)], minutes: i64) -> Order {
@@ -590,4 +599,63 @@ async fn report_counters_move_with_the_orders_written(w: &World) {
     assert_eq!(standing.statuses["open"], 2);
     assert_eq!(standing.statuses["canceled"], 1);
     assert_eq!(standing.statuses["closed"], 0);
+}
+
+fn parcel(id: &str) -> Shipment {
+    Shipment {
+        id: ShipmentId(id.into()),
+        carrier: "USPS".into(),
+        service: "Priority".into(),
+        rate: rust_decimal::Decimal::new(795, 2),
+        carrier_shipment_id: format!("shp_carrier_{id}"),
+        tracking_code: format!("9400{id}"),
+        tracking_status: TrackingStatus::InTransit,
+        status_at: None,
+        progress: ParcelProgress::default(),
+        voided_at: None,
+        estimated_delivery: None,
+        label_key: format!("labels/{id}.pdf"),
+        lines: vec![],
+        events: vec![],
+        created_at: Utc.with_ymd_and_hms(2026, 3, 1, 13, 0, 0).unwrap(),
+        delayed_since: None,
+        route: None,
+        location: None,
+    }
+}
+
+/// Orders are stored packed (one compressed attribute); an order stored before that, one
+/// attribute per field, reads the same, whole and by parcel, so a deployed table needs no
+/// migration.
+async fn an_order_is_read_whole_or_by_parcel_packed_or_as_stored_before_packing(w: &World) {
+    let mut packed = placed(&[("MUG", 1)], 0);
+    packed.shipments.push(parcel("shp_packed"));
+    assert!(w.orders.create(&packed).await.unwrap().is_none());
+
+    let mut before = placed(&[("MUG", 2)], 1);
+    before.shipments.push(parcel("shp_before"));
+    let mut item = oms::aws::attribute_serializer::to_item(&before).unwrap();
+    item.insert("PK".into(), s(format!("ORDER#{}", before.id)));
+    item.insert("SK".into(), s("META"));
+    let put = Put::builder()
+        .table_name(&w.table)
+        .set_item(Some(item))
+        .build();
+    w.db.write(built(put).unwrap().op(), ReturnValue::None)
+        .await
+        .unwrap();
+
+    for (order, shipment) in [(&packed, "shp_packed"), (&before, "shp_before")] {
+        assert_eq!(w.orders.get(&order.id).await.unwrap().as_ref(), Some(order));
+        let id = ShipmentId(shipment.into());
+        assert_eq!(
+            w.orders.shipment(&order.id, &id).await.unwrap(),
+            Some(parcel(shipment))
+        );
+        let other = ShipmentId("shp_other".into());
+        assert_eq!(w.orders.shipment(&order.id, &other).await.unwrap(), None);
+    }
+    let unknown = placed(&[("MUG", 1)], 2);
+    let id = ShipmentId("shp_packed".into());
+    assert_eq!(w.orders.shipment(&unknown.id, &id).await.unwrap(), None);
 }
