@@ -30,6 +30,14 @@ const LEVEL: u8 = 1;
 const MAX_JSON_BYTES: usize = 8 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
+pub(super) enum Unpackable {
+    #[error("it does not serialize: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("the compressor stopped at {0:?}")]
+    Deflate(TDEFLStatus),
+}
+
+#[derive(Debug, thiserror::Error)]
 pub(super) enum Unreadable {
     #[error("its body does not inflate: {0}")]
     Inflate(String),
@@ -48,11 +56,11 @@ thread_local! {
 }
 
 /// The order, compressed.
-pub(super) fn pack(order: &Order) -> Result<Vec<u8>, serde_json::Error> {
-    Ok(deflate(&serde_json::to_vec(order)?))
+pub(super) fn pack(order: &Order) -> Result<Vec<u8>, Unpackable> {
+    deflate(&serde_json::to_vec(order)?)
 }
 
-fn deflate(input: &[u8]) -> Vec<u8> {
+fn deflate(input: &[u8]) -> Result<Vec<u8>, Unpackable> {
     COMPRESSOR.with_borrow_mut(|compressor| {
         compressor.reset();
         let mut output = Vec::with_capacity(input.len() / 3);
@@ -60,8 +68,11 @@ fn deflate(input: &[u8]) -> Vec<u8> {
             output.extend_from_slice(chunk);
             true
         });
-        debug_assert_eq!(status, TDEFLStatus::Done, "all input is given at once");
-        output
+        // All input is given at once and every chunk taken: anything but done is a fault.
+        match status {
+            TDEFLStatus::Done => Ok(output),
+            other => Err(Unpackable::Deflate(other)),
+        }
     })
 }
 
@@ -112,13 +123,13 @@ mod tests {
             unpack(b"not deflate"),
             Err(Unreadable::Inflate(_))
         ));
-        let not_an_order = deflate(br#"{"id": 7}"#);
+        let not_an_order = deflate(br#"{"id": 7}"#).unwrap();
         assert!(matches!(unpack(&not_an_order), Err(Unreadable::Json(_))));
     }
 
     #[test]
     fn a_body_that_inflates_without_end_is_cut_off() {
-        let bomb = deflate(&vec![b' '; MAX_JSON_BYTES + 1]);
+        let bomb = deflate(&vec![b' '; MAX_JSON_BYTES + 1]).unwrap();
         assert!(bomb.len() < 64 * 1024, "fits an item: {} bytes", bomb.len());
         assert!(matches!(unpack(&bomb), Err(Unreadable::Inflate(_))));
     }
