@@ -301,14 +301,14 @@ async fn a_refund_of_an_invoiced_order_issues_a_credit_note() {
         .await;
     assert_eq!(status, 201, "{issued}");
     let sku = sku_of(&t.order(&id).await);
-    let (status, _) = t
+    let (status, refunded) = t
         .refund(
             &id,
             &json!({"lines": [{"sku": sku, "quantity": 1}], "reason": "returned"}),
             &unique("refund"),
         )
         .await;
-    assert_eq!(status, 201);
+    assert_eq!(status, 201, "{refunded}");
     let (_, documents) = t.admin_get(&format!("/orders/{id}/invoices")).await;
     let documents = documents["invoices"].as_array().unwrap().clone();
     let kinds: Vec<(&str, &str)> = documents

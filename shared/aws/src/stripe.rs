@@ -112,17 +112,23 @@ impl Stripe {
         parse_intent(&body).map_err(|e| StripeError::Unavailable(e.to_string()))
     }
 
-    /// The body of a successful answer; an error says whether retrying can help.
+    /// The body of a successful answer; an error says whether retrying can help. A request that
+    /// got no answer at all (its connection refused, or closed before an answer began) is sent
+    /// once more at once: a pooled keep-alive connection the other end has just closed fails the
+    /// next request sent on it. Every call here is safe to repeat: reads, and writes under an
+    /// Idempotency-Key, which Stripe answers the second time with the first time's result.
     async fn call(
         &self,
         request: reqwest::RequestBuilder,
         id: &str,
     ) -> Result<Vec<u8>, StripeError> {
-        let response = request
-            .basic_auth(&self.api_key, Some(""))
-            .send()
-            .await
-            .map_err(|e| StripeError::Unavailable(e.to_string()))?;
+        let request = request.basic_auth(&self.api_key, Some(""));
+        let again = request.try_clone();
+        let response = match (request.send().await, again) {
+            (Err(e), Some(again)) if unanswered(&e) => again.send().await,
+            (sent, _) => sent,
+        }
+        .map_err(|e| StripeError::Unavailable(e.to_string()))?;
         let status = response.status();
         let body = response
             .bytes()
@@ -140,5 +146,71 @@ impl Stripe {
             429 | 500..=599 => StripeError::Unavailable(message),
             _ => StripeError::Refused(message),
         })
+    }
+}
+
+/// A request that failed before any answer came, and not by taking too long.
+fn unanswered(error: &reqwest::Error) -> bool {
+    !error.is_timeout() && (error.is_connect() || error.is_request())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    fn stripe_at(url: String) -> Stripe {
+        Stripe {
+            base_url: url,
+            api_key: "sk_test".into(),
+        }
+    }
+
+    /// A server that closes the first `dropped` connections as soon as a request arrives, then
+    /// answers an empty list of refunds; and how many requests it saw.
+    async fn closing_server(dropped: usize) -> (String, tokio::task::JoinHandle<usize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            let mut seen = 0;
+            loop {
+                let Ok(Ok((mut socket, _))) =
+                    tokio::time::timeout(std::time::Duration::from_millis(500), listener.accept())
+                        .await
+                else {
+                    return seen;
+                };
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                seen += 1;
+                if seen > dropped {
+                    let body = r#"{"object":"list","data":[]}"#;
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    socket.write_all(answer.as_bytes()).await.unwrap();
+                }
+            }
+        });
+        (url, task)
+    }
+
+    #[tokio::test]
+    async fn a_request_closed_before_any_answer_is_sent_once_more() {
+        let (url, server) = closing_server(1).await;
+        assert_eq!(stripe_at(url).refunds("pi_1").await, Ok(vec![]));
+        assert_eq!(server.await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn only_once_more() {
+        let (url, server) = closing_server(2).await;
+        assert!(matches!(
+            stripe_at(url).refunds("pi_1").await,
+            Err(StripeError::Unavailable(_))
+        ));
+        assert_eq!(server.await.unwrap(), 2);
     }
 }
