@@ -485,7 +485,6 @@ impl ser::Serializer for Key {
 mod tests {
     use std::collections::BTreeMap;
 
-    use chrono::{TimeZone, Utc};
     use serde::Serialize;
     use serde_json::json;
 
@@ -563,14 +562,7 @@ mod tests {
 
     #[test]
     fn a_placed_order_is_written_as_it_was_through_json() {
-        let body = include_bytes!("../../../../tests/fixtures/shopify/orders-create-20-lines.json");
-        let placed = oms_core::channels::shopify::parse_order(body)
-            .expect("the fixture parses")
-            .order;
-        let order = oms_core::domain::Order::place(
-            placed,
-            Utc.with_ymd_and_hms(2026, 12, 7, 5, 40, 0).unwrap(),
-        );
+        let order = crate::aws::test_orders::twenty_lines();
         assert_eq!(to_item(&order).unwrap(), through_json(&order));
     }
 

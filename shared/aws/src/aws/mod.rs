@@ -20,6 +20,8 @@ pub mod preferences;
 pub mod queue;
 pub mod report_store;
 pub mod secrets;
+#[cfg(test)]
+mod test_orders;
 pub mod transit_stats;
 pub mod trust;
 pub mod velocity_store;

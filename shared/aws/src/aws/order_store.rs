@@ -699,6 +699,7 @@ const BY_STATUS: Index = Index {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::test_orders::twenty_lines;
 
     #[test]
     fn sort_keys_are_fixed_width() {
@@ -713,18 +714,9 @@ mod tests {
         assert_eq!(sortable(c), c.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
     }
 
-    fn order() -> Order {
-        use chrono::TimeZone;
-        let body = include_bytes!("../../../../tests/fixtures/shopify/orders-create-20-lines.json");
-        let placed = oms_core::channels::shopify::parse_order(body)
-            .expect("the fixture parses")
-            .order;
-        Order::place(placed, Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap())
-    }
-
     #[test]
     fn an_order_item_is_its_keys_version_and_index_attributes_around_the_packed_order() {
-        let order = order();
+        let order = twenty_lines();
         let item = encode_order(&order).unwrap();
         assert_eq!(string(&item, "PK").unwrap(), format!("ORDER#{}", order.id));
         assert_eq!(item["version"], n(order.version as i64));
@@ -738,7 +730,7 @@ mod tests {
 
     #[test]
     fn an_order_written_before_orders_were_packed_still_reads() {
-        let order = order();
+        let order = twenty_lines();
         let mut item = crate::aws::attribute_serializer::to_item(&order).unwrap();
         item.insert("PK".into(), s(order_pk(&order.id)));
         item.insert("SK".into(), s("META"));
@@ -747,7 +739,7 @@ mod tests {
 
     #[test]
     fn a_damaged_body_is_a_corrupt_order_not_a_panic() {
-        let mut item = encode_order(&order()).unwrap();
+        let mut item = encode_order(&twenty_lines()).unwrap();
         item.insert(
             packed::BODY.into(),
             AttributeValue::B(Blob::new(b"\x00\x01".to_vec())),

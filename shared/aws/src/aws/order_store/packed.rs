@@ -86,17 +86,7 @@ pub(super) fn unpack(body: &[u8]) -> Result<Order, Unreadable> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
-
-    /// The 20-line Shopify order of the intake tests, placed.
-    fn order() -> Order {
-        let body =
-            include_bytes!("../../../../../tests/fixtures/shopify/orders-create-20-lines.json");
-        let placed = oms_core::channels::shopify::parse_order(body)
-            .expect("the fixture parses")
-            .order;
-        Order::place(placed, Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap())
-    }
+    use crate::aws::test_orders::twenty_lines as order;
 
     #[test]
     fn an_order_comes_back_as_it_went_in() {
